@@ -1,0 +1,134 @@
+/**
+ * The authenticated `fetch`: WHATWG signature, token attached only for allowed origins, one replay
+ * with a fresh token when the API rejects the old one.
+ * @module
+ */
+import { ErrorCode, TokenwardError } from './errors.js';
+import type { Emitter } from './events.js';
+import type { FetchLike, ResolvedOptions } from './options.js';
+import { authorizationValue, type Token } from './token.js';
+
+/** What the authenticated fetch needs from its manager. */
+export interface AuthFetchContext {
+  fetch: FetchLike;
+  options: ResolvedOptions;
+  getToken: (signal?: AbortSignal) => Promise<Token>;
+  peekToken: () => Token | undefined;
+  invalidate: (token: Token) => void;
+  events: Emitter;
+}
+
+/**
+ * The default "token rejected" test: a 401, or any 4xx whose `WWW-Authenticate` says `invalid_token`
+ * (RFC 6750 §3.1). Reads no body, so the hot path stays cheap.
+ */
+export function defaultIsAuthFailure(response: Response): boolean {
+  if (response.status === 401) return true;
+  return response.status >= 400 && response.status < 500 && /invalid_token/i.test(response.headers.get('www-authenticate') ?? '');
+}
+
+/**
+ * Whether a request body can be sent twice: none, string, bytes, `URLSearchParams`, `Blob`, `FormData`.
+ * A stream can be read once only, so a request with one is never replayed.
+ */
+export function isReplayableBody(body: unknown): boolean {
+  if (body === undefined || body === null || typeof body === 'string') return true;
+  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return true;
+  if (body instanceof URLSearchParams) return true;
+  if (typeof Blob !== 'undefined' && body instanceof Blob) return true;
+  if (typeof FormData !== 'undefined' && body instanceof FormData) return true;
+  // FormData/Blob from another copy of undici (the npm package) are not instances of the globals.
+  const tag = Object.prototype.toString.call(body);
+  return tag === '[object FormData]' || tag === '[object Blob]' || tag === '[object File]';
+}
+
+/** Builds `tm.fetch`. */
+export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
+  const { options } = ctx;
+  const isAuthFailure = options.isAuthFailure ?? defaultIsAuthFailure;
+  const allowed = options.allowedOrigins;
+
+  return async function authFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    let url: string | URL;
+    let requestInit: RequestInit | undefined = init;
+    let streamed = false;
+    if (typeof input === 'string') url = resolveUrl(input, options.baseUrl);
+    else if (input instanceof URL) url = input;
+    else {
+      // A Request (from any fetch implementation) is turned into url + init, so its headers can be set
+      // and it works with undici's fetch whichever copy created it.
+      url = input.url;
+      requestInit = requestToInit(input, init);
+      streamed = input.body !== null && init?.body === undefined;
+    }
+    const origin = typeof url === 'string' ? originOf(url) : url.origin;
+    if (!allowed.has(origin)) {
+      throw new TokenwardError(
+        ErrorCode.ORIGIN_NOT_ALLOWED,
+        `refusing to send the token to ${origin}: allowed origins are ${[...allowed].join(', ')} (add it to \`allowedOrigins\` if it should receive the token)`,
+      );
+    }
+    const signal = requestInit?.signal ?? undefined;
+    const token = ctx.peekToken() ?? (await ctx.getToken(signal));
+    const response = await ctx.fetch(url, withAuthorization(requestInit, authorizationValue(token)));
+    if (!(await isAuthFailure(response))) return response;
+    if (streamed || !isReplayableBody(requestInit?.body)) return response;
+
+    // Only the token that was sent is dropped: N parallel failures on it cause one renewal.
+    ctx.invalidate(token);
+    await response.body?.cancel().catch(() => {});
+    const fresh = await ctx.getToken(signal);
+    ctx.events.emit('auth-replay', { status: response.status, url: String(url).split('?')[0]! });
+    // One replay only: a second rejection is returned to the caller as is.
+    return ctx.fetch(url, withAuthorization(requestInit, authorizationValue(fresh)));
+  };
+}
+
+function resolveUrl(input: string, baseUrl: URL | undefined): string {
+  if (baseUrl === undefined) return input;
+  // `new URL('/x', 'http://h/Jim_Test/')` would drop the site path, so a leading slash is taken relative to it.
+  if (/^[a-z][a-z\d+.-]*:/i.test(input)) return input;
+  const base = baseUrl.href.endsWith('/') ? baseUrl.href : `${baseUrl.href}/`;
+  return new URL(input.replace(/^\/+/, ''), base).href;
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    throw new TokenwardError(ErrorCode.CONFIG, `tm.fetch needs an absolute URL or the \`baseUrl\` option, got ${JSON.stringify(url.slice(0, 100))}`);
+  }
+}
+
+/** A copy of `init` whose headers carry `authorization: value`, any caller Authorization replaced, the rest untouched. */
+function withAuthorization(init: RequestInit | undefined, value: string): RequestInit {
+  const headers = init?.headers;
+  let next: RequestInit["headers"];
+  if (headers === undefined || headers === null) next = { authorization: value };
+  else if (Array.isArray(headers)) next = [...headers.filter(([k]) => k!.toLowerCase() !== 'authorization'), ['authorization', value]];
+  else if (typeof (headers as Headers).get === 'function' && typeof (headers as Headers).set === 'function') {
+    const copy = new Headers(headers as Headers);
+    copy.set('authorization', value);
+    next = copy;
+  } else {
+    const record: Record<string, string> = {};
+    for (const [k, v] of Object.entries(headers as Record<string, string>)) if (k.toLowerCase() !== 'authorization') record[k] = v;
+    record.authorization = value;
+    next = record;
+  }
+  return init === undefined ? { headers: next } : { ...init, headers: next };
+}
+
+function requestToInit(request: Request, init: RequestInit | undefined): RequestInit {
+  const base: RequestInit & { duplex?: 'half' } = {
+    method: request.method,
+    headers: [...request.headers],
+    redirect: request.redirect,
+    signal: request.signal,
+  };
+  if (request.body !== null) {
+    base.body = request.body;
+    base.duplex = 'half';
+  }
+  return { ...base, ...init };
+}

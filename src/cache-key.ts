@@ -1,0 +1,15 @@
+/**
+ * The cache key: everything that shapes the token (URL, client, grant, user, scope, params), hashed,
+ * so a key never holds a secret or a user name. Secrets are left out on purpose: rotating a secret
+ * must not orphan the live token (the httpx-auth trap).
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import type { ResolvedOptions } from './options.js';
+
+/** `tokenward:<sha256 prefix>` for these options. */
+export function cacheKey(o: Pick<ResolvedOptions, 'tokenUrl' | 'clientId' | 'grant' | 'username' | 'scope' | 'params'>): string {
+  const params = Object.keys(o.params).sort().map((k) => [k, o.params[k]]);
+  const material = JSON.stringify([o.tokenUrl.href, o.clientId ?? null, o.grant, o.username ?? null, o.scope ?? null, params]);
+  return `tokenward:${createHash('sha256').update(material).digest('base64url').slice(0, 32)}`;
+}

@@ -1,0 +1,51 @@
+/**
+ * Client authentication at the token endpoint: Basic (RFC 6749 §2.3.1), body, or none, and the rule
+ * that decides when `auto` may fall back from Basic to body.
+ * @module
+ */
+import type { TokenwardError } from './errors.js';
+
+/** The client authentication actually put on the wire. */
+export type WireClientAuth = 'basic' | 'body' | 'none';
+
+/**
+ * `application/x-www-form-urlencoded` serialisation of one value, per the WHATWG URL standard:
+ * alphanumerics and `*-._` stay, space becomes `+`, everything else is percent-encoded as UTF-8.
+ *
+ * Not a stricter set: escaping `-` or `_` broke eBay secrets and Google client ids in other libraries,
+ * which then reverted (@badgateway/oauth2-client #181/#184, Authlib #628).
+ */
+export function formEncode(value: string): string {
+  return new URLSearchParams([['', value]]).toString().slice(1);
+}
+
+/**
+ * The `Authorization` header for HTTP Basic client authentication.
+ * With `encoding: 'form'` (RFC 6749 §2.3.1) id and secret are form-encoded before joining with `:`;
+ * with `'none'` they are sent raw, for servers that do not form-decode (then an id with `:` cannot work).
+ *
+ * @example
+ * ```ts
+ * basicAuthorization('TestClientId', 'password'); // 'Basic VGVzdENsaWVudElkOnBhc3N3b3Jk' (Jim2's sample)
+ * ```
+ */
+export function basicAuthorization(clientId: string, clientSecret: string, encoding: 'form' | 'none' = 'form'): string {
+  const pair = encoding === 'form' ? `${formEncode(clientId)}:${formEncode(clientSecret)}` : `${clientId}:${clientSecret}`;
+  return `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
+}
+
+/**
+ * Whether an answer to a Basic-authenticated request means "the client was not authenticated", the only
+ * case in which `clientAuth: 'auto'` retries with body credentials: a 401, an `invalid_client`, or a
+ * 400/403 with no OAuth error body at all (some servers answer a client they cannot authenticate with
+ * an empty 403).
+ *
+ * Never on network errors, 5xx, or another OAuth error such as `invalid_grant` or `invalid_scope`:
+ * golang/oauth2 falls back on any error and learns the wrong style (#718, #786).
+ */
+export function isClientNotAuthenticated(err: TokenwardError): boolean {
+  if (err.status === undefined) return false;
+  if (err.error === 'invalid_client') return true;
+  if (err.status === 401) return true;
+  return (err.status === 400 || err.status === 403) && err.error === undefined;
+}

@@ -1,0 +1,149 @@
+/**
+ * One error class, a stable `code` from {@link ErrorCode}, and nothing secret in any enumerable field.
+ *
+ * Every failure tokenward reports is a {@link TokenwardError} (or one of its thin subclasses, which
+ * exist so `instanceof` reads well). Messages read like
+ * `tokenward: token endpoint answered 400 invalid_grant: "Credentials or token is invalid or expired"`.
+ * @module
+ */
+
+/** Stable error codes. Match on `err.code`, never on the message. */
+export const ErrorCode = {
+  /** An option passed to the constructor is wrong (thrown synchronously). */
+  CONFIG: 'ERR_TOKENWARD_CONFIG',
+  /** The server sent an OAuth error body (RFC 6749 §5.2, or InfoLink's `{result:{code}}` envelope). */
+  OAUTH: 'ERR_TOKENWARD_OAUTH',
+  /** Jim2Server refused the token because no user licence was free. Never retried. */
+  NO_LICENCE: 'ERR_TOKENWARD_NO_LICENCE',
+  /** The answer was not a usable token response: HTML error page, empty body, unknown format. */
+  RESPONSE: 'ERR_TOKENWARD_RESPONSE',
+  /** A 2xx answer that is not a valid token: no access token, a negative or non-numeric lifetime. */
+  INVALID_TOKEN_RESPONSE: 'ERR_TOKENWARD_INVALID_TOKEN_RESPONSE',
+  /** The answer was larger than `maxResponseBytes`. */
+  RESPONSE_TOO_LARGE: 'ERR_TOKENWARD_RESPONSE_TOO_LARGE',
+  /** The connection failed (DNS, refused, reset, TLS). */
+  NETWORK: 'ERR_TOKENWARD_NETWORK',
+  /** A token request took longer than `timeout`. */
+  TIMEOUT: 'ERR_TOKENWARD_TIMEOUT',
+  /** The caller's `AbortSignal` fired. */
+  ABORTED: 'ERR_TOKENWARD_ABORTED',
+  /** `tm.fetch` was asked to send the token to an origin that is not allowed. */
+  ORIGIN_NOT_ALLOWED: 'ERR_TOKENWARD_ORIGIN_NOT_ALLOWED',
+  /** The server did not release the session on `logoff()` (local state is cleared regardless). */
+  LOGOFF: 'ERR_TOKENWARD_LOGOFF',
+  /** The token store failed; tokenward carried on without it. Reported through events, never thrown to callers. */
+  STORE: 'ERR_TOKENWARD_STORE',
+} as const;
+
+/** One of the {@link ErrorCode} values. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Fields an error may carry besides its message. All of them are safe to log. */
+export interface TokenwardErrorDetails {
+  /** HTTP status of the answer that caused the error, if there was one. */
+  status?: number;
+  /** OAuth `error` code (`invalid_grant`, `invalid_client`, ...) or InfoLink's `result.code`. */
+  error?: string;
+  /** OAuth `error_description`, or InfoLink's `result.message`. */
+  errorDescription?: string;
+  /** OAuth `error_uri`. */
+  errorUri?: string;
+  /** The first bytes of the answer, with token-looking fields and known secrets redacted. */
+  bodyExcerpt?: string;
+  /** Seconds the server asked us to wait (`Retry-After`), when it said. */
+  retryAfter?: number;
+  /** For client-auth probing: the answers to each try, oldest first. */
+  attempts?: readonly TokenwardError[];
+  /** The underlying error. Its message is kept; secrets never reach it. */
+  cause?: unknown;
+  /** The raw answer. Kept non-enumerable so it never appears when the error is logged or serialised. */
+  response?: Response;
+}
+
+/**
+ * The error tokenward throws. `code` is stable; `status`, `error` and `errorDescription` are set when a
+ * server answered. `response` (when set) is non-enumerable.
+ *
+ * @example
+ * ```ts
+ * try { await tm.getToken(); }
+ * catch (err) {
+ *   if (err instanceof TokenwardError && err.code === ErrorCode.OAUTH && err.error === 'invalid_client') {
+ *     // wrong credentials: page a human, retrying will not help
+ *   }
+ * }
+ * ```
+ */
+export class TokenwardError extends Error {
+  override name = 'TokenwardError';
+  /** Stable machine-readable code from {@link ErrorCode}. */
+  readonly code: ErrorCode;
+  /** HTTP status of the answer, when there was one. */
+  readonly status?: number;
+  /** OAuth `error` code, when the server sent one. */
+  readonly error?: string;
+  /** OAuth `error_description`, when the server sent one. */
+  readonly errorDescription?: string;
+  /** OAuth `error_uri`, when the server sent one. */
+  readonly errorUri?: string;
+  /** A short, redacted excerpt of the answer body. */
+  readonly bodyExcerpt?: string;
+  /** Seconds the server asked us to wait before retrying. */
+  readonly retryAfter?: number;
+  /** For client-auth probing: each try's error. */
+  readonly attempts?: readonly TokenwardError[];
+  /** The raw `Response` (non-enumerable), when there was one. */
+  declare readonly response?: Response;
+
+  constructor(code: ErrorCode, message: string, details: TokenwardErrorDetails = {}) {
+    super(message.startsWith('tokenward: ') ? message : `tokenward: ${message}`, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    // Assign only what is present so serialised errors stay short and readable.
+    if (details.status !== undefined) this.status = details.status;
+    if (details.error !== undefined) this.error = details.error;
+    if (details.errorDescription !== undefined) this.errorDescription = details.errorDescription;
+    if (details.errorUri !== undefined) this.errorUri = details.errorUri;
+    if (details.bodyExcerpt !== undefined) this.bodyExcerpt = details.bodyExcerpt;
+    if (details.retryAfter !== undefined) this.retryAfter = details.retryAfter;
+    if (details.attempts !== undefined) this.attempts = details.attempts;
+    if (details.response !== undefined) Object.defineProperty(this, 'response', { value: details.response, enumerable: false });
+  }
+
+  /** Plain-object form for structured logs (JSON.stringify uses it). Carries no secrets. */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
+    for (const key of ['status', 'error', 'errorDescription', 'errorUri', 'bodyExcerpt', 'retryAfter', 'attempts'] as const) {
+      if (this[key] !== undefined) out[key] = this[key];
+    }
+    if (this.cause !== undefined) out.cause = this.cause instanceof Error ? { name: this.cause.name, message: this.cause.message } : String(this.cause);
+    return out;
+  }
+}
+
+/** The server answered with an OAuth error body (RFC 6749 §5.2 or InfoLink's envelope). */
+export class OAuthError extends TokenwardError {
+  override name = 'OAuthError';
+}
+
+/** The answer could not be used: not a token response, HTML, empty, too large, or malformed. */
+export class ResponseError extends TokenwardError {
+  override name = 'ResponseError';
+}
+
+/** The request never got an answer: connection failure, timeout, or the caller aborted. */
+export class NetworkError extends TokenwardError {
+  override name = 'NetworkError';
+}
+
+/** An option is wrong. Thrown by the `TokenManager` constructor and the profile helpers. */
+export class ConfigError extends TokenwardError {
+  override name = 'ConfigError';
+  constructor(message: string) {
+    super(ErrorCode.CONFIG, message);
+  }
+}
+
+/** True when `err` is a {@link TokenwardError} with the given code. */
+export function isTokenwardError(err: unknown, code?: ErrorCode): err is TokenwardError {
+  return err instanceof TokenwardError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,29 @@
+/**
+ * tokenward: OAuth 2.0 access tokens for Node services, acquired, cached, refreshed and released.
+ * This module only re-exports.
+ * @module
+ */
+export { TokenManager, type GetTokenOptions } from './manager.js';
+export type { Token } from './token.js';
+export { authorizationValue } from './token.js';
+export {
+  DEFAULTS,
+  resolveOptions,
+  type ClientAuthMethod,
+  type FetchLike,
+  type LogoffOptions,
+  type ParamValue,
+  type RetryEvent,
+  type RetryOptions,
+  type TokenEvent,
+  type TokenManagerOptions,
+  type TokenwardHooks,
+} from './options.js';
+export { ConfigError, ErrorCode, NetworkError, OAuthError, ResponseError, TokenwardError, isTokenwardError, type TokenwardErrorDetails } from './errors.js';
+export { normalizeTokenResponse, normalizeTokenType, type NormalizeOptions, type TokenHttpResponse } from './normalize.js';
+export { buildTokenRequest, type TokenHttpRequest, type TokenRequestInput } from './token-request.js';
+export { basicAuthorization, formEncode, isClientNotAuthenticated } from './client-auth.js';
+export { MemoryTokenStore, type TokenStore } from './store.js';
+export { defaultIsAuthFailure, isReplayableBody } from './auth-fetch.js';
+export { channels, type TokenwardEvents } from './events.js';
+export { isTransient } from './retry.js';

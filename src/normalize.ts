@@ -1,0 +1,187 @@
+/**
+ * Token-endpoint answer → {@link Token} or a typed error. Pure: the clock and the secrets to scrub are
+ * passed in, so every shape real servers send is a one-line test.
+ * @module
+ */
+import { ErrorCode, OAuthError, ResponseError, type TokenwardError } from './errors.js';
+import { isRecord, parseBody, type ParsedBody } from './parse-body.js';
+import { excerpt, scrub } from './redact.js';
+import type { Token } from './token.js';
+
+/** An answer as read off the wire. */
+export interface TokenHttpResponse {
+  /** HTTP status. */
+  readonly status: number;
+  /** Response headers (a `Headers` or a plain lower-case record). */
+  readonly headers: Headers | Readonly<Record<string, string | undefined>>;
+  /** The body as text. */
+  readonly body: string;
+}
+
+/** Options of {@link normalizeTokenResponse}. */
+export interface NormalizeOptions {
+  /** The local clock when the answer arrived, epoch ms. @default Date.now() */
+  now?: number;
+  /** Lifetime (seconds) when the answer has no `expires_in` and the token is not a JWT with `exp`. @default 300 */
+  defaultExpiresIn?: number;
+  /** Strings to scrub from any error excerpt (the client secret, the password, the refresh token sent). */
+  secrets?: Iterable<string | undefined>;
+  /** The refresh token to keep when a refresh answer does not rotate it. */
+  previousRefreshToken?: string;
+}
+
+/** The longest lifetime believed, in seconds (Go caps at MaxInt32 too); beyond it a server is confused. */
+const MAX_LIFETIME_S = 2_147_483_647;
+
+/**
+ * Turns a token-endpoint answer into a {@link Token}, or throws the matching {@link TokenwardError}.
+ *
+ * Accepts `expires_in` as a number or numeric string; a trailing comma or a BOM in JSON; `token_type`
+ * in any case (default `Bearer`); no `expires_in` (the JWT `exp` claim, else `defaultExpiresIn`);
+ * `refresh_expires_in`; form-encoded and XML answers. Rejects a 2xx without an access token, a negative
+ * or non-numeric lifetime, and an `error` field even on a 200.
+ *
+ * @example
+ * ```ts
+ * const token = normalizeTokenResponse({
+ *   status: 200,
+ *   headers: { 'content-type': 'application/json' },
+ *   body: '{"access_token":"eyJ…","token_type":"Bearer","expires_in":"3599",}',
+ * }, { now: 0 });
+ * token.expiresAt; // 3_599_000
+ * ```
+ */
+export function normalizeTokenResponse(res: TokenHttpResponse, options: NormalizeOptions = {}): Token {
+  const now = options.now ?? Date.now();
+  const parsed = parseBody(res.body, header(res.headers, 'content-type'));
+  const problem = answerError(res, parsed, options.secrets);
+  if (problem) throw problem;
+  const f = parsed.fields!;
+  const secrets = options.secrets ?? [];
+  const invalid = (why: string): TokenwardError =>
+    new ResponseError(ErrorCode.INVALID_TOKEN_RESPONSE, `token endpoint answered ${res.status} without a usable token: ${why}`, {
+      status: res.status,
+      bodyExcerpt: excerpt(res.body, secrets),
+    });
+
+  const accessToken = f.access_token;
+  if (typeof accessToken !== 'string' || accessToken === '') throw invalid('no access_token');
+
+  const lifetime = readLifetime(f.expires_in, 'expires_in', invalid) ?? jwtLifetime(accessToken, now) ?? options.defaultExpiresIn ?? 300;
+  // Keycloak sends refresh_expires_in: 0 for offline tokens, meaning "no fixed expiry", not "expired".
+  const refreshLifetime = readLifetime(f.refresh_expires_in, 'refresh_expires_in', invalid);
+
+  const refreshToken = typeof f.refresh_token === 'string' && f.refresh_token !== '' ? f.refresh_token : options.previousRefreshToken;
+  const token: { -readonly [K in keyof Token]: Token[K] } = {
+    accessToken,
+    tokenType: normalizeTokenType(f.token_type),
+    expiresAt: now + lifetime * 1000,
+    receivedAt: now,
+    raw: f,
+  };
+  if (refreshToken !== undefined) token.refreshToken = refreshToken;
+  if (refreshLifetime !== undefined && refreshLifetime > 0 && typeof f.refresh_token === 'string') token.refreshExpiresAt = now + refreshLifetime * 1000;
+  if (typeof f.scope === 'string') token.scope = f.scope;
+  if (typeof f.id_token === 'string') token.idToken = f.id_token;
+  return token;
+}
+
+/**
+ * The error an answer stands for, or `undefined` when it is a 2xx with fields to read. Used for token
+ * answers and for logoff/revocation answers alike.
+ */
+export function answerError(res: TokenHttpResponse, parsed: ParsedBody, secrets: Iterable<string | undefined> = []): TokenwardError | undefined {
+  const f = parsed.fields;
+  const details = { status: res.status, bodyExcerpt: excerpt(res.body, secrets), retryAfter: retryAfterSeconds(header(res.headers, 'retry-after')) };
+  if (details.bodyExcerpt === '') delete (details as { bodyExcerpt?: string }).bodyExcerpt;
+  if (details.retryAfter === undefined) delete (details as { retryAfter?: number }).retryAfter;
+
+  if (f) {
+    // RFC 6749 §5.2, also on a 200: "some unorthodox servers respond 200 in error case" (golang/oauth2).
+    if (typeof f.error === 'string' && f.error !== '') {
+      return oauthError(res.status, f.error, scrubbed(str(f.error_description), secrets), str(f.error_uri), details);
+    }
+    // InfoLink wraps every answer: {"result":{"code":"invalid_grant","message":"…"},"status":"error"}.
+    if (f.status === 'error' && isRecord(f.result) && typeof f.result.code === 'string') {
+      return oauthError(res.status, f.result.code, scrubbed(str(f.result.message), secrets), undefined, details);
+    }
+  }
+  if (res.status >= 200 && res.status < 300) {
+    if (f) return undefined;
+    const what = parsed.kind === 'empty' ? 'an empty body' : parsed.kind === 'html' ? 'an HTML page' : 'a body that is neither JSON, form nor XML';
+    return new ResponseError(ErrorCode.INVALID_TOKEN_RESPONSE, `token endpoint answered ${res.status} with ${what}`, details);
+  }
+  // ASP.NET Web API: {"Message":"Authorization has been denied for this request."} or <Error><Message>.
+  const message = scrubbed(f ? str(f.Message) ?? str(f.message) : undefined, secrets);
+  const what = message !== undefined ? `: ${JSON.stringify(truncate(message))}` : parsed.kind === 'html' ? ' with an HTML page' : parsed.kind === 'empty' ? ' with an empty body' : '';
+  return new ResponseError(ErrorCode.RESPONSE, `token endpoint answered ${res.status}${what}`, message !== undefined ? { ...details, errorDescription: message } : details);
+}
+
+function oauthError(status: number, error: string, description: string | undefined, uri: string | undefined, details: { status: number; bodyExcerpt?: string; retryAfter?: number }): OAuthError {
+  const text = description !== undefined ? `: ${JSON.stringify(truncate(description))}` : '';
+  return new OAuthError(ErrorCode.OAUTH, `token endpoint answered ${status} ${error}${text}`, {
+    ...details,
+    error,
+    ...(description !== undefined ? { errorDescription: description } : {}),
+    ...(uri !== undefined ? { errorUri: uri } : {}),
+  });
+}
+
+/** `bearer`, `BEARER` or nothing → `Bearer` (RFC 6750 spelling; Amplitude rejects `bearer`). */
+export function normalizeTokenType(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') return 'Bearer';
+  const lower = value.trim().toLowerCase();
+  if (lower === 'bearer') return 'Bearer';
+  if (lower === 'dpop') return 'DPoP';
+  if (lower === 'mac') return 'MAC';
+  return value.trim();
+}
+
+function readLifetime(value: unknown, name: string, invalid: (why: string) => TokenwardError): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  // Bright Pattern (configapi/v2) sends expires_in as a string: "3599".
+  const seconds = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (typeof value === 'string' && /^\s*-/.test(value)) throw invalid(`${name} is negative`);
+  if (Number.isNaN(seconds) || !Number.isFinite(seconds)) throw invalid(`${name} is not a number (${typeof value})`);
+  if (seconds < 0) throw invalid(`${name} is negative`);
+  return Math.min(seconds, MAX_LIFETIME_S);
+}
+
+/** Seconds until the JWT's `exp`, when the access token is a JWT that has one. */
+function jwtLifetime(accessToken: string, now: number): number | undefined {
+  const parts = accessToken.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
+    if (isRecord(claims) && typeof claims.exp === 'number' && Number.isFinite(claims.exp)) return Math.max(0, claims.exp - now / 1000);
+  } catch {
+    // Not a JWT after all.
+  }
+  return undefined;
+}
+
+/** `Retry-After` as seconds: delta-seconds or an HTTP date. */
+export function retryAfterSeconds(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (value === undefined || value === null || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+/** A response header by name, from a `Headers` (any copy) or a plain record. */
+export function header(headers: TokenHttpResponse['headers'], name: string): string | undefined {
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  return (headers as Record<string, string | undefined>)[name];
+}
+
+function scrubbed(text: string | undefined, secrets: Iterable<string | undefined>): string | undefined {
+  return text === undefined ? undefined : scrub(text, secrets);
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function truncate(text: string): string {
+  return text.length > 160 ? `${text.slice(0, 160)}…` : text;
+}

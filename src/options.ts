@@ -1,0 +1,358 @@
+/**
+ * Options: their types, the one defaults table, and validation (once, in the constructor).
+ * @module
+ */
+import { z } from 'zod';
+import type { Dispatcher } from 'undici';
+import { ConfigError, type ErrorCode, type TokenwardError } from './errors.js';
+import type { TokenStore } from './store.js';
+
+/** A WHATWG-`fetch`-compatible function: `globalThis.fetch`, `undici.fetch`, or a test's mock. */
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** How the client authenticates at the token endpoint. The RFC 7591 names are accepted as aliases. */
+export type ClientAuthMethod = 'auto' | 'basic' | 'body' | 'none' | 'client_secret_basic' | 'client_secret_post';
+
+/** A value of an extra body field. Kept typed in JSON bodies (`WindowsAuthentication: false`). */
+export type ParamValue = string | number | boolean;
+
+/** Retry policy for transient token-endpoint failures (network, timeout, 408, 429, 5xx). */
+export interface RetryOptions {
+  /** Retries after the first try. @default 3 */
+  retries?: number;
+  /** Milliseconds before the first retry; doubles each time, with jitter. @default 200 */
+  minTimeout?: number;
+  /** Longest wait between two tries, in milliseconds. @default 5000 */
+  maxTimeout?: number;
+  /** Total time budget for one token request and its retries, in milliseconds. @default 30000 */
+  maxRetryTime?: number;
+}
+
+/** How `logoff()` releases the session at the server. */
+export type LogoffOptions =
+  | {
+      /** Send a request carrying the access token as `Authorization: Bearer …` (Veeam `DELETE /api/token`, Jim2's logoff page). */
+      style: 'bearer';
+      /** URL of the logoff endpoint; relative URLs resolve against `baseUrl`, else `tokenUrl`. @default tokenUrl */
+      url?: string | URL;
+      /** HTTP method. @default 'DELETE' */
+      method?: string;
+    }
+  | {
+      /** RFC 7009 token revocation with client authentication: the refresh token, then the access token. */
+      style: 'revoke';
+      /** The revocation endpoint. */
+      url: string | URL;
+      /** Which tokens to revoke, in order. @default ['refresh_token', 'access_token'] */
+      tokens?: ReadonlyArray<'refresh_token' | 'access_token'>;
+    };
+
+/** Lifecycle hooks. Payloads never hold a token or secret. */
+export interface TokenwardHooks {
+  /** A token was acquired or refreshed. */
+  onToken?: (event: TokenEvent) => void;
+  /** A token request (or a background refresh, or logoff) failed. */
+  onError?: (error: TokenwardError) => void;
+  /** A transient failure is about to be retried. */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+/** Payload of the `token` event. */
+export interface TokenEvent {
+  /** How the token was obtained. */
+  readonly how: 'grant' | 'refresh' | 'store';
+  /** The grant used (`client_credentials`, `password`, `refresh_token`). */
+  readonly grant: string;
+  /** Expiry of the new access token, epoch ms. */
+  readonly expiresAt: number;
+  /** Whether a refresh token came with it. */
+  readonly hasRefreshToken: boolean;
+  /** The token type (`Bearer`). */
+  readonly tokenType: string;
+}
+
+/** Payload of the `retry` event. */
+export interface RetryEvent {
+  /** The try that failed, counting from 1. */
+  readonly attempt: number;
+  /** Retries left after this one. */
+  readonly retriesLeft: number;
+  /** Why it failed. */
+  readonly error: TokenwardError;
+}
+
+/** Options of a {@link TokenManager}. Only `tokenUrl` is required. */
+export interface TokenManagerOptions {
+  /** The token endpoint, used exactly as given (Jim2's carries a site path: `http://host/Jim_Test/token`). */
+  tokenUrl: string | URL;
+  /** The OAuth client id. */
+  clientId?: string;
+  /** The client secret. Never logged, never in an error. */
+  clientSecret?: string;
+  /** The grant. @default 'password' when `username` is set, else 'client_credentials' */
+  grant?: 'client_credentials' | 'password';
+  /** Resource owner's user name for the password grant (`DOMAIN\user` is fine). */
+  username?: string;
+  /** Resource owner's password. Never logged, never in an error. */
+  password?: string;
+  /** Client authentication. @default 'auto' (Basic first, body once if the server says the client was not authenticated) */
+  clientAuth?: ClientAuthMethod;
+  /** How Basic credentials are encoded: RFC 6749 §2.3.1 form-encoding, or raw for servers that do not decode. @default 'form' */
+  basicEncoding?: 'form' | 'none';
+  /** Scope: a string is sent as is (Bright Pattern's is a host name), an array is joined with spaces. */
+  scope?: string | readonly string[];
+  /** Extra body fields sent with every token request (`{ WindowsAuthentication: false }`, `{ audience }`). */
+  params?: Readonly<Record<string, ParamValue>>;
+  /** Token request body format. @default 'form' */
+  bodyFormat?: 'form' | 'json';
+  /** Send client credentials on refresh_token requests too (RFC 6749 §6 for confidential clients). @default true */
+  refreshWithClientAuth?: boolean;
+  /** A WHATWG fetch to use instead of undici (tests pass msw-patched `globalThis.fetch`). */
+  fetch?: FetchLike;
+  /** An undici `Dispatcher` (`Agent`, `ProxyAgent`, `EnvHttpProxyAgent`) for every request; e.g. one with your CA for self-signed servers. */
+  dispatcher?: Dispatcher;
+  /** Timeout of each token request, in milliseconds. @default 10000 */
+  timeout?: number;
+  /** Retry policy for transient failures, or `false` to never retry. */
+  retry?: RetryOptions | false;
+  /** Seconds before expiry at which a token counts as expiring (never more than half its lifetime). @default 60 */
+  refreshSkew?: number;
+  /** Lifetime in seconds assumed when the answer has no `expires_in` and the token is not a JWT with `exp`. @default 300 */
+  defaultExpiresIn?: number;
+  /** Refresh in the background on an `unref()`ed timer so callers never wait. Keeps server sessions alive. @default false */
+  proactive?: boolean;
+  /** Where tokens are kept. @default a new in-memory store */
+  store?: TokenStore;
+  /** Largest token answer accepted, in bytes. @default 1048576 */
+  maxResponseBytes?: number;
+  /** Base URL for relative `tm.fetch` inputs; its origin is allowed to receive the token. */
+  baseUrl?: string | URL;
+  /** More origins (`https://api.example.com`) that may receive the token from `tm.fetch`. */
+  allowedOrigins?: readonly string[];
+  /** Decides whether an API answer means "token rejected"; may read `response.clone()`. @default 401, or `WWW-Authenticate` with `invalid_token` */
+  isAuthFailure?: (response: Response) => boolean | Promise<boolean>;
+  /** How `logoff()` releases the server session; `false` (the default) only forgets locally. */
+  logoff?: LogoffOptions | false;
+  /** Re-classify a token-endpoint error (Jim2 uses it to tell "no licence free" apart). */
+  mapError?: (error: TokenwardError) => ErrorCode | undefined;
+  /** Lifecycle hooks; also available as `tm.on(...)`. */
+  hooks?: TokenwardHooks;
+}
+
+/**
+ * Every default in one place. A test asserts this table against the docs, so they cannot drift.
+ */
+export const DEFAULTS = Object.freeze({
+  clientAuth: 'auto',
+  basicEncoding: 'form',
+  bodyFormat: 'form',
+  refreshWithClientAuth: true,
+  timeout: 10_000,
+  retry: Object.freeze({ retries: 3, minTimeout: 200, maxTimeout: 5_000, maxRetryTime: 30_000 }),
+  refreshSkew: 60,
+  defaultExpiresIn: 300,
+  proactive: false,
+  maxResponseBytes: 1_048_576,
+  logoffMethod: 'DELETE',
+  revokeTokens: Object.freeze(['refresh_token', 'access_token'] as const),
+} as const);
+
+/** Options after validation and defaults. */
+export interface ResolvedOptions {
+  tokenUrl: URL;
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  grant: 'client_credentials' | 'password';
+  username: string | undefined;
+  password: string | undefined;
+  clientAuth: 'auto' | 'basic' | 'body' | 'none';
+  basicEncoding: 'form' | 'none';
+  scope: string | undefined;
+  params: Readonly<Record<string, ParamValue>>;
+  bodyFormat: 'form' | 'json';
+  refreshWithClientAuth: boolean;
+  fetch: FetchLike | undefined;
+  dispatcher: Dispatcher | undefined;
+  timeout: number;
+  retry: Required<RetryOptions> | false;
+  refreshSkew: number;
+  defaultExpiresIn: number;
+  proactive: boolean;
+  store: TokenStore | undefined;
+  maxResponseBytes: number;
+  baseUrl: URL | undefined;
+  allowedOrigins: ReadonlySet<string>;
+  isAuthFailure: ((response: Response) => boolean | Promise<boolean>) | undefined;
+  logoff: { style: 'bearer'; url: URL; method: string } | { style: 'revoke'; url: URL; tokens: ReadonlyArray<'refresh_token' | 'access_token'> } | false;
+  mapError: ((error: TokenwardError) => ErrorCode | undefined) | undefined;
+  hooks: TokenwardHooks;
+}
+
+const httpUrl = z.union([z.string(), z.instanceof(URL)]).transform((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `must be an absolute http(s) URL, got ${JSON.stringify(String(value))}` });
+    return z.NEVER;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    ctx.addIssue({ code: 'custom', message: `must use http: or https:, got ${JSON.stringify(url.protocol)}` });
+    return z.NEVER;
+  }
+  return url;
+});
+
+const nonEmpty = z.string().min(1, { message: 'must not be empty' });
+const positiveMs = z.number().int().positive();
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
+
+const schema = z
+  .object({
+    tokenUrl: httpUrl,
+    clientId: nonEmpty.optional(),
+    clientSecret: z.string().optional(),
+    grant: z.enum(['client_credentials', 'password']).optional(),
+    username: nonEmpty.optional(),
+    password: z.string().optional(),
+    clientAuth: z.enum(['auto', 'basic', 'body', 'none', 'client_secret_basic', 'client_secret_post']).optional(),
+    basicEncoding: z.enum(['form', 'none']).optional(),
+    scope: z.union([z.string(), z.array(nonEmpty)]).optional(),
+    params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    bodyFormat: z.enum(['form', 'json']).optional(),
+    refreshWithClientAuth: z.boolean().optional(),
+    fetch: fn.optional(),
+    dispatcher: z.custom<Dispatcher>((v) => typeof v === 'object' && v !== null && typeof (v as Dispatcher).dispatch === 'function', {
+      message: 'must be an undici Dispatcher (Agent, ProxyAgent, ...)',
+    }).optional(),
+    timeout: positiveMs.optional(),
+    retry: z
+      .union([
+        z.literal(false),
+        z.object({
+          retries: z.number().int().min(0).max(20).optional(),
+          minTimeout: z.number().int().min(0).optional(),
+          maxTimeout: z.number().int().min(0).optional(),
+          maxRetryTime: positiveMs.optional(),
+        }).strict(),
+      ])
+      .optional(),
+    refreshSkew: z.number().min(0).optional(),
+    defaultExpiresIn: z.number().positive().optional(),
+    proactive: z.boolean().optional(),
+    store: z.custom<TokenStore>(
+      (v) => typeof v === 'object' && v !== null && ['get', 'set', 'delete'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
+      { message: 'must implement get(key), set(key, token) and delete(key)' },
+    ).optional(),
+    maxResponseBytes: positiveMs.optional(),
+    baseUrl: httpUrl.optional(),
+    allowedOrigins: z.array(httpUrl).optional(),
+    isAuthFailure: fn.optional(),
+    logoff: z
+      .union([
+        z.literal(false),
+        z.object({ style: z.literal('bearer'), url: z.union([z.string(), z.instanceof(URL)]).optional(), method: z.string().regex(/^[A-Za-z]+$/).optional() }).strict(),
+        z.object({ style: z.literal('revoke'), url: z.union([z.string(), z.instanceof(URL)]), tokens: z.array(z.enum(['refresh_token', 'access_token'])).min(1).optional() }).strict(),
+      ])
+      .optional(),
+    mapError: fn.optional(),
+    hooks: z.object({ onToken: fn.optional(), onError: fn.optional(), onRetry: fn.optional() }).strict().optional(),
+  })
+  .strict();
+
+/** Options whose values must never be echoed in an error message. */
+const SECRET_OPTIONS = new Set(['clientSecret', 'password']);
+
+/**
+ * Validates options and applies {@link DEFAULTS}.
+ * @throws {ConfigError} naming the option, what was expected and (for non-secrets) what was given.
+ */
+export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
+  if (typeof input !== 'object' || input === null) throw new ConfigError(`options must be an object, got ${input === null ? 'null' : typeof input}`);
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => describeIssue(issue, input as unknown as Record<string, unknown>));
+    throw new ConfigError(`invalid options: ${lines.join('; ')}`);
+  }
+  const o = parsed.data;
+  const grant = o.grant ?? (o.username !== undefined ? 'password' : 'client_credentials');
+  if (grant === 'password' && (o.username === undefined || o.password === undefined)) {
+    throw new ConfigError('option `grant` is "password", which needs both `username` and `password`');
+  }
+  const clientAuth = o.clientAuth === 'client_secret_basic' ? 'basic' : o.clientAuth === 'client_secret_post' ? 'body' : (o.clientAuth ?? DEFAULTS.clientAuth);
+  if ((clientAuth === 'basic' || clientAuth === 'body' || clientAuth === 'none') && o.clientId === undefined) {
+    throw new ConfigError(`option \`clientAuth\` is "${clientAuth}", which needs \`clientId\``);
+  }
+  const scope = o.scope === undefined ? undefined : typeof o.scope === 'string' ? o.scope : o.scope.join(' ');
+  const retry = o.retry === false ? false : { ...DEFAULTS.retry, ...o.retry };
+  const resolveAgainst = o.baseUrl ?? o.tokenUrl;
+  let logoff: ResolvedOptions['logoff'] = false;
+  if (o.logoff) {
+    const url = resolveUrl(o.logoff.url ?? o.tokenUrl, resolveAgainst, 'logoff.url');
+    logoff = o.logoff.style === 'bearer'
+      ? { style: 'bearer', url, method: (o.logoff.method ?? DEFAULTS.logoffMethod).toUpperCase() }
+      : { style: 'revoke', url, tokens: o.logoff.tokens ?? DEFAULTS.revokeTokens };
+  }
+  const allowed = new Set<string>([(o.baseUrl ?? o.tokenUrl).origin]);
+  for (const url of o.allowedOrigins ?? []) allowed.add(url.origin);
+  return {
+    tokenUrl: o.tokenUrl,
+    clientId: o.clientId,
+    clientSecret: o.clientSecret,
+    grant,
+    username: o.username,
+    password: o.password,
+    clientAuth,
+    basicEncoding: o.basicEncoding ?? DEFAULTS.basicEncoding,
+    scope,
+    params: Object.freeze({ ...o.params }),
+    bodyFormat: o.bodyFormat ?? DEFAULTS.bodyFormat,
+    refreshWithClientAuth: o.refreshWithClientAuth ?? DEFAULTS.refreshWithClientAuth,
+    fetch: o.fetch as FetchLike | undefined,
+    dispatcher: o.dispatcher,
+    timeout: o.timeout ?? DEFAULTS.timeout,
+    retry,
+    refreshSkew: o.refreshSkew ?? DEFAULTS.refreshSkew,
+    defaultExpiresIn: o.defaultExpiresIn ?? DEFAULTS.defaultExpiresIn,
+    proactive: o.proactive ?? DEFAULTS.proactive,
+    store: o.store,
+    maxResponseBytes: o.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
+    baseUrl: o.baseUrl,
+    allowedOrigins: allowed,
+    isAuthFailure: o.isAuthFailure as ResolvedOptions['isAuthFailure'],
+    logoff,
+    mapError: o.mapError as ResolvedOptions['mapError'],
+    hooks: (o.hooks ?? {}) as TokenwardHooks,
+  };
+}
+
+function resolveUrl(value: string | URL, base: URL, name: string): URL {
+  try {
+    return new URL(value, base);
+  } catch {
+    throw new ConfigError(`option \`${name}\` must be a URL, got ${JSON.stringify(String(value))}`);
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, input: Record<string, unknown>): string {
+  const path = issue.path.map(String).join('.');
+  const top = String(issue.path[0] ?? '');
+  if (issue.code === 'unrecognized_keys') return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')}`;
+  let given = '';
+  if (!SECRET_OPTIONS.has(top)) {
+    let value: unknown = input;
+    for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey];
+    given = `, got ${describeValue(value)}`;
+  }
+  const message = issue.code === 'invalid_value' ? `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` : issue.message.replace(/^Invalid input: /, '');
+  return `option \`${path}\` ${message}${message.includes(', got ') ? '' : given}`;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === 'object') return value === null ? 'null' : Array.isArray(value) ? 'an array' : 'an object';
+  return String(value);
+}
+

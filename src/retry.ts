@@ -1,0 +1,84 @@
+/**
+ * Retries of transient token-endpoint failures with p-retry: exponential backoff with jitter,
+ * `Retry-After` honoured, a total time budget, and never a retry of an OAuth 4xx.
+ * @module
+ */
+import pRetry, { AbortError } from 'p-retry';
+import { ErrorCode, TokenwardError } from './errors.js';
+import type { RetryOptions } from './options.js';
+
+/** Longest `Retry-After` honoured, seconds; a server asking for more is treated as down. */
+const MAX_RETRY_AFTER_S = 60;
+
+/**
+ * Whether a failure is transient: network errors, timeouts, 408, 429 and 5xx. OAuth errors in a 4xx,
+ * "no licence" and client-side problems are final.
+ */
+export function isTransient(err: unknown): boolean {
+  if (!(err instanceof TokenwardError)) return false;
+  if (err.code === ErrorCode.NETWORK || err.code === ErrorCode.TIMEOUT) return true;
+  if (err.code === ErrorCode.NO_LICENCE || err.code === ErrorCode.ABORTED || err.code === ErrorCode.CONFIG) return false;
+  const s = err.status;
+  return s === 408 || s === 429 || (s !== undefined && s >= 500 && s <= 599);
+}
+
+/** Runs `attempt`, retrying transient failures per `policy` (`false`: once only). */
+export async function withRetry<T>(
+  attempt: () => Promise<T>,
+  policy: Required<RetryOptions> | false,
+  onRetry: (attemptNumber: number, retriesLeft: number, error: TokenwardError) => void,
+  signal?: AbortSignal,
+): Promise<T> {
+  if (policy === false || policy.retries === 0) return attempt();
+  const started = performance.now();
+  try {
+    return await pRetry(
+      async () => {
+        try {
+          return await attempt();
+        } catch (err) {
+          // p-retry's AbortError stops at once and rethrows the original error (unwrapped below).
+          throw isTransient(err) ? err : new AbortError(err as Error);
+        }
+      },
+      {
+        retries: policy.retries,
+        minTimeout: policy.minTimeout,
+        maxTimeout: policy.maxTimeout,
+        maxRetryTime: policy.maxRetryTime,
+        randomize: true,
+        ...(signal ? { signal } : {}),
+        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          if (retriesLeft <= 0) return;
+          const err = error as TokenwardError;
+          onRetry(attemptNumber, retriesLeft, err);
+          if (err.retryAfter !== undefined) {
+            // Honour Retry-After within the overall budget; p-retry adds its own (shorter) backoff on top.
+            const budget = policy.maxRetryTime - (performance.now() - started);
+            const wait = Math.min(err.retryAfter, MAX_RETRY_AFTER_S) * 1000;
+            if (wait > budget) throw err;
+            await sleep(wait, signal);
+          }
+        },
+      },
+    );
+  } catch (err) {
+    if (err instanceof AbortError && err.originalError) throw err.originalError;
+    throw err;
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

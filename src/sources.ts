@@ -1,0 +1,161 @@
+/**
+ * The token endpoint as a token source: the configured grant, the refresh_token grant, client
+ * authentication (with `auto` probing) and retries. No caching here; see `manager.ts`.
+ * @module
+ */
+import { isClientNotAuthenticated, type WireClientAuth } from './client-auth.js';
+import { ErrorCode, OAuthError, TokenwardError } from './errors.js';
+import type { Emitter } from './events.js';
+import { normalizeTokenResponse } from './normalize.js';
+import type { ResolvedOptions } from './options.js';
+import { withRetry } from './retry.js';
+import type { Token } from './token.js';
+import { buildTokenRequest } from './token-request.js';
+import type { Send } from './transport.js';
+
+/** Acquires tokens from one token endpoint. */
+export class TokenEndpoint {
+  readonly #o: ResolvedOptions;
+  readonly #send: Send;
+  readonly #events: Emitter;
+  /** What `auto` learned works for this client, kept for the life of the manager. */
+  #learned: WireClientAuth | undefined;
+
+  constructor(options: ResolvedOptions, send: Send, events: Emitter) {
+    this.#o = options;
+    this.#send = send;
+    this.#events = events;
+    if (options.clientAuth !== 'auto') this.#learned = options.clientAuth;
+    // Without a secret there is nothing to put in a Basic header: a public client sends its id in the body.
+    else if (options.clientSecret === undefined) this.#learned = 'none';
+  }
+
+  /** The client authentication in use: configured, learned by `auto`, or `undefined` before the first answer. */
+  get clientAuth(): WireClientAuth | undefined {
+    return this.#learned;
+  }
+
+  /** Runs the configured grant (`client_credentials` or `password`). */
+  grant(signal?: AbortSignal): Promise<Token> {
+    const o = this.#o;
+    const fields = o.grant === 'password' ? { grant_type: 'password', username: o.username, password: o.password } : { grant_type: 'client_credentials' };
+    return this.#exchange(fields, o.scope, undefined, signal);
+  }
+
+  /**
+   * Renews with `grant_type=refresh_token`. Keeps `previous.refreshToken` (and its expiry) when the
+   * server does not rotate it: RFC 6749 §6, and simple-oauth2 #58 shows what losing it costs.
+   */
+  async refresh(previous: Token, signal?: AbortSignal): Promise<Token> {
+    const token = await this.#exchange({ grant_type: 'refresh_token', refresh_token: previous.refreshToken }, undefined, previous, signal);
+    if (token.refreshToken === previous.refreshToken && token.refreshExpiresAt === undefined && previous.refreshExpiresAt !== undefined) {
+      return { ...token, refreshExpiresAt: previous.refreshExpiresAt };
+    }
+    return token;
+  }
+
+  /** Secrets to scrub from anything derived from an answer. */
+  secrets(extra?: Token): Array<string | undefined> {
+    return [this.#o.clientSecret, this.#o.password, extra?.refreshToken, extra?.accessToken];
+  }
+
+  async #exchange(fields: Record<string, string | undefined>, scope: string | undefined, previous: Token | undefined, signal?: AbortSignal): Promise<Token> {
+    const isRefresh = fields.grant_type === 'refresh_token';
+    if (isRefresh && !this.#o.refreshWithClientAuth) return this.#attempt(fields, scope, 'none', previous, signal, false);
+    const known = this.#learned;
+    if (known !== undefined) return this.#attempt(fields, scope, known, previous, signal, true);
+
+    // clientAuth 'auto', first request: Basic, then body once if the server says the client was not authenticated.
+    let basicError: TokenwardError;
+    try {
+      const token = await this.#attempt(fields, scope, 'basic', previous, signal, true);
+      this.#learned = 'basic';
+      return token;
+    } catch (err) {
+      if (!(err instanceof TokenwardError) || !isClientNotAuthenticated(err)) throw err;
+      basicError = err;
+    }
+    try {
+      const token = await this.#attempt(fields, scope, 'body', previous, signal, true);
+      this.#learned = 'body';
+      return token;
+    } catch (err) {
+      if (!(err instanceof TokenwardError)) throw err;
+      // Report both answers: golang/oauth2 returns only the second, which hides the real problem (#786).
+      throw new OAuthError(err.code, `client authentication failed both ways: with Basic, ${summary(basicError)}; with body credentials, ${summary(err)}`, {
+        ...(err.status !== undefined ? { status: err.status } : {}),
+        ...(err.error !== undefined ? { error: err.error } : {}),
+        ...(err.errorDescription !== undefined ? { errorDescription: err.errorDescription } : {}),
+        attempts: [basicError, err],
+        cause: err,
+      });
+    }
+  }
+
+  /** One request (with retries) using one client-auth style. */
+  #attempt(fields: Record<string, string | undefined>, scope: string | undefined, clientAuth: WireClientAuth, previous: Token | undefined, signal: AbortSignal | undefined, sendClientId: boolean): Promise<Token> {
+    const o = this.#o;
+    const request = buildTokenRequest({
+      tokenUrl: o.tokenUrl,
+      grant: fields,
+      clientAuth,
+      clientId: sendClientId ? o.clientId : undefined,
+      clientSecret: o.clientSecret,
+      basicEncoding: o.basicEncoding,
+      scope,
+      params: o.params,
+      bodyFormat: o.bodyFormat,
+    });
+    const secrets = this.secrets(previous);
+    return withRetry(
+      async () => {
+        const res = await this.#send(request, signal);
+        try {
+          return normalizeTokenResponse(res, {
+            now: Date.now(),
+            defaultExpiresIn: o.defaultExpiresIn,
+            secrets,
+            ...(previous?.refreshToken !== undefined ? { previousRefreshToken: previous.refreshToken } : {}),
+          });
+        } catch (err) {
+          throw this.#mapped(err);
+        }
+      },
+      o.retry,
+      (attempt, retriesLeft, error) => this.#events.emit('retry', { attempt, retriesLeft, error }),
+      signal,
+    );
+  }
+
+  /** Applies the `mapError` option (Jim2's "no licence free") to an answer's error. */
+  #mapped(err: unknown): unknown {
+    if (!(err instanceof TokenwardError) || this.#o.mapError === undefined) return err;
+    const code = this.#o.mapError(err);
+    if (code === undefined || code === err.code) return err;
+    return new OAuthError(code, err.message, {
+      ...(err.status !== undefined ? { status: err.status } : {}),
+      ...(err.error !== undefined ? { error: err.error } : {}),
+      ...(err.errorDescription !== undefined ? { errorDescription: err.errorDescription } : {}),
+      ...(err.bodyExcerpt !== undefined ? { bodyExcerpt: err.bodyExcerpt } : {}),
+      cause: err,
+    });
+  }
+}
+
+function summary(err: TokenwardError): string {
+  const parts = [err.status !== undefined ? String(err.status) : err.code, err.error].filter(Boolean);
+  return err.errorDescription !== undefined ? `${parts.join(' ')} ${JSON.stringify(err.errorDescription)}` : parts.join(' ');
+}
+
+/**
+ * Whether a failed refresh means the refresh token is dead: `invalid_grant` (expired or revoked, InfoLink's
+ * nested form too, whatever the status) or any other 4xx but 408/429 (some servers answer a dead refresh
+ * token with an empty 400). Then the manager drops it and falls back once to the original grant.
+ */
+export function isRefreshRefused(err: unknown): err is TokenwardError {
+  if (!(err instanceof TokenwardError)) return false;
+  if (err.code === ErrorCode.NETWORK || err.code === ErrorCode.TIMEOUT || err.code === ErrorCode.ABORTED) return false;
+  if (err.error === 'invalid_grant') return true;
+  const s = err.status;
+  return s !== undefined && s >= 400 && s < 500 && s !== 408 && s !== 429;
+}

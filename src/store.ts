@@ -1,0 +1,46 @@
+/**
+ * Where tokens live between calls. The default keeps them in memory; `tokenward/redis` shares them
+ * across a fleet.
+ * @module
+ */
+import type { Token } from './token.js';
+
+/**
+ * Storage for tokens, keyed by the manager's cache key (a hash: it never holds a secret).
+ * Methods may be synchronous or return promises. A store that throws or rejects is reported through
+ * the manager's `store-error` event and bypassed; it never fails a caller.
+ */
+export interface TokenStore {
+  /** The token stored under `key`, or `undefined`. */
+  get(key: string): Token | undefined | Promise<Token | undefined>;
+  /** Stores `token` under `key`, replacing any earlier one. */
+  set(key: string, token: Token): void | Promise<void>;
+  /** Forgets the token under `key`. */
+  delete(key: string): void | Promise<void>;
+  /**
+   * Optional cross-process single-flight: take a short lock on `key` before acquiring. Resolves to a
+   * release function when the lock is held, or `undefined` when another process held it until
+   * `waitMs` ran out (the manager then re-reads the store and acquires itself if still empty).
+   */
+  lock?(key: string, options: { ttlMs: number; waitMs: number; signal?: AbortSignal }): Promise<(() => Promise<void>) | undefined>;
+}
+
+/** The default store: a `Map` in this process. */
+export class MemoryTokenStore implements TokenStore {
+  readonly #tokens = new Map<string, Token>();
+
+  /** @inheritdoc */
+  get(key: string): Token | undefined {
+    return this.#tokens.get(key);
+  }
+
+  /** @inheritdoc */
+  set(key: string, token: Token): void {
+    this.#tokens.set(key, token);
+  }
+
+  /** @inheritdoc */
+  delete(key: string): void {
+    this.#tokens.delete(key);
+  }
+}

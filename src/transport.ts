@@ -1,0 +1,132 @@
+/**
+ * Sending a token (or logoff) request and reading its answer, with a timeout, a size cap and typed
+ * network errors. The default transport is undici with one shared keep-alive `Agent`.
+ * @module
+ */
+import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { ErrorCode, NetworkError, ResponseError } from './errors.js';
+import type { TokenHttpResponse } from './normalize.js';
+import type { FetchLike } from './options.js';
+
+/** A request as the transport sends it. */
+export interface WireRequest {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+/** Sends one request and reads the whole (capped) answer. */
+export type Send = (request: WireRequest, signal?: AbortSignal) => Promise<TokenHttpResponse>;
+
+let sharedAgent: Agent | undefined;
+
+/** The process-wide keep-alive pool used when no `dispatcher` is given. */
+export function defaultDispatcher(): Dispatcher {
+  sharedAgent ??= new Agent({ keepAliveTimeout: 10_000, connections: 128 });
+  return sharedAgent;
+}
+
+/**
+ * The fetch tokenward sends with: the caller's `fetch` when given (msw tests pass `globalThis.fetch`),
+ * else undici's own `fetch` with the undici `dispatcher` (never the npm undici `Agent` with Node's
+ * built-in fetch: the two copies' handler formats differ).
+ */
+export function resolveFetch(fetchOption: FetchLike | undefined, dispatcher: Dispatcher | undefined): FetchLike {
+  if (fetchOption) return fetchOption;
+  const d = dispatcher ?? defaultDispatcher();
+  return ((input: string | URL | Request, init?: RequestInit) =>
+    undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as object), dispatcher: d } as Parameters<typeof undiciFetch>[1])) as unknown as FetchLike;
+}
+
+/** Options of {@link createSend}. */
+export interface SendOptions {
+  fetch: FetchLike;
+  /** Per-request timeout, ms. */
+  timeout: number;
+  /** Answers longer than this many bytes are refused. */
+  maxResponseBytes: number;
+}
+
+/** Builds the function that sends one token-endpoint request. */
+export function createSend(options: SendOptions): Send {
+  return async (request, signal) => {
+    const timeoutSignal = AbortSignal.timeout(options.timeout);
+    const combined = signal ? AbortSignal.any([signal, timeoutSignal]) : timeoutSignal;
+    let response: Response;
+    try {
+      response = await options.fetch(request.url, {
+        method: request.method,
+        headers: request.headers,
+        ...(request.body !== undefined ? { body: request.body } : {}),
+        redirect: 'manual',
+        signal: combined,
+      });
+    } catch (err) {
+      throw networkError(err, request, options.timeout, signal, timeoutSignal);
+    }
+    let body: string;
+    try {
+      body = await readCapped(response, options.maxResponseBytes);
+    } catch (err) {
+      if (err instanceof ResponseError) throw err;
+      throw networkError(err, request, options.timeout, signal, timeoutSignal);
+    }
+    return { status: response.status, headers: response.headers, body };
+  };
+}
+
+function networkError(err: unknown, request: WireRequest, timeout: number, caller: AbortSignal | undefined, timer: AbortSignal): NetworkError {
+  const where = `${request.method} ${redactUrl(request.url)}`;
+  if (caller?.aborted) return new NetworkError(ErrorCode.ABORTED, `${where} was aborted by the caller`, { cause: caller.reason });
+  if (timer.aborted) return new NetworkError(ErrorCode.TIMEOUT, `${where} timed out after ${timeout} ms`);
+  const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause : err) : new Error(String(err));
+  const code = (cause as { code?: unknown }).code;
+  return new NetworkError(ErrorCode.NETWORK, `${where} failed: ${typeof code === 'string' ? `${code} ` : ''}${cause.message}`, { cause: plainCause(cause) });
+}
+
+/** A copy of the cause with only its name, message and code: undici errors can hold the socket and request. */
+function plainCause(err: Error): Error {
+  const copy = new Error(err.message);
+  copy.name = err.name;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') Object.assign(copy, { code });
+  return copy;
+}
+
+/** A URL without user info or query string, for messages (a query could hold a token). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '[invalid URL]';
+  }
+}
+
+async function readCapped(response: Response, limit: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge(response.status, limit);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(response.status, limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function tooLarge(status: number, limit: number): ResponseError {
+  return new ResponseError(ErrorCode.RESPONSE_TOO_LARGE, `token endpoint answered ${status} with a body over the ${limit}-byte limit (maxResponseBytes)`, { status });
+}
