@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: { index: 'src/index.ts', undici: 'src/undici.ts', profiles: 'src/profiles/index.ts', redis: 'src/redis.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
@@ -10,6 +10,7 @@ export default defineConfig({
   platform: 'node',
   // import.meta.url (used to load fast-xml-parser lazily) needs a shim in the CommonJS build.
   shims: true,
-  splitting: false,
+  // Shared code goes to one chunk, so the subpath entries and the main entry share one TokenManager class.
+  splitting: true,
   treeshake: true,
 });
