@@ -7,6 +7,7 @@ import { ErrorCode, TokenwardError } from './errors.js';
 import type { Emitter } from './events.js';
 import type { FetchLike, ResolvedOptions } from './options.js';
 import { authorizationValue, type Token } from './token.js';
+import { redactUrl } from './transport.js';
 
 /** What the authenticated fetch needs from its manager. */
 export interface AuthFetchContext {
@@ -47,6 +48,23 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
   const { options } = ctx;
   const isAuthFailure = options.isAuthFailure ?? defaultIsAuthFailure;
   const allowed = options.allowedOrigins;
+  // An absolute URL string that starts with `<allowed origin>/` has that origin: the authority ends at
+  // the first `/`, so no user info or other host can hide behind the prefix. Saves a `new URL()` per call.
+  const prefixes = [...allowed].map((origin) => `${origin}/`);
+  const sameOrigin = (url: string): boolean => {
+    for (const prefix of prefixes) if (url.startsWith(prefix)) return true;
+    return allowed.has(originOf(url));
+  };
+  // `Bearer <token>` is built once per token, not once per call.
+  let lastToken: Token | undefined;
+  let lastValue = '';
+  const authorization = (token: Token): string => {
+    if (token !== lastToken) {
+      lastToken = token;
+      lastValue = authorizationValue(token);
+    }
+    return lastValue;
+  };
 
   return async function authFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     let url: string | URL;
@@ -56,13 +74,13 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
     else if (input instanceof URL) url = input;
     else {
       // A Request (from any fetch implementation) is turned into url + init, so its headers can be set
-      // and it works with undici's fetch whichever copy created it.
+      // and it works with undici's fetch whichever copy created it. Its body is a stream: not replayed.
       url = input.url;
       requestInit = requestToInit(input, init);
       streamed = input.body !== null && init?.body === undefined;
     }
-    const origin = typeof url === 'string' ? originOf(url) : url.origin;
-    if (!allowed.has(origin)) {
+    if (typeof url === 'string' ? !sameOrigin(url) : !allowed.has(url.origin)) {
+      const origin = typeof url === 'string' ? originOf(url) : url.origin;
       throw new TokenwardError(
         ErrorCode.ORIGIN_NOT_ALLOWED,
         `refusing to send the token to ${origin}: allowed origins are ${[...allowed].join(', ')} (add it to \`allowedOrigins\` if it should receive the token)`,
@@ -70,17 +88,21 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
     }
     const signal = requestInit?.signal ?? undefined;
     const token = ctx.peekToken() ?? (await ctx.getToken(signal));
-    const response = await ctx.fetch(url, withAuthorization(requestInit, authorizationValue(token)));
-    if (!(await isAuthFailure(response))) return response;
-    if (streamed || !isReplayableBody(requestInit?.body)) return response;
+    const response = await ctx.fetch(url, withAuthorization(requestInit, authorization(token)));
+    // The default predicate is synchronous: no extra microtask on the hot path.
+    const verdict = isAuthFailure(response);
+    if (verdict === false || (verdict !== true && !(await verdict))) return response;
 
-    // Only the token that was sent is dropped: N parallel failures on it cause one renewal.
+    // Only the token that was sent is dropped: N parallel failures on it cause one renewal. Dropped even
+    // when the request cannot be replayed, so the next call does not send it again.
     ctx.invalidate(token);
-    await response.body?.cancel().catch(() => {});
+    if (streamed || !isReplayableBody(requestInit?.body)) return response;
+    // Not awaited: with msw's interceptor (and some other fetch mocks) cancel() never settles, which hung the replay.
+    void response.body?.cancel().catch(() => {});
     const fresh = await ctx.getToken(signal);
-    ctx.events.emit('auth-replay', { status: response.status, url: String(url).split('?')[0]! });
+    ctx.events.emit('auth-replay', { status: response.status, url: redactUrl(String(url)) });
     // One replay only: a second rejection is returned to the caller as is.
-    return ctx.fetch(url, withAuthorization(requestInit, authorizationValue(fresh)));
+    return ctx.fetch(url, withAuthorization(requestInit, authorization(fresh)));
   };
 }
 

@@ -44,7 +44,7 @@ export function basicAuthorization(clientId: string, clientSecret: string, encod
  * golang/oauth2 falls back on any error and learns the wrong style (#718, #786).
  */
 export function isClientNotAuthenticated(err: TokenwardError): boolean {
-  if (err.status === undefined) return false;
+  if (err.status === undefined || err.status >= 500) return false;
   if (err.error === 'invalid_client') return true;
   if (err.status === 401) return true;
   return (err.status === 400 || err.status === 403) && err.error === undefined;

@@ -79,22 +79,24 @@ export class TokenwardError extends Error {
   /** Stable machine-readable code from {@link ErrorCode}. */
   readonly code: ErrorCode;
   /** HTTP status of the answer, when there was one. */
-  readonly status?: number;
+  declare readonly status?: number;
   /** OAuth `error` code, when the server sent one. */
-  readonly error?: string;
+  declare readonly error?: string;
   /** OAuth `error_description`, when the server sent one. */
-  readonly errorDescription?: string;
+  declare readonly errorDescription?: string;
   /** OAuth `error_uri`, when the server sent one. */
-  readonly errorUri?: string;
+  declare readonly errorUri?: string;
   /** A short, redacted excerpt of the answer body. */
-  readonly bodyExcerpt?: string;
+  declare readonly bodyExcerpt?: string;
   /** Seconds the server asked us to wait before retrying. */
-  readonly retryAfter?: number;
+  declare readonly retryAfter?: number;
   /** For client-auth probing: each try's error. */
-  readonly attempts?: readonly TokenwardError[];
+  declare readonly attempts?: readonly TokenwardError[];
   /** The raw `Response` (non-enumerable), when there was one. */
   declare readonly response?: Response;
 
+  // `declare` above: ES2022 class fields would otherwise define every optional field as an own,
+  // enumerable `undefined`, cluttering logs and inspect output.
   constructor(code: ErrorCode, message: string, details: TokenwardErrorDetails = {}) {
     super(message.startsWith('tokenward: ') ? message : `tokenward: ${message}`, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;

@@ -25,5 +25,7 @@ export { buildTokenRequest, type TokenHttpRequest, type TokenRequestInput } from
 export { basicAuthorization, formEncode, isClientNotAuthenticated } from './client-auth.js';
 export { MemoryTokenStore, type TokenStore } from './store.js';
 export { defaultIsAuthFailure, isReplayableBody } from './auth-fetch.js';
+export { authInterceptor, defaultIsAuthFailureStatus, type AuthInterceptorOptions } from './undici.js';
 export { channels, type TokenwardEvents } from './events.js';
 export { isTransient } from './retry.js';
+export * from './profiles/index.js';

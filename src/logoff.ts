@@ -25,14 +25,14 @@ export interface ReleaseContext {
  */
 export async function releaseSession(token: Token, style: Exclude<ResolvedOptions['logoff'], false>, ctx: ReleaseContext): Promise<void> {
   if (style.style === 'bearer') {
-    await sendRelease({ url: style.url.href, method: style.method, headers: { authorization: authorizationValue(token), accept: 'application/json' } }, ctx);
+    await sendRelease({ url: style.url.href, method: style.method, headers: { authorization: authorizationValue(token), accept: 'application/json' } }, ctx, BEARER);
     return;
   }
   // RFC 7009: the refresh token first (revoking it ends the grant), then the access token.
   for (const kind of style.tokens) {
     const value = kind === 'refresh_token' ? token.refreshToken : token.accessToken;
     if (value === undefined) continue;
-    await sendRelease(revocationRequest(style.url, value, kind, ctx), ctx, kind === 'access_token');
+    await sendRelease(revocationRequest(style.url, value, kind, ctx), ctx, kind === 'access_token' ? REVOKE_ACCESS : REVOKE_REFRESH);
   }
 }
 
@@ -48,7 +48,18 @@ function revocationRequest(url: URL, value: string, hint: string, ctx: ReleaseCo
   return { url: url.href, method: 'POST', headers, body: new URLSearchParams(fields).toString() };
 }
 
-async function sendRelease(request: WireRequest, ctx: ReleaseContext, optional = false): Promise<void> {
+/** How to read a logoff answer. */
+interface Reading {
+  /** A 401 means the token was already dead (bearer logoff); for revocation it means bad client credentials. */
+  readonly unauthorizedIsGone: boolean;
+  /** The server may refuse to revoke this kind of token (RFC 7009 §2.2.1 `unsupported_token_type`). */
+  readonly optional: boolean;
+}
+const BEARER: Reading = { unauthorizedIsGone: true, optional: false };
+const REVOKE_REFRESH: Reading = { unauthorizedIsGone: false, optional: false };
+const REVOKE_ACCESS: Reading = { unauthorizedIsGone: false, optional: true };
+
+async function sendRelease(request: WireRequest, ctx: ReleaseContext, reading: Reading): Promise<void> {
   const where = `${request.method} ${redactUrl(request.url)}`;
   let res;
   try {
@@ -57,11 +68,11 @@ async function sendRelease(request: WireRequest, ctx: ReleaseContext, optional =
     const cause = err as TokenwardError;
     throw new TokenwardError(ErrorCode.LOGOFF, `logoff failed: ${where}: ${cause.message.replace(/^tokenward: /, '')}`, { cause });
   }
-  if (isLoggedOff(res.status)) return;
+  if (isLoggedOff(res.status, reading)) return;
   const parsed = parseBody(res.body, header(res.headers, 'content-type'));
   const problem = answerError(res, parsed, ctx.secrets);
   // "Already logged off": 400 invalid_token. A server that cannot revoke access tokens (RFC 7009 §2.2.1) is fine too.
-  if (problem?.error === 'invalid_token' || (optional && problem?.error === 'unsupported_token_type')) return;
+  if (problem?.error === 'invalid_token' || (reading.optional && problem?.error === 'unsupported_token_type')) return;
   throw new TokenwardError(ErrorCode.LOGOFF, `logoff failed: ${where} answered ${res.status}${problem?.error ? ` ${problem.error}` : ''}`, {
     status: res.status,
     ...(problem?.error !== undefined ? { error: problem.error } : {}),
@@ -71,7 +82,10 @@ async function sendRelease(request: WireRequest, ctx: ReleaseContext, optional =
   });
 }
 
-/** 2xx released it; 401 and 404 mean it was already gone (Veeam answers an expired token's logoff with 401). */
-function isLoggedOff(status: number): boolean {
-  return (status >= 200 && status < 300) || status === 401 || status === 404;
+/**
+ * 2xx released it; 404 means it was already gone, and so does a 401 to a bearer logoff (Veeam answers an
+ * expired token's `DELETE /api/token` with 401). A 401 from a revocation endpoint is `invalid_client`.
+ */
+function isLoggedOff(status: number, reading: Reading): boolean {
+  return (status >= 200 && status < 300) || status === 404 || (status === 401 && reading.unauthorizedIsGone);
 }

@@ -31,6 +31,13 @@ interface Entry {
   readonly usableUntil: number;
   /** A settled promise of `token`, so a cache hit allocates nothing. */
   readonly promise: Promise<Token>;
+  /**
+   * Until when the hot path serves the entry without a look at the store: `refreshAt`, or earlier when a
+   * shared store asks for re-validation (`TokenStore.revalidateMs`). Each re-validation moves it on.
+   */
+  checkAt: number;
+  /** Whether the token is known to be in the store (adopted from it, or written to it without error). */
+  shared: boolean;
 }
 
 /** A refresh token whose expiry is this close counts as dead: skip a refresh that is already doomed. */
@@ -69,6 +76,12 @@ export class TokenManager implements AsyncDisposable {
   readonly #events = new Emitter();
   #entry: Entry | undefined;
   #inflight: Promise<Token> | undefined;
+  /**
+   * The access token this manager last dropped (invalidated or logged off). Never adopted from the store
+   * again, even when the store failed to forget it or its deletion has not landed yet.
+   */
+  #dropped: string | undefined;
+  #revalidating: Promise<void> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #loggingOff: Promise<void> | undefined;
 
@@ -101,7 +114,7 @@ export class TokenManager implements AsyncDisposable {
   getToken(options?: GetTokenOptions): Promise<Token> {
     const entry = this.#entry;
     // Hot path: a few property reads and a settled promise, no allocation.
-    if (entry !== undefined && Date.now() < entry.refreshAt && options?.forceRefresh !== true) return entry.promise;
+    if (entry !== undefined && Date.now() < entry.checkAt && options?.forceRefresh !== true) return entry.promise;
     return this.#slow(options);
   }
 
@@ -119,12 +132,21 @@ export class TokenManager implements AsyncDisposable {
   invalidate(token?: Token): void {
     const entry = this.#entry;
     if (entry === undefined || (token !== undefined && entry.token.accessToken !== token.accessToken)) return;
-    this.#entry = { token: entry.token, refreshAt: -Infinity, usableUntil: -Infinity, promise: entry.promise };
+    this.#entry = { token: entry.token, refreshAt: -Infinity, usableUntil: -Infinity, promise: entry.promise, checkAt: -Infinity, shared: entry.shared };
+    this.#dropped = entry.token.accessToken;
     this.#clearTimer();
     void this.#storeCall(async () => {
       const stored = await this.#store.get(this.cacheKey);
       if (stored?.accessToken === entry.token.accessToken) await this.#store.delete(this.cacheKey);
     });
+  }
+
+  /**
+   * Origins (`https://api.example.com`) that may receive the token: the origin of `baseUrl` (else of
+   * `tokenUrl`) plus `allowedOrigins`. `tm.fetch` and the `tokenward/undici` interceptor both check it.
+   */
+  get allowedOrigins(): ReadonlySet<string> {
+    return this.#o.allowedOrigins;
   }
 
   /** The client authentication in use (`basic`, `body`, `none`), or `undefined` before `auto` has learned it. */
@@ -157,11 +179,17 @@ export class TokenManager implements AsyncDisposable {
 
   async #logoff(): Promise<void> {
     this.#clearTimer();
+    // A background re-validation may be about to publish the token: let it land first, then delete it.
+    await this.#revalidating;
     // A token being acquired right now holds a session too: wait for it, then release it.
     while (this.#inflight) await this.#inflight.catch(() => undefined);
+    // The acquisition just awaited may have scheduled a proactive refresh: stop it too.
+    this.#clearTimer();
     let token = this.#entry?.token;
     this.#entry = undefined;
     if (token === undefined) token = await this.#storeCall(() => this.#store.get(this.cacheKey));
+    // Should the store fail to forget it, this released token must still never be adopted again.
+    if (token !== undefined) this.#dropped = token.accessToken;
     await this.#storeCall(() => this.#store.delete(this.cacheKey));
     if (token === undefined || this.#o.logoff === false) {
       this.#events.emit('logoff', { released: false });
@@ -185,17 +213,33 @@ export class TokenManager implements AsyncDisposable {
   #slow(options: GetTokenOptions | undefined): Promise<Token> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(aborted(signal));
+    const entry = this.#entry;
+    // Re-validation against a shared store is due but the token is still fresh: serve it, re-read in the background.
+    if (entry !== undefined && options?.forceRefresh !== true && Date.now() < entry.refreshAt) {
+      this.#revalidate(entry);
+      return entry.promise;
+    }
+    const force = options?.forceRefresh === true;
+    const inflight = this.#join(force, !force);
+    return signal ? waitWithSignal(inflight, signal) : inflight;
+  }
+
+  /**
+   * The acquisition in flight, or a new one. `keepOnFailure`: when it fails, hand out the cached token
+   * if it is still usable (not for an explicit `forceRefresh`, which asked for a new token).
+   */
+  #join(force: boolean, keepOnFailure: boolean): Promise<Token> {
     let inflight = this.#inflight;
     if (inflight === undefined) {
-      const started: Promise<Token> = this.#acquire(options?.forceRefresh === true).finally(() => {
+      const started: Promise<Token> = this.#acquire(force, keepOnFailure).finally(() => {
         if (this.#inflight === started) this.#inflight = undefined;
       });
       this.#inflight = inflight = started;
     }
-    return signal ? waitWithSignal(inflight, signal) : inflight;
+    return inflight;
   }
 
-  async #acquire(force: boolean): Promise<Token> {
+  async #acquire(force: boolean, keepOnFailure: boolean): Promise<Token> {
     const previous = this.#entry;
     const key = this.cacheKey;
     let release: (() => Promise<void>) | undefined;
@@ -203,7 +247,8 @@ export class TokenManager implements AsyncDisposable {
       // Another manager (or process, with a shared store) may already hold a fresh token.
       // A token this manager saw rejected must not come back from the store before its deletion lands.
       const rejected = previous !== undefined && previous.usableUntil === -Infinity ? previous.token.accessToken : undefined;
-      const adoptable = (t: Token | undefined): t is Token => t !== undefined && isFresh(t, this.#o.refreshSkew) && t.accessToken !== rejected;
+      const adoptable = (t: Token | undefined): t is Token =>
+        t !== undefined && isFresh(t, this.#o.refreshSkew) && t.accessToken !== rejected && t.accessToken !== this.#dropped;
       let stored = force ? undefined : await this.#storeCall(() => this.#store.get(key));
       if (adoptable(stored)) return this.#adopt(stored, 'store', 'store');
       const lock = this.#store.lock;
@@ -218,13 +263,18 @@ export class TokenManager implements AsyncDisposable {
       // The newest refresh token wins: a store shared by a fleet may hold a rotated one.
       const base = stored?.refreshToken !== undefined && stored.receivedAt >= (previous?.token.receivedAt ?? 0) ? stored : previous?.token;
       const { token, how } = await this.#renew(base);
-      await this.#storeCall(() => this.#store.set(key, token));
-      return this.#adopt(token, how, how === 'refresh' ? 'refresh_token' : this.#o.grant);
+      const shared = await this.#storeCall(async () => {
+        await this.#store.set(key, token);
+        return true;
+      });
+      return this.#adopt(token, how, how === 'refresh' ? 'refresh_token' : this.#o.grant, shared === true);
     } catch (err) {
       const error = err instanceof TokenwardError ? err : new NetworkError(ErrorCode.NETWORK, `token request failed: ${(err as Error)?.message}`, { cause: err });
       this.#events.emit('error', error);
       // The old token is still good for a while: a blip at the token endpoint must not fail API calls.
-      if (!force && previous !== undefined && Date.now() < previous.usableUntil && error.code !== ErrorCode.NO_LICENCE) return previous.token;
+      // Read the entry afresh: one invalidated (the API rejected it) or logged off meanwhile is not handed back.
+      const current = this.#entry;
+      if (keepOnFailure && current !== undefined && Date.now() < current.usableUntil && error.code !== ErrorCode.NO_LICENCE) return current.token;
       throw error;
     } finally {
       if (release) await this.#storeCall(release);
@@ -243,15 +293,56 @@ export class TokenManager implements AsyncDisposable {
     return { token: await this.#endpoint.grant(), how: 'grant' };
   }
 
-  #adopt(token: Token, how: 'grant' | 'refresh' | 'store', grant: string): Token {
+  #adopt(token: Token, how: 'grant' | 'refresh' | 'store', grant: string, shared = true): Token {
     const lifetime = token.expiresAt - token.receivedAt;
     // Never more than half the lifetime, so a 10-second token still gets 5 seconds of use.
     const skew = Math.min(this.#o.refreshSkew * 1000, lifetime / 2);
-    const entry: Entry = { token, refreshAt: token.expiresAt - skew, usableUntil: token.expiresAt, promise: Promise.resolve(token) };
+    const refreshAt = token.expiresAt - skew;
+    const every = this.#store.revalidateMs;
+    const checkAt = every ? Math.min(refreshAt, Date.now() + every) : refreshAt;
+    const entry: Entry = { token, refreshAt, usableUntil: token.expiresAt, promise: Promise.resolve(token), checkAt, shared };
     this.#entry = entry;
     this.#events.emit('token', { how, grant, expiresAt: token.expiresAt, hasRefreshToken: token.refreshToken !== undefined, tokenType: token.tokenType });
     if (this.#o.proactive) this.#schedule(entry);
     return token;
+  }
+
+  /**
+   * Background re-read of a shared store for a token still fresh here: adopts a different token another
+   * instance stored (it refreshed), drops ours when the shared entry is gone (another instance logged
+   * off), and publishes ours when it never reached the store (acquired while the store was down).
+   * A failing store changes nothing. Callers never wait for it.
+   */
+  #revalidate(entry: Entry): void {
+    const every = this.#store.revalidateMs;
+    entry.checkAt = every ? Math.min(entry.refreshAt, Date.now() + every) : entry.refreshAt;
+    if (this.#revalidating || this.#inflight) return;
+    const key = this.cacheKey;
+    this.#revalidating = (async () => {
+      let stored: Token | undefined;
+      try {
+        stored = await this.#store.get(key);
+      } catch (err) {
+        this.#storeError(err);
+        return;
+      }
+      if (this.#entry !== entry || this.#inflight) return;
+      if (stored !== undefined) {
+        if (stored.accessToken !== entry.token.accessToken && stored.accessToken !== this.#dropped && isFresh(stored, this.#o.refreshSkew)) this.#adopt(stored, 'store', 'store');
+        else entry.shared = true;
+      } else if (entry.shared) {
+        this.#entry = undefined;
+        this.#clearTimer();
+      } else {
+        const published = await this.#storeCall(async () => {
+          await this.#store.set(key, entry.token);
+          return true;
+        });
+        if (published) entry.shared = true;
+      }
+    })().finally(() => {
+      this.#revalidating = undefined;
+    });
   }
 
   /** Background refresh shortly before the token starts expiring, so callers never wait. */
@@ -262,7 +353,8 @@ export class TokenManager implements AsyncDisposable {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (this.#entry !== entry || this.#inflight) return;
-      this.#slow({ forceRefresh: true }).catch(() => {
+      // Forced (the cached token is still fresh), yet a failure keeps it: callers joining meanwhile are served.
+      this.#join(true, true).catch(() => {
         // Reported through the error event; callers retry on demand once the token is expiring.
       });
     }, delay);
@@ -279,9 +371,13 @@ export class TokenManager implements AsyncDisposable {
     try {
       return await op();
     } catch (err) {
-      this.#events.emit('store-error', new TokenwardError(ErrorCode.STORE, `token store failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
+      this.#storeError(err);
       return undefined;
     }
+  }
+
+  #storeError(err: unknown): void {
+    this.#events.emit('store-error', new TokenwardError(ErrorCode.STORE, `token store failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
   }
 }
 

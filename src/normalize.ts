@@ -99,16 +99,18 @@ export function answerError(res: TokenHttpResponse, parsed: ParsedBody, secrets:
   if (f) {
     // RFC 6749 §5.2, also on a 200: "some unorthodox servers respond 200 in error case" (golang/oauth2).
     if (typeof f.error === 'string' && f.error !== '') {
-      return oauthError(res.status, f.error, scrubbed(str(f.error_description), secrets), str(f.error_uri), details);
+      // Every field is scrubbed: a server that echoes the request may put a secret anywhere.
+      return oauthError(res.status, scrub(f.error, secrets), scrubbed(str(f.error_description), secrets), scrubbed(str(f.error_uri), secrets), details);
     }
     // InfoLink wraps every answer: {"result":{"code":"invalid_grant","message":"…"},"status":"error"}.
     if (f.status === 'error' && isRecord(f.result) && typeof f.result.code === 'string') {
-      return oauthError(res.status, f.result.code, scrubbed(str(f.result.message), secrets), undefined, details);
+      return oauthError(res.status, scrub(f.result.code, secrets), scrubbed(str(f.result.message), secrets), undefined, details);
     }
   }
   if (res.status >= 200 && res.status < 300) {
     if (f) return undefined;
-    const what = parsed.kind === 'empty' ? 'an empty body' : parsed.kind === 'html' ? 'an HTML page' : 'a body that is neither JSON, form nor XML';
+    const what =
+      parsed.kind === 'empty' ? 'an empty body' : parsed.kind === 'html' ? 'an HTML page' : parsed.kind === 'json' ? 'a JSON value that is not an object' : 'a body that is neither JSON, form nor XML';
     return new ResponseError(ErrorCode.INVALID_TOKEN_RESPONSE, `token endpoint answered ${res.status} with ${what}`, details);
   }
   // ASP.NET Web API: {"Message":"Authorization has been denied for this request."} or <Error><Message>.

@@ -33,7 +33,7 @@ export type LogoffOptions =
   | {
       /** Send a request carrying the access token as `Authorization: Bearer …` (Veeam `DELETE /api/token`, Jim2's logoff page). */
       style: 'bearer';
-      /** URL of the logoff endpoint; relative URLs resolve against `baseUrl`, else `tokenUrl`. @default tokenUrl */
+      /** URL of the logoff endpoint; a relative one resolves under `baseUrl` (its site path kept, as in `tm.fetch`), else next to `tokenUrl`. @default tokenUrl */
       url?: string | URL;
       /** HTTP method. @default 'DELETE' */
       method?: string;
@@ -283,9 +283,14 @@ export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
   if ((clientAuth === 'basic' || clientAuth === 'body' || clientAuth === 'none') && o.clientId === undefined) {
     throw new ConfigError(`option \`clientAuth\` is "${clientAuth}", which needs \`clientId\``);
   }
+  // Without this, `auto` would send a Basic header for an empty client id.
+  if (o.clientSecret !== undefined && o.clientId === undefined) {
+    throw new ConfigError('option `clientSecret` is set, which needs `clientId`');
+  }
   const scope = o.scope === undefined ? undefined : typeof o.scope === 'string' ? o.scope : o.scope.join(' ');
   const retry = o.retry === false ? false : { ...DEFAULTS.retry, ...o.retry };
-  const resolveAgainst = o.baseUrl ?? o.tokenUrl;
+  // A base URL names a directory (Jim2's `http://host/Jim_Test`); the token URL names a file in one.
+  const resolveAgainst = o.baseUrl ? new URL(o.baseUrl.href.endsWith('/') ? o.baseUrl.href : `${o.baseUrl.href}/`) : o.tokenUrl;
   let logoff: ResolvedOptions['logoff'] = false;
   if (o.logoff) {
     const url = resolveUrl(o.logoff.url ?? o.tokenUrl, resolveAgainst, 'logoff.url');
@@ -328,6 +333,9 @@ export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
 
 function resolveUrl(value: string | URL, base: URL, name: string): URL {
   try {
+    // As in `tm.fetch`, a leading slash stays under the base's site path (`/api/v1/logoff` on Jim2's
+    // `http://host/Jim_Test/` is `http://host/Jim_Test/api/v1/logoff`); absolute URLs are kept.
+    if (typeof value === 'string' && !/^[a-z][a-z\d+.-]*:/i.test(value)) return new URL(value.replace(/^\/+/, ''), base);
     return new URL(value, base);
   } catch {
     throw new ConfigError(`option \`${name}\` must be a URL, got ${JSON.stringify(String(value))}`);

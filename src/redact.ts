@@ -8,13 +8,15 @@ const SECRET_KEY = /token|secret|password|passwd|assertion|session_state|code_ve
 const EXCERPT_LIMIT = 200;
 const REDACTED = '[redacted]';
 
-/** Replaces every occurrence of each secret (and its form-encoded spelling) with `[redacted]`. */
+/** Replaces every occurrence of each secret (and its encoded spellings) with `[redacted]`. */
 export function scrub(text: string, secrets: Iterable<string | undefined>): string {
   let out = text;
   for (const secret of secrets) {
     // Very short values would redact half the alphabet and hide the useful part of the message.
     if (secret === undefined || secret.length < 4) continue;
-    for (const spelling of new Set([secret, encodeURIComponent(secret), new URLSearchParams({ v: secret }).toString().slice(2)])) {
+    // Raw, percent-encoded, form-encoded, and JSON-escaped (`DOMAIN\\user`, `p\"w` echoed in a JSON body).
+    const spellings = [secret, encodeURIComponent(secret), new URLSearchParams({ v: secret }).toString().slice(2), JSON.stringify(secret).slice(1, -1)];
+    for (const spelling of new Set(spellings)) {
       out = out.split(spelling).join(REDACTED);
     }
   }
@@ -36,7 +38,12 @@ export function excerpt(body: string, secrets: Iterable<string | undefined> = []
     .replace(/<([\w:-]+)([^>]*)>([^<]*)<\/\1>/g, (m, tag: string, attrs: string) => (SECRET_KEY.test(tag) ? `<${tag}${attrs}>${REDACTED}</${tag}>` : m))
     // form: access_token=...&
     .replace(/(^|&)([^=&\s]+)=([^&]*)/g, (m, lead: string, key: string) => (SECRET_KEY.test(decodeSafe(key)) ? `${lead}${key}=${REDACTED}` : m));
-  text = scrub(text, secrets).replace(/\s+/g, ' ').trim();
+  text = scrub(text, secrets)
+    // An echoed Authorization header (debug pages, some proxies): whoever's credentials they are.
+    // 16+ characters, so prose such as "Bearer authentication" stays readable.
+    .replace(/\b(Basic|Bearer)(\s+)[\w+/=.~-]{16,}/gi, `$1$2${REDACTED}`)
+    .replace(/\s+/g, ' ')
+    .trim();
   return text.length > EXCERPT_LIMIT ? `${text.slice(0, EXCERPT_LIMIT)}…` : text;
 }
 

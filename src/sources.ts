@@ -3,8 +3,8 @@
  * authentication (with `auto` probing) and retries. No caching here; see `manager.ts`.
  * @module
  */
-import { isClientNotAuthenticated, type WireClientAuth } from './client-auth.js';
-import { ErrorCode, OAuthError, TokenwardError } from './errors.js';
+import { basicAuthorization, isClientNotAuthenticated, type WireClientAuth } from './client-auth.js';
+import { ErrorCode, OAuthError, ResponseError, TokenwardError } from './errors.js';
 import type { Emitter } from './events.js';
 import { normalizeTokenResponse } from './normalize.js';
 import type { ResolvedOptions } from './options.js';
@@ -56,7 +56,10 @@ export class TokenEndpoint {
 
   /** Secrets to scrub from anything derived from an answer. */
   secrets(extra?: Token): Array<string | undefined> {
-    return [this.#o.clientSecret, this.#o.password, extra?.refreshToken, extra?.accessToken];
+    const o = this.#o;
+    // The Basic pair's base64 too: a debugging proxy that echoes request headers must not leak it.
+    const basic = o.clientId !== undefined && o.clientSecret !== undefined ? basicAuthorization(o.clientId, o.clientSecret, o.basicEncoding).slice('Basic '.length) : undefined;
+    return [o.clientSecret, o.password, basic, extra?.refreshToken, extra?.accessToken];
   }
 
   async #exchange(fields: Record<string, string | undefined>, scope: string | undefined, previous: Token | undefined, signal?: AbortSignal): Promise<Token> {
@@ -81,8 +84,15 @@ export class TokenEndpoint {
       return token;
     } catch (err) {
       if (!(err instanceof TokenwardError)) throw err;
+      if (!isClientNotAuthenticated(err)) {
+        // Body credentials got past client authentication (the grant itself failed: invalid_grant, ...),
+        // so body is what this server takes. A 5xx or network error proves nothing: learn nothing.
+        if (err.error !== undefined) this.#learned = 'body';
+        throw err;
+      }
       // Report both answers: golang/oauth2 returns only the second, which hides the real problem (#786).
-      throw new OAuthError(err.code, `client authentication failed both ways: with Basic, ${summary(basicError)}; with body credentials, ${summary(err)}`, {
+      const Both = err instanceof OAuthError ? OAuthError : ResponseError;
+      throw new Both(err.code, `client authentication failed both ways: with Basic, ${summary(basicError)}; with body credentials, ${summary(err)}`, {
         ...(err.status !== undefined ? { status: err.status } : {}),
         ...(err.error !== undefined ? { error: err.error } : {}),
         ...(err.errorDescription !== undefined ? { errorDescription: err.errorDescription } : {}),

@@ -18,9 +18,16 @@ export interface TokenStore {
   /** Forgets the token under `key`. */
   delete(key: string): void | Promise<void>;
   /**
+   * Optional, for stores shared by several processes: how long (ms) a manager serves its in-memory copy
+   * before re-reading the store in the background, so it notices another instance's logoff or refresh.
+   * The hot path stays a local read. Unset or `0`: never.
+   */
+  readonly revalidateMs?: number;
+  /**
    * Optional cross-process single-flight: take a short lock on `key` before acquiring. Resolves to a
    * release function when the lock is held, or `undefined` when another process held it until
-   * `waitMs` ran out (the manager then re-reads the store and acquires itself if still empty).
+   * `waitMs` ran out, or early when the stored token changed meanwhile (the manager then re-reads the
+   * store and acquires itself if still empty).
    */
   lock?(key: string, options: { ttlMs: number; waitMs: number; signal?: AbortSignal }): Promise<(() => Promise<void>) | undefined>;
 }

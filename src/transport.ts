@@ -3,7 +3,7 @@
  * network errors. The default transport is undici with one shared keep-alive `Agent`.
  * @module
  */
-import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { Agent, FormData as UndiciFormData, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { ErrorCode, NetworkError, ResponseError } from './errors.js';
 import type { TokenHttpResponse } from './normalize.js';
 import type { FetchLike } from './options.js';
@@ -35,8 +35,22 @@ export function defaultDispatcher(): Dispatcher {
 export function resolveFetch(fetchOption: FetchLike | undefined, dispatcher: Dispatcher | undefined): FetchLike {
   if (fetchOption) return fetchOption;
   const d = dispatcher ?? defaultDispatcher();
-  return ((input: string | URL | Request, init?: RequestInit) =>
-    undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as object), dispatcher: d } as Parameters<typeof undiciFetch>[1])) as unknown as FetchLike;
+  return ((input: string | URL | Request, init?: RequestInit) => {
+    const body = init?.body;
+    // Node's global FormData is another copy of undici's class; undici's fetch would send it as the
+    // text "[object FormData]". Its entries (strings and node:buffer Blobs/Files) copy over as they are.
+    const next = body instanceof FormData && !(body instanceof UndiciFormData) ? { ...init, body: copyForm(body), dispatcher: d } : { ...(init as object), dispatcher: d };
+    return undiciFetch(input as Parameters<typeof undiciFetch>[0], next as Parameters<typeof undiciFetch>[1]);
+  }) as unknown as FetchLike;
+}
+
+function copyForm(form: FormData): UndiciFormData {
+  const copy = new UndiciFormData();
+  for (const [name, value] of form) {
+    if (typeof value === 'string') copy.append(name, value);
+    else copy.append(name, value, value.name);
+  }
+  return copy;
 }
 
 /** Options of {@link createSend}. */

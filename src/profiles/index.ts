@@ -1,6 +1,19 @@
 /**
  * `tokenward/profiles`: the seed systems as data, each a function from what its admin gives you to
- * `TokenManager` options.
+ * `TokenManager` options. Pass a second argument (or spread) to override any option.
+ *
+ * @example
+ * ```ts
+ * import { TokenManager } from 'tokenward';
+ * import { jim2 } from 'tokenward/profiles';
+ *
+ * const tm = new TokenManager(jim2({ baseUrl: 'http://jim2.local/Jim_Test/', clientId: 'TestClientId', secret: process.env.JIM2_SECRET!, scope: 'view' }));
+ * ```
  * @module
  */
-export {};
+export { jim2, isJim2NoLicence, JIM2_DEFAULT_LOGOFF, type Jim2Input } from './jim2.js';
+export { veeamRecoveryOrchestrator, VEEAM_DEFAULT_PORT, type VeeamRecoveryOrchestratorInput } from './veeam.js';
+export { infolink, isInfoLinkAuthFailure, type InfoLinkInput } from './infolink.js';
+export { brightPattern, type BrightPatternInput } from './bright-pattern.js';
+export { aspnetAuthToken, type AspNetAuthTokenInput } from './aspnet-auth-token.js';
+export type { ProfileOverrides } from './shared.js';

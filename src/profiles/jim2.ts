@@ -1,0 +1,103 @@
+/**
+ * Jim2 Business Engine Web API (Jim2Server, Happen Business): seed 000.
+ * @module
+ */
+import { ConfigError, ErrorCode, type TokenwardError } from '../errors.js';
+import type { TokenManagerOptions } from '../options.js';
+import { optionalString, requireObject, requireString, siteBase, under, withOverrides, type ProfileOverrides } from './shared.js';
+
+/** What a Jim2 admin gives you. */
+export interface Jim2Input {
+  /** The Jim2 site base, path included: `http://jim2.local/Jim_Test/`. Plain http is allowed (the vendor's sample uses it). */
+  baseUrl: string | URL;
+  /** The OAuth client id configured in Jim2's "client id to user" mapping. */
+  clientId: string;
+  /** The OAuth secret: the mapped user cardfile's password. */
+  secret: string;
+  /**
+   * `'view'` is read-only and takes no user licence; `'all'` (Jim2's default when no scope is sent)
+   * takes one for as long as the session lives. @default not sent (Jim2 then uses 'all')
+   */
+  scope?: 'view' | 'all' | (string & {});
+  /**
+   * The logoff request that releases the licence. Jim2's logoff page is not public, so this is a guess
+   * you can correct: `path` is relative to `baseUrl`, the access token goes in `Authorization: Bearer`.
+   * `false` only forgets locally. @default { path: 'api/v1/logoff', method: 'POST' }
+   */
+  logoff?: { path?: string; method?: string } | false;
+  /**
+   * Where the client credentials go. Jim2 takes either. @default 'body'. Body fields are form-decoded by
+   * every server; the secret is a human password and may hold `:` or `%`, which Basic cannot carry
+   * safely when the server does not form-decode (OWIN's `TryGetBasicCredentials` does not, inferred).
+   * `'basic'` sends them raw, like the vendor's C# sample.
+   */
+  clientAuth?: 'body' | 'basic';
+}
+
+/** Jim2's default logoff guess, relative to the site base. */
+export const JIM2_DEFAULT_LOGOFF = Object.freeze({ path: 'api/v1/logoff', method: 'POST' });
+
+/**
+ * Whether a token-endpoint error is Jim2's "no licence free". The body is not documented, so this
+ * looks for "licence"/"license" in the error, its description and the (redacted) body excerpt.
+ */
+export function isJim2NoLicence(err: TokenwardError): boolean {
+  const text = [err.error, err.errorDescription, err.bodyExcerpt].filter((s) => s !== undefined).join(' ');
+  return /licen[cs]e/i.test(text);
+}
+
+/**
+ * `TokenManager` options for Jim2Server.
+ *
+ * Encodes: the token URL under the site path (`{base}token`); credentials in the body; no background
+ * refresh (a live refresh token holds a paid licence, so an idle process must let it lapse); a logoff
+ * request that releases the licence; "no licence free" as {@link ErrorCode.NO_LICENCE}, never retried.
+ *
+ * @example
+ * ```ts
+ * import { TokenManager } from 'tokenward';
+ * import { jim2 } from 'tokenward/profiles';
+ *
+ * const tm = new TokenManager(jim2({ baseUrl: 'http://jim2.local/Jim_Test/', clientId: 'TestClientId', secret: process.env.JIM2_SECRET!, scope: 'view' }));
+ * const res = await tm.fetch('api/v1/cardfilecreate', { method: 'POST', body: '{}' });
+ * await tm.logoff(); // releases the licence (with scope 'all')
+ * ```
+ * @throws {ConfigError} naming the missing or malformed input.
+ */
+export function jim2(input: Jim2Input, overrides?: ProfileOverrides): TokenManagerOptions {
+  requireObject('jim2', input);
+  const base = siteBase('jim2', 'baseUrl', input.baseUrl);
+  const clientId = requireString('jim2', 'clientId', input.clientId);
+  const secret = requireString('jim2', 'secret', input.secret, true);
+  const scope = optionalString('jim2', 'scope', input.scope);
+  const clientAuth = input.clientAuth ?? 'body';
+  if (clientAuth !== 'body' && clientAuth !== 'basic') throw new ConfigError(`jim2(): option \`clientAuth\` must be "body" or "basic", got ${JSON.stringify(clientAuth)}`);
+  let logoff: TokenManagerOptions['logoff'] = false;
+  if (input.logoff !== false) {
+    if (input.logoff !== undefined && (typeof input.logoff !== 'object' || input.logoff === null)) {
+      throw new ConfigError('jim2(): option `logoff` must be { path?, method? } or false');
+    }
+    const path = optionalString('jim2', 'logoff.path', input.logoff?.path) ?? JIM2_DEFAULT_LOGOFF.path;
+    const method = optionalString('jim2', 'logoff.method', input.logoff?.method) ?? JIM2_DEFAULT_LOGOFF.method;
+    if (!/^[A-Za-z]+$/.test(method)) throw new ConfigError(`jim2(): option \`logoff.method\` must be an HTTP method, got ${JSON.stringify(method)}`);
+    logoff = { style: 'bearer', url: /^[a-z][a-z\d+.-]*:/i.test(path) ? path : under(base, path), method: method.toUpperCase() };
+  }
+  return withOverrides(
+    {
+      tokenUrl: under(base, 'token'),
+      baseUrl: base.href,
+      clientId,
+      clientSecret: secret,
+      grant: 'client_credentials',
+      clientAuth,
+      // The vendor's C# sample base64-encodes "TestClientId:password" as is.
+      ...(clientAuth === 'basic' ? { basicEncoding: 'none' as const } : {}),
+      ...(scope !== undefined ? { scope } : {}),
+      // A background refresh would keep the licensed session (and its seat) alive forever.
+      proactive: false,
+      logoff,
+      mapError: (err) => (isJim2NoLicence(err) ? ErrorCode.NO_LICENCE : undefined),
+    },
+    overrides,
+  );
+}

@@ -1,0 +1,82 @@
+/**
+ * What the profile functions share: input checks that throw a {@link ConfigError} naming the profile
+ * and the option (never echoing a secret), and the base-URL handling sites with a path need.
+ * @module
+ */
+import { ConfigError } from '../errors.js';
+import type { TokenManagerOptions } from '../options.js';
+
+/**
+ * Options a profile call accepts besides the system's own inputs: anything `TokenManager` takes
+ * (`fetch`, `hooks`, `store`, `retry`, ...). They win over what the profile sets.
+ */
+export type ProfileOverrides = Partial<TokenManagerOptions>;
+
+/** Throws unless `input` is a plain object. */
+export function requireObject(profile: string, input: unknown): asserts input is Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ConfigError(`${profile}(): expected an options object, got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`);
+  }
+}
+
+/** A required non-empty string. Secrets are named, never shown. */
+export function requireString(profile: string, name: string, value: unknown, secret = false): string {
+  if (typeof value === 'string' && value !== '') return value;
+  const got = value === undefined ? 'nothing' : secret ? `a ${typeof value === 'string' ? 'empty string' : typeof value}` : JSON.stringify(value) ?? typeof value;
+  throw new ConfigError(`${profile}(): option \`${name}\` must be a non-empty string, got ${got}`);
+}
+
+/** An optional non-empty string: `undefined` passes. */
+export function optionalString(profile: string, name: string, value: unknown, secret = false): string | undefined {
+  return value === undefined ? undefined : requireString(profile, name, value, secret);
+}
+
+/**
+ * Parses an http(s) base URL and gives it a trailing slash, so relative paths resolve under a site
+ * path (`http://host/Jim_Test/` + `token` → `http://host/Jim_Test/token`; `new URL('/token', base)`
+ * would drop `/Jim_Test`). Query and fragment are refused: they cannot be part of a base.
+ */
+export function siteBase(profile: string, name: string, value: unknown): URL {
+  const text = value instanceof URL ? value.href : requireString(profile, name, value);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`${profile}(): option \`${name}\` must be an absolute http(s) URL such as "https://host.example/", got ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${profile}(): option \`${name}\` must use http: or https:, got ${JSON.stringify(url.protocol)}`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigError(`${profile}(): option \`${name}\` must not carry credentials; pass them as options`);
+  }
+  if (url.search !== '' || url.hash !== '') {
+    throw new ConfigError(`${profile}(): option \`${name}\` must not have a query or fragment, got ${JSON.stringify(text)}`);
+  }
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+/** `path` (no leading slash) under `base`. */
+export function under(base: URL, path: string): string {
+  return new URL(path.replace(/^\/+/, ''), base).href;
+}
+
+/** Throws when both or neither of two credential sets are complete, naming what is missing. */
+export function onePair(profile: string, a: [string, unknown, string, unknown], b: [string, unknown, string, unknown]): 'first' | 'second' {
+  const has = (v: unknown) => v !== undefined;
+  const [an, av, as, asv] = a;
+  const [bn, bv, bs, bsv] = b;
+  const aAny = has(av) || has(asv);
+  const bAny = has(bv) || has(bsv);
+  if (aAny && bAny) throw new ConfigError(`${profile}(): give either \`${an}\`/\`${as}\` or \`${bn}\`/\`${bs}\`, not both`);
+  if (!aAny && !bAny) throw new ConfigError(`${profile}(): needs credentials: \`${an}\` and \`${as}\`, or \`${bn}\` and \`${bs}\``);
+  if (aAny && !(has(av) && has(asv))) throw new ConfigError(`${profile}(): \`${an}\` and \`${as}\` go together; ${has(av) ? `\`${as}\`` : `\`${an}\``} is missing`);
+  if (bAny && !(has(bv) && has(bsv))) throw new ConfigError(`${profile}(): \`${bn}\` and \`${bs}\` go together; ${has(bv) ? `\`${bs}\`` : `\`${bn}\``} is missing`);
+  return aAny ? 'first' : 'second';
+}
+
+/** The profile's options with the caller's overrides on top. */
+export function withOverrides(options: TokenManagerOptions, overrides: ProfileOverrides | undefined): TokenManagerOptions {
+  return overrides === undefined ? options : { ...options, ...overrides };
+}

@@ -1,0 +1,97 @@
+/**
+ * Veeam Recovery Orchestrator REST API (formerly Disaster Recovery Orchestrator): seed 001.
+ * @module
+ */
+import { Agent, type Dispatcher } from 'undici';
+import { ConfigError } from '../errors.js';
+import type { TokenManagerOptions } from '../options.js';
+import { onePair, optionalString, requireObject, siteBase, under, withOverrides, type ProfileOverrides } from './shared.js';
+
+/** VRO's default REST port. */
+export const VEEAM_DEFAULT_PORT = 9898;
+
+/** What a VRO admin gives you: a user account or a client account (`POST /api/v7.2/Clients`). */
+export interface VeeamRecoveryOrchestratorInput {
+  /** `https://vro.example.local:9898`, or just the host name (`vro.example.local`): then https and port 9898. */
+  baseUrl: string | URL;
+  /** A user: `DOMAIN\user` or `user` (password grant). */
+  username?: string;
+  password?: string;
+  /** A client account (client_credentials grant). Veeam recommends one per application: logins under one user can end each other's sessions. */
+  clientId?: string;
+  clientSecret?: string;
+  /**
+   * The CA certificate(s), PEM, that signed the server's certificate (VRO hosts often use a
+   * self-signed or internal-CA certificate). Builds an undici `Agent` with `connect.ca`; TLS checks stay on.
+   */
+  ca?: string | Buffer | ReadonlyArray<string | Buffer>;
+  /** Your own undici `Dispatcher` instead (proxies, client certificates). Not together with `ca`. */
+  dispatcher?: Dispatcher;
+}
+
+/**
+ * `TokenManager` options for Veeam Recovery Orchestrator.
+ *
+ * Encodes: `POST /api/token` with form-encoded body credentials (`vdro\administrator` and refresh
+ * tokens holding `+ / =` arrive intact); lower-case `bearer` normalised; logoff `DELETE /api/token` with
+ * the bearer token (200, 204 and 401 all mean "logged off"); a 401 mid-session (another login under the
+ * same account) re-acquires once; a private CA through `ca`, never by disabling certificate checks.
+ *
+ * @example
+ * ```ts
+ * import { TokenManager } from 'tokenward';
+ * import { veeamRecoveryOrchestrator } from 'tokenward/profiles';
+ *
+ * const tm = new TokenManager(veeamRecoveryOrchestrator({
+ *   baseUrl: 'vro.example.local',                 // https://vro.example.local:9898
+ *   username: 'VRO\\svc-reports', password: process.env.VRO_PASSWORD!,
+ *   ca: readFileSync('vro-ca.pem'),
+ * }));
+ * const plans = await (await tm.fetch('/api/v7.2/Plans')).json();
+ * await tm.logoff(); // DELETE /api/token
+ * ```
+ * @throws {ConfigError} naming the missing or malformed input.
+ */
+export function veeamRecoveryOrchestrator(input: VeeamRecoveryOrchestratorInput, overrides?: ProfileOverrides): TokenManagerOptions {
+  requireObject('veeamRecoveryOrchestrator', input);
+  const raw = input.baseUrl;
+  // A bare host (or host:port) gets VRO's defaults: https and port 9898.
+  const bare = typeof raw === 'string' && raw !== '' && !/^[a-z][a-z\d+.-]*:\/\//i.test(raw);
+  const base = siteBase('veeamRecoveryOrchestrator', 'baseUrl', bare ? `https://${/:\d+$/.test(raw) ? raw : `${raw}:${VEEAM_DEFAULT_PORT}`}` : raw);
+  const which = onePair('veeamRecoveryOrchestrator', ['username', input.username, 'password', input.password], ['clientId', input.clientId, 'clientSecret', input.clientSecret]);
+  if (input.ca !== undefined && input.dispatcher !== undefined) {
+    throw new ConfigError('veeamRecoveryOrchestrator(): give `ca` or `dispatcher`, not both (put the CA into your dispatcher\'s `connect.ca`)');
+  }
+  let dispatcher = input.dispatcher;
+  if (input.ca !== undefined) {
+    const cas = (Array.isArray(input.ca) ? input.ca : [input.ca]) as Array<string | Buffer>;
+    if (cas.length === 0 || !cas.every((c) => (typeof c === 'string' && c.includes('-----BEGIN')) || Buffer.isBuffer(c))) {
+      throw new ConfigError('veeamRecoveryOrchestrator(): option `ca` must be PEM text (-----BEGIN CERTIFICATE-----) or a Buffer, or an array of them');
+    }
+    dispatcher = new Agent({ connect: { ca: cas }, keepAliveTimeout: 10_000 });
+  }
+  const credentials: Partial<TokenManagerOptions> =
+    which === 'first'
+      ? {
+          grant: 'password',
+          username: optionalString('veeamRecoveryOrchestrator', 'username', input.username)!,
+          password: optionalString('veeamRecoveryOrchestrator', 'password', input.password, true)!,
+        }
+      : {
+          grant: 'client_credentials',
+          clientId: optionalString('veeamRecoveryOrchestrator', 'clientId', input.clientId)!,
+          clientSecret: optionalString('veeamRecoveryOrchestrator', 'clientSecret', input.clientSecret, true)!,
+          // "Body only" on Veeam's page: no Basic probe.
+          clientAuth: 'body',
+        };
+  return withOverrides(
+    {
+      tokenUrl: under(base, 'api/token'),
+      baseUrl: base.href,
+      ...credentials,
+      logoff: { style: 'bearer', url: under(base, 'api/token'), method: 'DELETE' },
+      ...(dispatcher !== undefined ? { dispatcher } : {}),
+    },
+    overrides,
+  );
+}
