@@ -1,0 +1,95 @@
+/**
+ * The error hierarchy: stable codes (asserted against docs/errors.md), fields, serialisation, matching.
+ */
+import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, ErrorCode, isTokenwardError, NetworkError, OAuthError, ResponseError, TokenwardError } from '../src/index.js';
+
+const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
+
+describe('ErrorCode', () => {
+  it('is documented, code by code, with the class that carries it', () => {
+    const section = doc.split(/^## /m).find((s) => s.startsWith('Codes'))!;
+    const rows = new Map<string, string>();
+    for (const line of section.split('\n')) {
+      const m = /^\| `(ERR_TOKENWARD_\w+)` \| `(\w+)` \|/.exec(line);
+      if (m) rows.set(m[1]!, m[2]!);
+    }
+    expect([...rows.keys()].sort()).toEqual(Object.values(ErrorCode).sort());
+    expect(rows.get(ErrorCode.CONFIG)).toBe('ConfigError');
+    expect(rows.get(ErrorCode.OAUTH)).toBe('OAuthError');
+    expect(rows.get(ErrorCode.NETWORK)).toBe('NetworkError');
+    expect(rows.get(ErrorCode.RESPONSE)).toBe('ResponseError');
+  });
+
+  it('codes are stable strings', () => {
+    for (const [key, value] of Object.entries(ErrorCode)) expect(value).toBe(`ERR_TOKENWARD_${key}`);
+  });
+
+  it('every documented field exists on TokenwardError', () => {
+    const section = doc.split(/^## /m).find((s) => s.startsWith('Fields'))!;
+    const fields = [...section.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]!);
+    expect(fields).toEqual(['code', 'message', 'status', 'error', 'errorDescription', 'errorUri', 'bodyExcerpt', 'retryAfter', 'attempts', 'cause', 'response']);
+    const err = new TokenwardError(ErrorCode.OAUTH, 'm', {
+      status: 400, error: 'e', errorDescription: 'd', errorUri: 'u', bodyExcerpt: 'b', retryAfter: 1, attempts: [], cause: new Error('c'), response: new Response('r'),
+    });
+    for (const field of fields) expect(err[field as keyof TokenwardError], field).toBeDefined();
+  });
+});
+
+describe('TokenwardError', () => {
+  it('prefixes the message once and sets only the fields given', () => {
+    const a = new TokenwardError(ErrorCode.NETWORK, 'x failed');
+    expect(a.message).toBe('tokenward: x failed');
+    expect(new TokenwardError(ErrorCode.NETWORK, 'tokenward: y').message).toBe('tokenward: y');
+    expect(Object.keys(a).sort()).toEqual(['code', 'name']);
+    expect(a).toBeInstanceOf(Error);
+    expect(a.cause).toBeUndefined();
+  });
+
+  it('subclasses keep their names and are TokenwardErrors', () => {
+    for (const [Ctor, name] of [[OAuthError, 'OAuthError'], [ResponseError, 'ResponseError'], [NetworkError, 'NetworkError']] as const) {
+      const e = new Ctor(ErrorCode.OAUTH, 'm');
+      expect(e.name).toBe(name);
+      expect(e).toBeInstanceOf(TokenwardError);
+      expect(String(e)).toBe(`${name}: tokenward: m`);
+    }
+    const c = new ConfigError('option `x` is wrong');
+    expect(c).toMatchObject({ name: 'ConfigError', code: ErrorCode.CONFIG, message: 'tokenward: option `x` is wrong' });
+  });
+
+  it('response is kept but not enumerable, so logs and JSON never carry it', () => {
+    const response = new Response('{"access_token":"zzz"}');
+    const err = new ResponseError(ErrorCode.RESPONSE, 'm', { status: 500, response });
+    expect(err.response).toBe(response);
+    expect(Object.keys(err)).not.toContain('response');
+    expect(JSON.stringify(err)).not.toContain('response');
+    expect(inspect(err, { depth: 10 })).not.toMatch(/zzz|Response \{|\[response\]/);
+  });
+
+  it('toJSON: name, code, message, the set fields, and cause as {name, message}', () => {
+    const inner = new OAuthError(ErrorCode.OAUTH, 'inner', { status: 401 });
+    const err = new OAuthError(ErrorCode.OAUTH, 'both', { status: 400, error: 'invalid_client', errorDescription: 'd', attempts: [inner], cause: new TypeError('boom') });
+    expect(JSON.parse(JSON.stringify(err))).toEqual({
+      name: 'OAuthError',
+      code: ErrorCode.OAUTH,
+      message: 'tokenward: both',
+      status: 400,
+      error: 'invalid_client',
+      errorDescription: 'd',
+      attempts: [{ name: 'OAuthError', code: ErrorCode.OAUTH, message: 'tokenward: inner', status: 401 }],
+      cause: { name: 'TypeError', message: 'boom' },
+    });
+    expect(new TokenwardError(ErrorCode.ABORTED, 'm', { cause: 'why' }).toJSON().cause).toBe('why');
+  });
+
+  it('isTokenwardError matches by class and, optionally, by code', () => {
+    const err = new OAuthError(ErrorCode.OAUTH, 'm');
+    expect(isTokenwardError(err)).toBe(true);
+    expect(isTokenwardError(err, ErrorCode.OAUTH)).toBe(true);
+    expect(isTokenwardError(err, ErrorCode.NETWORK)).toBe(false);
+    expect(isTokenwardError(new Error('m'))).toBe(false);
+    expect(isTokenwardError({ code: ErrorCode.OAUTH })).toBe(false);
+  });
+});

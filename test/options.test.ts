@@ -1,0 +1,202 @@
+/**
+ * Options: defaults (asserted against docs/configuration.md, so the docs cannot drift), aliases, and
+ * configuration errors that name the option and never echo a secret.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULTS, ErrorCode, resolveOptions, TokenManager, type TokenManagerOptions } from '../src/index.js';
+
+const doc = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
+const source = readFileSync(new URL('../src/options.ts', import.meta.url), 'utf8');
+
+/** Rows of the doc's options table: option name → default cell. */
+function docDefaults(): Map<string, string> {
+  const section = doc.split(/^## /m).find((s) => s.startsWith('Options'))!;
+  const rows = new Map<string, string>();
+  for (const line of section.split('\n')) {
+    // | `name` | type | default | what it does |  (a type may contain an escaped \|)
+    const cells = line.split(/(?<!\\)\|/).map((c) => c.trim());
+    const name = /^`([\w.]+)`$/.exec(cells[1] ?? '')?.[1];
+    if (name) rows.set(name, cells[3]!);
+  }
+  return rows;
+}
+
+/** A doc default cell as a value: `'auto'` → 'auto', `10000` → 10000, `['a', 'b']` → ['a','b']. */
+function docValue(cell: string): unknown {
+  const code = /^`(.+)`$/.exec(cell)?.[1];
+  if (code === undefined) return cell;
+  return JSON.parse(code.replace(/'/g, '"').replace(/(\d)_(\d)/g, '$1$2'));
+}
+
+const tokenUrl = 'https://auth.example.com/token';
+const SECRET = 'Sup3r-S3cret!value';
+const PASSWORD = 'Pa55word-that-is-long';
+
+function configError(options: unknown): ConfigError {
+  try {
+    new TokenManager(options as TokenManagerOptions);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).code).toBe(ErrorCode.CONFIG);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('DEFAULTS and docs/configuration.md', () => {
+  const rows = docDefaults();
+  const expected: Record<string, unknown> = {
+    clientAuth: DEFAULTS.clientAuth,
+    basicEncoding: DEFAULTS.basicEncoding,
+    bodyFormat: DEFAULTS.bodyFormat,
+    refreshWithClientAuth: DEFAULTS.refreshWithClientAuth,
+    timeout: DEFAULTS.timeout,
+    'retry.retries': DEFAULTS.retry.retries,
+    'retry.minTimeout': DEFAULTS.retry.minTimeout,
+    'retry.maxTimeout': DEFAULTS.retry.maxTimeout,
+    'retry.maxRetryTime': DEFAULTS.retry.maxRetryTime,
+    refreshSkew: DEFAULTS.refreshSkew,
+    defaultExpiresIn: DEFAULTS.defaultExpiresIn,
+    proactive: DEFAULTS.proactive,
+    maxResponseBytes: DEFAULTS.maxResponseBytes,
+    'logoff.method': DEFAULTS.logoffMethod,
+    'logoff.tokens': DEFAULTS.revokeTokens,
+  };
+
+  it('every entry of DEFAULTS is in the doc table (a new default must be documented)', () => {
+    const flat = Object.entries(DEFAULTS).flatMap(([k, v]) => (typeof v === 'object' && !Array.isArray(v) ? Object.keys(v).map((s) => `${k}.${s}`) : [k]));
+    const aliases: Record<string, string> = { logoffMethod: 'logoff.method', revokeTokens: 'logoff.tokens' };
+    expect(flat.map((k) => aliases[k] ?? k).sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  it.each(Object.entries(expected))('the doc says %s defaults to %j', (name, value) => {
+    expect(rows.has(name)).toBe(true);
+    expect(docValue(rows.get(name)!)).toEqual(value);
+  });
+
+  it('every option of TokenManagerOptions has a row', () => {
+    const body = /export interface TokenManagerOptions \{([\s\S]*?)\n\}/.exec(source)![1]!;
+    const names = [...body.matchAll(/^ {2}(\w+)\??:/gm)].map((m) => m[1]!);
+    expect(names.length).toBeGreaterThan(20);
+    for (const name of names) expect(rows.has(name), `docs/configuration.md has no row for \`${name}\``).toBe(true);
+    expect(rows.get('tokenUrl')).toBe('required');
+  });
+
+  it('resolveOptions applies exactly these defaults', () => {
+    const o = resolveOptions({ tokenUrl, clientId: 'c', logoff: { style: 'bearer' } });
+    expect(o).toMatchObject({
+      clientAuth: DEFAULTS.clientAuth,
+      basicEncoding: DEFAULTS.basicEncoding,
+      bodyFormat: DEFAULTS.bodyFormat,
+      refreshWithClientAuth: DEFAULTS.refreshWithClientAuth,
+      timeout: DEFAULTS.timeout,
+      retry: { ...DEFAULTS.retry },
+      refreshSkew: DEFAULTS.refreshSkew,
+      defaultExpiresIn: DEFAULTS.defaultExpiresIn,
+      proactive: DEFAULTS.proactive,
+      maxResponseBytes: DEFAULTS.maxResponseBytes,
+      grant: 'client_credentials',
+      logoff: { style: 'bearer', method: DEFAULTS.logoffMethod },
+    });
+    expect((o.logoff as { url: URL }).url.href).toBe(tokenUrl);
+    const revoke = resolveOptions({ tokenUrl, logoff: { style: 'revoke', url: '/revoke' } });
+    expect(revoke.logoff).toMatchObject({ tokens: [...DEFAULTS.revokeTokens] });
+    expect(Object.isFrozen(DEFAULTS)).toBe(true);
+  });
+});
+
+describe('resolveOptions', () => {
+  it('grant defaults to password when username is set', () => {
+    expect(resolveOptions({ tokenUrl, username: 'u', password: 'p' }).grant).toBe('password');
+    expect(resolveOptions({ tokenUrl, clientId: 'c', username: 'u', password: 'p', grant: 'client_credentials' }).grant).toBe('client_credentials');
+  });
+
+  it('RFC 7591 names are aliases', () => {
+    expect(resolveOptions({ tokenUrl, clientId: 'c', clientAuth: 'client_secret_basic' }).clientAuth).toBe('basic');
+    expect(resolveOptions({ tokenUrl, clientId: 'c', clientAuth: 'client_secret_post' }).clientAuth).toBe('body');
+  });
+
+  it('scope arrays are joined with spaces; strings are kept (a host name is fine)', () => {
+    expect(resolveOptions({ tokenUrl, scope: ['openid', 'profile'] }).scope).toBe('openid profile');
+    expect(resolveOptions({ tokenUrl, scope: 'example.com' }).scope).toBe('example.com');
+  });
+
+  it('tokenUrl is kept exactly, plain http and site path included', () => {
+    expect(resolveOptions({ tokenUrl: 'http://localhost/Jim_Test/token' }).tokenUrl.href).toBe('http://localhost/Jim_Test/token');
+  });
+
+  it('retry merges over the defaults; false disables it', () => {
+    expect(resolveOptions({ tokenUrl, retry: { retries: 1 } }).retry).toEqual({ ...DEFAULTS.retry, retries: 1 });
+    expect(resolveOptions({ tokenUrl, retry: false }).retry).toBe(false);
+  });
+
+  it('logoff urls resolve against baseUrl, else tokenUrl; the method is upper-cased', () => {
+    const a = resolveOptions({ tokenUrl: 'http://h/Jim_Test/token', logoff: { style: 'bearer', url: 'api/v1/logoff', method: 'post' } });
+    expect(a.logoff).toMatchObject({ method: 'POST' });
+    expect((a.logoff as { url: URL }).url.href).toBe('http://h/Jim_Test/api/v1/logoff');
+    const b = resolveOptions({ tokenUrl, baseUrl: 'https://api.example.com/v1/', logoff: { style: 'bearer', url: 'session' } });
+    expect((b.logoff as { url: URL }).url.href).toBe('https://api.example.com/v1/session');
+  });
+
+  it('allowed origins: the tokenUrl (or baseUrl) origin plus allowedOrigins', () => {
+    expect([...resolveOptions({ tokenUrl, allowedOrigins: ['https://api.example.com/x'] }).allowedOrigins]).toEqual(['https://auth.example.com', 'https://api.example.com']);
+  });
+});
+
+describe('configuration errors name the option and never echo a secret', () => {
+  it.each([
+    [{}, 'option `tokenUrl`'],
+    [{ tokenUrl: 'not a url' }, 'option `tokenUrl` must be an absolute http(s) URL, got "not a url"'],
+    [{ tokenUrl: 'ftp://h/token' }, 'option `tokenUrl` must use http: or https:, got "ftp:"'],
+    [{ tokenUrl, clientAuth: 'magic' }, 'option `clientAuth` must be one of "auto", "basic", "body", "none", "client_secret_basic", "client_secret_post", got "magic"'],
+    [{ tokenUrl, bodyFormat: 'xml' }, 'option `bodyFormat` must be one of "form", "json", got "xml"'],
+    [{ tokenUrl, timeout: -5 }, 'option `timeout`'],
+    [{ tokenUrl, timeout: 1.5 }, 'option `timeout`'],
+    [{ tokenUrl, clientId: '' }, 'option `clientId` must not be empty, got ""'],
+    [{ tokenUrl, retry: { retries: -1 } }, 'option `retry.retries`'],
+    [{ tokenUrl, retry: { tries: 3 } }, 'unknown option `tries`'],
+    [{ tokenUrl, clientsecret: 'x' }, 'unknown option `clientsecret`'],
+    [{ tokenUrl, fetch: 'yes' }, 'option `fetch` must be a function'],
+    [{ tokenUrl, params: { a: { b: 1 } } }, 'option `params.a`'],
+    [{ tokenUrl, store: {} }, 'option `store` must implement get(key), set(key, token) and delete(key)'],
+    [{ tokenUrl, logoff: { style: 'bearer', method: 'DEL ETE' } }, 'option `logoff'],
+    [{ tokenUrl, grant: 'password' }, 'option `grant` is "password", which needs both `username` and `password`'],
+    [{ tokenUrl, username: 'u' }, 'option `grant` is "password", which needs both `username` and `password`'],
+    [{ tokenUrl, clientAuth: 'basic' }, 'option `clientAuth` is "basic", which needs `clientId`'],
+    [{ tokenUrl, clientAuth: 'none' }, 'option `clientAuth` is "none", which needs `clientId`'],
+    [{ tokenUrl, clientSecret: 'abcdefgh' }, 'option `clientSecret` is set, which needs `clientId`'],
+  ])('%j → %s', (options, text) => {
+    expect(configError(options).message).toContain(text);
+  });
+
+  it('options must be an object', () => {
+    expect(configError(null).message).toBe('tokenward: options must be an object, got null');
+    expect(configError('https://x').message).toBe('tokenward: options must be an object, got string');
+  });
+
+  it('a wrongly typed clientSecret or password is named, its value never shown', () => {
+    for (const options of [
+      { tokenUrl, clientId: 'c', clientSecret: { value: SECRET } },
+      { tokenUrl, clientId: 'c', clientSecret: [SECRET] },
+      { tokenUrl, username: 'u', password: [PASSWORD] },
+      { tokenUrl, username: 'u', password: 12345678 },
+    ]) {
+      const err = configError(options);
+      expect(err.message).toMatch(/option `(clientSecret|password)`/);
+      for (const text of [err.message, JSON.stringify(err), String(err), err.stack ?? '']) {
+        expect(text).not.toContain(SECRET);
+        expect(text).not.toContain(PASSWORD);
+        expect(text).not.toContain('12345678');
+      }
+    }
+  });
+
+  it('other errors in the same options never echo clientSecret or password', () => {
+    const err = configError({ tokenUrl: 'nope', clientId: 'c', clientSecret: SECRET, username: 'u', password: PASSWORD, timeout: 'x' });
+    expect(err.message).toContain('option `tokenUrl`');
+    expect(err.message).toContain('option `timeout`');
+    expect(err.message).not.toContain(SECRET);
+    expect(err.message).not.toContain(PASSWORD);
+  });
+});
