@@ -1,97 +1,110 @@
 /**
- * `npm run demo`: tokenward against an embedded token server and API, in one process, no network.
- * The story: acquire → cached calls → forced expiry and refresh → a 401 recovered → logoff.
+ * `npm run demo [-- --system <name>]`: tokenward against an embedded token server and API, in one
+ * process, no network. The story: acquire → 20 cached calls → a token expires and is refreshed → a 401
+ * recovered → logoff releasing the session. Every step prints what went over the wire (redacted) and
+ * the counts; a wrong count exits 1.
+ *
+ * Systems: default, jim2, veeam, infolink, bright-pattern, aspnet.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TokenManager } from '../src/index.js';
+import { EMULATIONS, EmulatedServer, LIFETIME_S, hidden, type Emulation } from './emulations.js';
 
-const dim = (s: string) => `\x1b[2m${s}\x1b[0m`;
-const bold = (s: string) => `\x1b[1m${s}\x1b[0m`;
-const redact = (s: string | undefined) => (s === undefined ? '' : s.length > 10 ? `${s.slice(0, 6)}…[${s.length} chars]` : '[redacted]');
+const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+const paint = (code: string) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+const dim = paint('2');
+const bold = paint('1');
+const green = paint('32');
+const red = paint('31');
 
-let tokenRequests = 0;
-let apiCalls = 0;
-let sessions = 0;
-let serial = 0;
-const live = new Set<string>();
-const refreshTokens = new Map<string, string>();
+class CountMismatch extends Error {}
+
+function parseSystem(argv: readonly string[]): Emulation {
+  const i = argv.findIndex((a) => a === '--system' || a.startsWith('--system='));
+  if (i === -1) return EMULATIONS.default!;
+  const name = argv[i]!.includes('=') ? argv[i]!.split('=')[1] : argv[i + 1];
+  const system = name === undefined ? undefined : EMULATIONS[name];
+  if (system === undefined) {
+    console.error(red(`unknown --system ${JSON.stringify(name ?? '')}; choose one of: ${Object.keys(EMULATIONS).join(', ')}`));
+    process.exit(2);
+  }
+  return system;
+}
+
+const system = parseSystem(process.argv.slice(2));
+const log = (line: string) => console.log(dim(`    wire ${line}`));
+const emulated = new EmulatedServer(system, log);
 
 const server = http.createServer((req, res) => {
-  let body = '';
-  req.on('data', (c) => (body += c));
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    const auth = req.headers.authorization;
-    if (req.method === 'POST' && req.url === '/oauth/token') {
-      tokenRequests++;
-      const form = new URLSearchParams(body);
-      const grant = form.get('grant_type');
-      console.log(dim(`    wire → POST /oauth/token  grant_type=${grant}  authorization: ${auth?.startsWith('Basic') ? 'Basic [redacted]' : 'none'}`));
-      if (grant === 'refresh_token' && !refreshTokens.has(form.get('refresh_token') ?? '')) {
-        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid_grant"}');
-        return;
-      }
-      if (grant === 'refresh_token') refreshTokens.delete(form.get('refresh_token')!);
-      else sessions++;
-      const access = `at-${++serial}-${Math.random().toString(36).slice(2)}`;
-      const refresh = `rt+${serial}/${Math.random().toString(36).slice(2)}=`;
-      live.add(access);
-      refreshTokens.set(refresh, access);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      // A quirky but real shape: string expires_in, lower-case token_type, a trailing comma.
-      res.end(`{"access_token":"${access}","token_type":"bearer","expires_in":"2","refresh_token":"${refresh}",}`);
-      console.log(dim(`    wire ← 200 {"access_token":"${redact(access)}","token_type":"bearer","expires_in":"2",…}`));
-      return;
-    }
-    if (req.method === 'DELETE' && req.url === '/oauth/token') {
-      const token = auth?.replace(/^Bearer /, '') ?? '';
-      console.log(dim(`    wire → DELETE /oauth/token  authorization: Bearer ${redact(token)}`));
-      if (live.delete(token)) sessions--;
-      res.writeHead(204).end();
-      return;
-    }
-    apiCalls++;
-    const token = auth?.replace(/^Bearer /, '') ?? '';
-    if (!live.has(token)) {
-      res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url, ok: true }));
+    const answer = emulated.handle({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+    res.writeHead(answer.status, answer.headers).end(answer.body);
   });
 });
-
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-const tm = new TokenManager({
-  tokenUrl: `${base}/oauth/token`,
-  clientId: 'demo-client',
-  clientSecret: 'demo secret: with + and %',
-  baseUrl: base,
-  logoff: { style: 'bearer', url: '/oauth/token', method: 'DELETE' },
-});
+/** Checks a count; a mismatch ends the demo with exit code 1. */
+function expectCount(what: string, actual: number, expected: number): void {
+  if (actual !== expected) throw new CountMismatch(`${what}: expected ${expected}, got ${actual}`);
+  console.log(`   ${green('✓')} ${what}: ${actual}`);
+}
 
-console.log(bold('\n1. Acquire'));
-const first = await tm.getToken();
-console.log(`   got a ${first.tokenType} token, expires in ${Math.round((first.expiresAt - Date.now()) / 1000)} s, refresh token: ${first.refreshToken ? 'yes' : 'no'}`);
+const call = () => tm.fetch(system.call.path, system.call.init);
+const tm = new TokenManager(system.options(origin));
 
-console.log(bold('\n2. Twenty API calls'));
-for (let i = 0; i < 20; i++) await (await tm.fetch(`/api/items/${i}`)).json();
-console.log(`   20 calls, ${tokenRequests} token request(s) so far`);
+try {
+  console.log(bold(`\ntokenward demo: ${system.title}`));
+  for (const quirk of system.quirks) console.log(dim(`  · ${quirk}`));
+  console.log(dim(`  profile: ${system.profileCall}`));
+  console.log(dim(`  (the embedded server hands out ${LIFETIME_S}-second tokens so the story can watch one expire)`));
 
-console.log(bold('\n3. The token expires; the next call refreshes it with the refresh_token grant'));
-await new Promise((r) => setTimeout(r, 2100));
-await (await tm.fetch('/api/items/after-expiry')).json();
-console.log(`   token requests so far: ${tokenRequests}`);
+  console.log(bold('\n1. Acquire'));
+  const first = await tm.getToken();
+  console.log(`   got a ${first.tokenType} token ${hidden(first.accessToken)}, expires in ${Math.round((first.expiresAt - Date.now()) / 1000)} s, refresh token: ${first.refreshToken ? hidden(first.refreshToken) : 'none'}`);
+  expectCount('token requests', emulated.counts.token, 1);
 
-console.log(bold('\n4. The server forgets the token (another login, a restart): a 401 is recovered once'));
-live.clear();
-const res = await tm.fetch('/api/items/after-401');
-console.log(`   status ${res.status}; token requests so far: ${tokenRequests}`);
+  console.log(bold('\n2. Twenty API calls'));
+  for (let i = 0; i < 20; i++) {
+    const res = await call();
+    if (res.status !== 200) throw new CountMismatch(`API call ${i + 1} answered ${res.status}`);
+    await res.arrayBuffer();
+  }
+  console.log(dim(`    wire → 20 × ${system.call.init?.method ?? 'GET'} ${system.call.path}  authorization: Bearer ${hidden(first.accessToken)}  ← 200`));
+  expectCount('API calls', emulated.counts.api, 20);
+  expectCount('token requests (the cached token was reused)', emulated.counts.token, 1);
 
-console.log(bold('\n5. Log off on shutdown'));
-await tm.logoff();
-console.log(`   live sessions at the server: ${live.size}`);
+  console.log(bold(`\n3. The token expires; the next call renews it (${system.renewal})`));
+  // Wait until the token counts as expiring (half its 2-second life), without touching the network.
+  while (tm.peekToken() !== undefined) await new Promise((r) => setTimeout(r, 25));
+  const renewed = await call();
+  await renewed.arrayBuffer();
+  expectCount('API status', renewed.status, 200);
+  expectCount('token requests', emulated.counts.token, 2);
 
-console.log(bold(`\nDone: ${apiCalls} API calls, ${tokenRequests} token requests.`));
-server.close();
+  console.log(bold(`\n4. The server drops the token (another login, an admin, a restart); it answers ${system.rejectedLooksLike}`));
+  emulated.forgetAccessTokens();
+  const before = emulated.counts.api;
+  const recovered = await call();
+  await recovered.arrayBuffer();
+  expectCount('API status after one renewal and one replay', recovered.status, 200);
+  expectCount('API requests for that call (rejected + replayed)', emulated.counts.api - before, 2);
+  expectCount('token requests', emulated.counts.token, 3);
+
+  console.log(bold('\n5. Log off on shutdown'));
+  await tm.logoff();
+  expectCount('logoff requests', emulated.counts.logoff, system.logoffRequest ? 1 : 0);
+  if (system.logoffRequest) expectCount('live sessions at the server', emulated.sessions.size, 0);
+  else console.log(`   no logoff endpoint on this system: nothing sent, the tokens are forgotten locally and expire at the server`);
+  expectCount('tokens held by the SDK', tm.peekToken() === undefined ? 0 : 1, 0);
+
+  console.log(bold(`\nDone: ${emulated.counts.api} API calls, ${emulated.counts.token} token requests, ${emulated.counts.logoff} logoff requests.`));
+  server.close();
+} catch (err) {
+  console.error(red(`\n✗ demo failed (${system.name}): ${err instanceof CountMismatch ? err.message : (err as Error)?.message ?? String(err)}`));
+  server.close();
+  process.exit(1);
+}

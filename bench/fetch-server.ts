@@ -1,0 +1,27 @@
+/**
+ * The loopback API server for `fetch.bench.ts`, run in its own process so its work never shares the
+ * client's event loop. Answers `POST /token` with a long-lived token and `GET /api` with a small JSON
+ * body (when it carries a bearer token), then reports its port to the parent over IPC.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const TOKEN = JSON.stringify({ access_token: 'bench-token-0123456789abcdef', token_type: 'Bearer', expires_in: 86_400 });
+const OK = JSON.stringify({ ok: true, items: [1, 2, 3] });
+
+const server = http.createServer((req, res) => {
+  if (req.method === 'POST' && req.url === '/token') {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(TOKEN) }).end(TOKEN));
+    return;
+  }
+  // Both sides of every pair send a bearer token; an answer without one would flatter a broken client.
+  const status = req.headers.authorization?.startsWith('Bearer ') ? 200 : 401;
+  req.resume();
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(OK) }).end(OK);
+});
+server.keepAliveTimeout = 30_000;
+server.listen(0, '127.0.0.1', () => {
+  process.send?.({ port: (server.address() as AddressInfo).port });
+});
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,146 @@
+/**
+ * The `tokenward/undici` interceptor over real loopback sockets: `Agent.compose(authInterceptor(tm))`
+ * with `undici.request` (and `undici.fetch`) gets the token, renews once on a 401 and replays what it can.
+ */
+import { Readable } from 'node:stream';
+import { Agent, fetch as undiciFetch, request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { authInterceptor as fromIndex, ErrorCode, TokenManager, TokenwardError } from '../src/index.js';
+import { authInterceptor, type AuthInterceptorOptions } from '../src/undici.js';
+import { startServer, tokenBody, type RecordedRequest } from './helpers/http-server.js';
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(cleanup.splice(0).map((f) => f()));
+});
+
+async function setup(rejected = new Set<string>(), options?: AuthInterceptorOptions) {
+  let issued = 0;
+  const api = (req: RecordedRequest) => {
+    const token = req.headers.authorization?.replace(/^Bearer /, '') ?? '';
+    return rejected.has(token) ? { status: 401, body: 'expired' } : { body: { auth: req.headers.authorization ?? null, body: req.body } };
+  };
+  const server = await startServer({
+    'POST /token': () => ({ delayMs: 20, body: tokenBody(`tok-${++issued}`) }),
+    'GET /api/item': api,
+    'POST /api/item': api,
+  });
+  const tm = new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'svc', clientSecret: 's3cret', clientAuth: 'basic', retry: false });
+  const agent = new Agent({ keepAliveTimeout: 1000 });
+  const dispatcher = agent.compose(authInterceptor(tm, options));
+  cleanup.push(() => agent.close(), () => server.close());
+  return { server, tm, dispatcher, url: `${server.url}/api/item` };
+}
+
+async function json(res: Awaited<ReturnType<typeof request>>): Promise<{ auth: string | null; body: string }> {
+  expect(res.statusCode).toBe(200);
+  return (await res.body.json()) as { auth: string | null; body: string };
+}
+
+describe('authInterceptor', () => {
+  it('is exported from the main entry too', () => {
+    expect(fromIndex).toBe(authInterceptor);
+  });
+
+  it('acquires once for concurrent cold requests, then attaches the cached token', async () => {
+    const { server, dispatcher, url } = await setup();
+    const cold = await Promise.all(Array.from({ length: 10 }, () => request(url, { dispatcher }).then(json)));
+    expect(cold.map((b) => b.auth)).toEqual(Array(10).fill('Bearer tok-1'));
+    const warm = await json(await request(url, { dispatcher }));
+    expect(warm.auth).toBe('Bearer tok-1');
+    expect(server.requestsTo('/token')).toHaveLength(1);
+  });
+
+  it("replaces the caller's Authorization and keeps its other headers, in every header shape", async () => {
+    const { server, dispatcher, url } = await setup();
+    await request(url, { dispatcher, headers: { Authorization: 'Basic caller', 'x-a': '1' } }).then(json);
+    await request(url, { dispatcher, headers: ['authorization', 'Basic caller', 'x-b', '2'] }).then(json);
+    await request(url, { dispatcher, headers: new Map([['AUTHORIZATION', 'x'], ['x-c', '3']]) as never }).then(json);
+    const sent = server.requestsTo('/api/item');
+    expect(sent.map((r) => r.headers.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-1']);
+    expect([sent[0]!.headers['x-a'], sent[1]!.headers['x-b'], sent[2]!.headers['x-c']]).toEqual(['1', '2', '3']);
+  });
+
+  for (const [kind, body] of [
+    ['no', undefined],
+    ['a string', 'string-body'],
+    ['a Buffer', Buffer.from('buffer-body')],
+  ] as const) {
+    it(`replays once with a fresh token after a 401, with ${kind} body`, async () => {
+      const { server, tm, dispatcher, url } = await setup(new Set(['tok-1']));
+      await tm.getToken();
+      const res = await request(url, { dispatcher, method: body === undefined ? 'GET' : 'POST', body });
+      expect(await json(res)).toEqual({ auth: 'Bearer tok-2', body: body === undefined ? '' : String(body) });
+      const sent = server.requestsTo('/api/item');
+      expect(sent.map((r) => [r.headers.authorization, r.body])).toEqual([
+        ['Bearer tok-1', body === undefined ? '' : String(body)],
+        ['Bearer tok-2', body === undefined ? '' : String(body)],
+      ]);
+    });
+  }
+
+  it('passes the 401 of a streamed body through, and sends a fresh token next time', async () => {
+    const { server, tm, dispatcher, url } = await setup(new Set(['tok-1']));
+    await tm.getToken();
+    const res = await request(url, { dispatcher, method: 'POST', body: Readable.from(['str', 'eam']) });
+    expect(res.statusCode).toBe(401);
+    expect(await res.body.text()).toBe('expired');
+    expect(server.requestsTo('/api/item')).toHaveLength(1);
+    expect((await json(await request(url, { dispatcher }))).auth).toBe('Bearer tok-2');
+  });
+
+  it('returns the second 401 as is: one replay, no loop', async () => {
+    const { server, tm, dispatcher, url } = await setup(new Set(['tok-1', 'tok-2', 'tok-3']));
+    await tm.getToken();
+    const res = await request(url, { dispatcher });
+    expect(res.statusCode).toBe(401);
+    expect(await res.body.text()).toBe('expired');
+    expect(server.requestsTo('/api/item').map((r) => r.headers.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-2']);
+  });
+
+  it('renews once for 50 concurrent 401s on the same stale token', async () => {
+    const { server, tm, dispatcher, url } = await setup(new Set(['tok-1']));
+    await tm.getToken();
+    const bodies = await Promise.all(Array.from({ length: 50 }, () => request(url, { dispatcher }).then(json)));
+    expect(bodies.map((b) => b.auth)).toEqual(Array(50).fill('Bearer tok-2'));
+    expect(server.requestsTo('/token')).toHaveLength(2);
+  });
+
+  it('honours a custom isAuthFailure (a 403 with no challenge)', async () => {
+    const { server, tm, dispatcher } = await setup(new Set(), { isAuthFailure: (status) => status === 401 || status === 403 });
+    server.route('GET /api/forbidden', (req) => (req.headers.authorization === 'Bearer tok-1' ? { status: 403, body: 'old' } : { body: 'ok' }));
+    await tm.getToken();
+    const res = await request(`${server.url}/api/forbidden`, { dispatcher });
+    expect(await res.body.text()).toBe('ok');
+  });
+
+  it('sends requests to other origins on untouched by default, and refuses them with otherOrigins: "refuse"', async () => {
+    const other = await startServer({ 'GET /x': (req) => ({ body: { auth: req.headers.authorization ?? null } }) });
+    cleanup.push(() => other.close());
+    const { dispatcher, server } = await setup();
+    const passed = await request(`${other.url}/x`, { dispatcher });
+    expect(await passed.body.json()).toEqual({ auth: null });
+    expect(server.requestsTo('/token')).toHaveLength(0);
+
+    const strict = await setup(new Set(), { otherOrigins: 'refuse' });
+    const err = await request(`${other.url}/x`, { dispatcher: strict.dispatcher }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TokenwardError);
+    expect((err as TokenwardError).code).toBe(ErrorCode.ORIGIN_NOT_ALLOWED);
+    expect(other.requestsTo('/x')).toHaveLength(1);
+  });
+
+  it('fails the request with the token error when no token can be acquired', async () => {
+    const { server, dispatcher, url } = await setup();
+    server.route('POST /token', () => ({ status: 400, body: { error: 'invalid_client' } }));
+    const err = await request(url, { dispatcher }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TokenwardError);
+    expect((err as TokenwardError).error).toBe('invalid_client');
+    expect(server.requestsTo('/api/item')).toHaveLength(0);
+  });
+
+  it("works under undici's fetch too", async () => {
+    const { dispatcher, url } = await setup(new Set());
+    const res = await undiciFetch(url, { dispatcher });
+    expect(((await res.json()) as { auth: string }).auth).toBe('Bearer tok-1');
+  });
+});

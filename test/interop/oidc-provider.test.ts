@@ -1,0 +1,295 @@
+/**
+ * Interop with oidc-provider (panva, OpenID Certified), started in process on 127.0.0.1:0.
+ *
+ * What is real here: the provider's client authentication (client_secret_basic with RFC 6749 §2.3.1
+ * decoding, client_secret_post), its client_credentials grant, its refresh_token grant with rotation and
+ * reuse detection, RFC 7009 revocation and RFC 7662 introspection, with 3-second access tokens so the
+ * refresh really happens during the test.
+ *
+ * What is not: oidc-provider has no resource-owner password grant (OAuth 2.1 dropped it) and gives
+ * client_credentials no refresh token, so refresh tokens are only reachable through authorization_code.
+ * Rather than script a browser login, the test registers a minimal `password` grant through
+ * `provider.registerGrantType` (the provider's documented extension point); it mints the provider's own
+ * Grant, AccessToken and RefreshToken models, and every refresh after that is the provider's own code.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+// @ts-expect-error oidc-provider ships no type declarations (and @types/oidc-provider is not installed).
+import ProviderImpl from 'oidc-provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode, TokenManager, TokenwardError, type TokenEvent, type TokenManagerOptions } from '../../src/index.js';
+import { startServer, type TestServer } from '../helpers/http-server.js';
+
+const TTL_SECONDS = 3;
+/** Secrets with the characters RFC 6749 §2.3.1 form-encoding exists for. */
+const BASIC_SECRET = 'basic secret: with + and %';
+const POST_SECRET = 'post-secret-1';
+
+/** The slice of oidc-provider's API this test touches. */
+interface OidcModel {
+  consumed?: unknown;
+  destroy(): Promise<void>;
+}
+interface Provider {
+  callback(): http.RequestListener;
+  registerGrantType(name: string, handler: (ctx: any) => Promise<void>, params: string[]): void;
+  AccessToken: { find(value: string): Promise<OidcModel | undefined> };
+  RefreshToken: { find(value: string): Promise<OidcModel | undefined> };
+}
+const Provider = ProviderImpl as new (issuer: string, configuration: Record<string, unknown>) => Provider;
+
+interface Seen {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+}
+
+let issuer: string;
+let provider: Provider;
+let idp: http.Server;
+let api: TestServer;
+/** Every request the provider received (method, path, whether it carried Authorization). */
+const seen: Seen[] = [];
+
+function countTo(path: string): number {
+  return seen.filter((r) => r.method === 'POST' && r.path === path).length;
+}
+
+/** RFC 6749 §2.3.1 Basic credentials, for the test's own direct calls. */
+function basicFor(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+}
+
+async function introspect(token: string): Promise<Record<string, unknown>> {
+  const res = await fetch(`${issuer}/token/introspection`, {
+    method: 'POST',
+    headers: { authorization: basicFor('resource-server', 'rs-secret'), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token }),
+  });
+  return (await res.json()) as Record<string, unknown>;
+}
+
+beforeAll(async () => {
+  let handler: http.RequestListener = (_req, res) => res.writeHead(503).end();
+  idp = http.createServer((req, res) => {
+    seen.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, authorization: req.headers.authorization });
+    handler(req, res);
+  });
+  await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+  issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+
+  const common = { response_types: [], redirect_uris: [] };
+  provider = new Provider(issuer, {
+    clients: [
+      { ...common, client_id: 'svc-basic', client_secret: BASIC_SECRET, token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials', 'refresh_token', 'password'] },
+      { ...common, client_id: 'svc-post', client_secret: POST_SECRET, token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'] },
+      // The protected API introspects with its own credentials.
+      { ...common, client_id: 'resource-server', client_secret: 'rs-secret', token_endpoint_auth_method: 'client_secret_basic', grant_types: [] },
+    ],
+    features: {
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: async () => true },
+      revocation: { enabled: true, allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId: string }) => token.clientId === client.clientId },
+      devInteractions: { enabled: false },
+    },
+    ttl: { AccessToken: TTL_SECONDS, ClientCredentials: TTL_SECONDS, IdToken: 60, RefreshToken: 120, Grant: 120 },
+    rotateRefreshToken: true,
+    scopes: ['openid', 'offline_access'],
+    findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
+  });
+  // See the header: a minimal password grant minting the provider's own models.
+  provider.registerGrantType(
+    'password',
+    async (ctx) => {
+      const { username, password } = ctx.oidc.params as { username?: string; password?: string };
+      if (username !== 'alice' || password !== 'wonderland') {
+        ctx.status = 400;
+        ctx.body = { error: 'invalid_grant', error_description: 'wrong user name or password' };
+        return;
+      }
+      const { Grant, AccessToken, RefreshToken } = ctx.oidc.provider;
+      const client = ctx.oidc.client!;
+      const grant = new Grant({ accountId: username, clientId: client.clientId });
+      grant.addOIDCScope('openid offline_access');
+      const grantId = await grant.save();
+      const fields = { accountId: username, client, grantId, gty: 'password', scope: 'openid offline_access' };
+      const at = new AccessToken(fields);
+      const rt = new RefreshToken(fields);
+      ctx.body = { access_token: await at.save(), token_type: 'Bearer', expires_in: at.expiration, refresh_token: await rt.save(), scope: at.scope };
+    },
+    ['username', 'password', 'scope'],
+  );
+  handler = provider.callback();
+
+  // The protected API: a bearer token is good when the provider's introspection says it is active.
+  api = await startServer({
+    'GET /api/me': async (req) => {
+      const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const info = token ? await introspect(token) : { active: false };
+      if (info.active !== true) return { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } };
+      return { body: { sub: info.sub ?? null, client_id: info.client_id } };
+    },
+  });
+});
+
+afterAll(async () => {
+  await api?.close();
+  idp?.closeAllConnections();
+  await new Promise<void>((resolve) => idp?.close(() => resolve()));
+});
+
+function manager(options: Partial<TokenManagerOptions>, events: TokenEvent[] = []): TokenManager {
+  return new TokenManager({
+    tokenUrl: `${issuer}/token`,
+    baseUrl: api.url,
+    retry: false,
+    hooks: { onToken: (e) => events.push(e) },
+    ...options,
+  });
+}
+
+describe('oidc-provider: client_credentials', () => {
+  it('client_secret_basic with a secret that needs form-encoding: one token request for several API calls', async () => {
+    const before = countTo('/token');
+    const tm = manager({ clientId: 'svc-basic', clientSecret: BASIC_SECRET, clientAuth: 'client_secret_basic' });
+    for (let i = 0; i < 5; i++) {
+      const res = await tm.fetch('/api/me');
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ sub: null, client_id: 'svc-basic' });
+    }
+    expect(countTo('/token') - before).toBe(1);
+    expect(seen.filter((r) => r.path === '/token').at(-1)!.authorization).toMatch(/^Basic /);
+    expect(tm.clientAuth).toBe('basic');
+  });
+
+  it('client_secret_post sends the credentials in the body, never a Basic header', async () => {
+    const before = seen.length;
+    const tm = manager({ clientId: 'svc-post', clientSecret: POST_SECRET, clientAuth: 'client_secret_post' });
+    expect((await tm.fetch('/api/me')).status).toBe(200);
+    const tokenRequests = seen.slice(before).filter((r) => r.path === '/token');
+    expect(tokenRequests).toHaveLength(1);
+    expect(tokenRequests[0]!.authorization).toBeUndefined();
+  });
+
+  it('auto against a client_secret_post client: oidc-provider 9 takes a secret in either place, so no probing', async () => {
+    // oidc-provider accepts client_secret_basic and client_secret_post interchangeably for a secret-based
+    // client (lib/shared/client_auth.js), so `auto` keeps Basic. The Basic → body fallback itself needs a
+    // server that refuses Basic; the msw and real-socket suites cover it.
+    const before = seen.length;
+    const tm = manager({ clientId: 'svc-post', clientSecret: POST_SECRET });
+    await tm.getToken();
+    await tm.getToken({ forceRefresh: true });
+    expect(tm.clientAuth).toBe('basic');
+    expect(seen.slice(before).filter((r) => r.path === '/token').map((r) => (r.authorization ? 'basic' : 'body'))).toEqual(['basic', 'basic']);
+  });
+
+  it('auto keeps Basic for a client_secret_basic client: no probing', async () => {
+    const before = seen.length;
+    const tm = manager({ clientId: 'svc-basic', clientSecret: BASIC_SECRET });
+    await tm.getToken();
+    expect(tm.clientAuth).toBe('basic');
+    expect(seen.slice(before).filter((r) => r.path === '/token')).toHaveLength(1);
+  });
+
+  it('a wrong secret is an invalid_client error, not retried and not leaked', async () => {
+    const tm = manager({ clientId: 'svc-basic', clientSecret: 'not-the-secret', clientAuth: 'basic' });
+    const err = (await tm.getToken().catch((e: unknown) => e)) as TokenwardError;
+    expect(err).toBeInstanceOf(TokenwardError);
+    expect(err.code).toBe(ErrorCode.OAUTH);
+    expect(err.error).toBe('invalid_client');
+    expect(err.status).toBe(401);
+    expect(JSON.stringify({ ...err, message: err.message })).not.toContain('not-the-secret');
+  });
+
+  it('logoff by RFC 7009 revocation: the access token is inactive afterwards and the API refuses it', async () => {
+    const tm = manager({ clientId: 'svc-basic', clientSecret: BASIC_SECRET, logoff: { style: 'revoke', url: `${issuer}/token/revocation` } });
+    const token = await tm.getToken();
+    expect((await introspect(token.accessToken)).active).toBe(true);
+    const revocations = countTo('/token/revocation');
+    await tm.logoff();
+    // client_credentials has no refresh token, so only the access token is revoked.
+    expect(countTo('/token/revocation') - revocations).toBe(1);
+    expect(await introspect(token.accessToken)).toEqual({ active: false });
+    const res = await fetch(`${api.url}/api/me`, { headers: { authorization: `Bearer ${token.accessToken}` } });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('oidc-provider: refresh tokens (3-second access tokens)', () => {
+  it('refreshes an expiring token with the provider\'s refresh_token grant and follows each rotation', async () => {
+    const events: TokenEvent[] = [];
+    const tm = manager({ clientId: 'svc-basic', clientSecret: BASIC_SECRET, username: 'alice', password: 'wonderland' }, events);
+    const first = await tm.getToken();
+    expect(first.refreshToken).toBeDefined();
+    expect(first.expiresAt - first.receivedAt).toBe(TTL_SECONDS * 1000);
+    expect((await tm.fetch('/api/me')).status).toBe(200);
+
+    // Half the lifetime is the refresh margin for so short a token: past it the next call refreshes.
+    await new Promise((r) => setTimeout(r, (TTL_SECONDS * 1000) / 2 + 100));
+    const res = await tm.fetch('/api/me');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ sub: 'alice', client_id: 'svc-basic' });
+    const second = await tm.getToken();
+    expect(second.accessToken).not.toBe(first.accessToken);
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    // The provider consumed the first refresh token when it rotated it.
+    expect((await provider.RefreshToken.find(first.refreshToken!))?.consumed).toBeTruthy();
+
+    // A second refresh must use the rotated token: reusing a consumed one would make the provider
+    // revoke the whole grant (reuse detection), and the API call below would fail.
+    const third = await tm.getToken({ forceRefresh: true });
+    expect(third.refreshToken).not.toBe(second.refreshToken);
+    expect((await tm.fetch('/api/me')).status).toBe(200);
+    expect(events.map((e) => e.how)).toEqual(['grant', 'refresh', 'refresh']);
+    expect(third.idToken).toBeDefined();
+  });
+
+  it('recovers from a 401 once by refreshing: the provider lost the access token (expiry, restart)', async () => {
+    const events: TokenEvent[] = [];
+    const tm = manager({ clientId: 'svc-basic', clientSecret: BASIC_SECRET, username: 'alice', password: 'wonderland' }, events);
+    const token = await tm.getToken();
+    await (await provider.AccessToken.find(token.accessToken))!.destroy();
+    const before = api.requestsTo('/api/me').length;
+    const res = await tm.fetch('/api/me');
+    expect(res.status).toBe(200);
+    expect(api.requestsTo('/api/me').length - before).toBe(2);
+    expect(events.map((e) => e.how)).toEqual(['grant', 'refresh']);
+  });
+
+  it('recovers from a 401 after someone revoked the access token: the grant is gone, so one fresh grant', async () => {
+    const events: TokenEvent[] = [];
+    let fallbacks = 0;
+    const tm = manager({ clientId: 'svc-basic', clientSecret: BASIC_SECRET, username: 'alice', password: 'wonderland' }, events);
+    tm.on('refresh-fallback', () => fallbacks++);
+    const token = await tm.getToken();
+    // oidc-provider revokes the whole grant (refresh token included) when an access token is revoked.
+    const revoked = await fetch(`${issuer}/token/revocation`, {
+      method: 'POST',
+      headers: { authorization: basicFor('svc-basic', BASIC_SECRET), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: token.accessToken, token_type_hint: 'access_token' }),
+    });
+    expect(revoked.status).toBe(200);
+    const res = await tm.fetch('/api/me');
+    expect(res.status).toBe(200);
+    // The refresh is refused with invalid_grant; tokenward falls back to the password grant once.
+    expect(fallbacks).toBe(1);
+    expect(events.map((e) => e.how)).toEqual(['grant', 'grant']);
+  });
+
+  it('logoff revokes the refresh token, then the access token: both inactive, and a refresh is refused', async () => {
+    const tm = manager({ clientId: 'svc-basic', clientSecret: BASIC_SECRET, username: 'alice', password: 'wonderland', logoff: { style: 'revoke', url: `${issuer}/token/revocation` } });
+    const token = await tm.getToken();
+    const revocations = countTo('/token/revocation');
+    await tm.logoff();
+    expect(countTo('/token/revocation') - revocations).toBe(2);
+    expect(await introspect(token.accessToken)).toEqual({ active: false });
+    expect(await introspect(token.refreshToken!)).toEqual({ active: false });
+    const refused = await fetch(`${issuer}/token`, {
+      method: 'POST',
+      headers: { authorization: basicFor('svc-basic', BASIC_SECRET), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token.refreshToken! }),
+    });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toBe('invalid_grant');
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * `npm run demo` for every system, as a child process: exit code 0, the printed counts, and no token
+ * or secret on screen.
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function runDemo(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'demo/index.ts', ...args], { cwd: root, timeout: 20_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const systems: Array<{ args: string[]; logoff: number }> = [
+  { args: [], logoff: 1 },
+  { args: ['--system', 'jim2'], logoff: 1 },
+  { args: ['--system', 'veeam'], logoff: 1 },
+  { args: ['--system', 'infolink'], logoff: 0 },
+  { args: ['--system', 'bright-pattern'], logoff: 0 },
+  { args: ['--system', 'aspnet'], logoff: 0 },
+];
+
+describe('npm run demo', () => {
+  // All six at once: each is mostly waiting for its 2-second token to expire.
+  const runs = systems.map((s) => ({ ...s, result: runDemo(s.args) }));
+
+  it.each(runs.map((r) => [r.args.join(' ') || '(default)', r] as const))('%s: exits 0 with the expected counts', async (_name, run) => {
+    const { code, stdout, stderr } = await run.result;
+    expect(stderr.replace(/^npm warn.*\n?/gm, '')).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('✓ token requests (the cached token was reused): 1');
+    expect(stdout).toContain('✓ API requests for that call (rejected + replayed): 2');
+    expect(stdout).toContain(`✓ logoff requests: ${run.logoff}`);
+    expect(stdout).toContain(`Done: 23 API calls, 3 token requests, ${run.logoff} logoff requests.`);
+    // Redacted: token and secret values never appear, only their lengths.
+    expect(stdout).not.toContain('demo secret');
+    expect(stdout).not.toMatch(/"access_token":"|access_token=(?!\[token)/);
+    expect(stdout).toMatch(/\[token \d+ chars\]/);
+  });
+
+  it('an unknown system exits non-zero and lists the choices', async () => {
+    const { code, stderr } = await runDemo(['--system', 'nope']);
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('choose one of: default, jim2, veeam, infolink, bright-pattern, aspnet');
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * The per-system examples run offline (each against its embedded emulation) and exit 0.
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function run(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  // Real-server variables are dropped so the examples use their emulations.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(JIM2|VRO|INFOLINK|BP|ASPNET)_/.test(k)));
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', file], { cwd: root, timeout: 20_000, env }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const examples: Array<[string, RegExp[]]> = [
+  ['examples/jim2.ts', [/cardfilecreate → 200/, /POST \/Jim_Test\/api\/v1\/logoff/, /licence released/]],
+  ['examples/veeam.ts', [/username="vdro\\\\administrator"/, /GET \/api\/v7\.2\/Clients → 200/, /DELETE \/api\/token/, /← 204/]],
+  ['examples/infolink.ts', [/executeJob → 200 success/, /logged off \(locally\)/]],
+  ['examples/bright-pattern.ts', [/scope="demo\.brightpattern\.example"/, /GET \/configapi\/v2\/user → 200/]],
+  ['examples/aspnet-auth-token.ts', [/WindowsAuthentication=false/, /session_state: c0ffee00-demo/, /GET \/api\/v1\/profile → 200/]],
+];
+
+describe('system examples', () => {
+  const runs = examples.map(([file, expected]) => ({ file, expected, result: run(file) }));
+  it.each(runs.map((r) => [r.file, r] as const))('%s runs offline and exits 0', async (_file, r) => {
+    const { code, stdout, stderr } = await r.result;
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    for (const pattern of r.expected) expect(stdout).toMatch(pattern);
+    expect(stdout).not.toContain('demo secret');
+  });
+});
