@@ -6,8 +6,9 @@
  * - `request(url, { dispatcher: agent.compose(authInterceptor(tm)) })` vs `request(url, { headers })` (target: >= 0.95)
  *
  * Both sides of a pair share one keep-alive `Agent`. The machines are noisy (±10–20% between rounds),
- * so the sides are interleaved (A B, then B A, ...) and the median of the per-round ratios is printed
- * with its spread. `BENCH_ROUNDS`, `BENCH_REQUESTS` and `BENCH_CONCURRENCY` override the defaults.
+ * so the sides are interleaved in short rounds (each round A B or B A at random) and the median of the per-round
+ * ratios is printed with its spread, next to the ratio of client CPU per request (steadier when other
+ * processes compete for the cores). `BENCH_ROUNDS`, `BENCH_REQUESTS` and `BENCH_CONCURRENCY` override the defaults.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -16,8 +17,8 @@ import { Agent, fetch as undiciFetch, request } from 'undici';
 import { TokenManager } from '../src/index.js';
 import { authInterceptor } from '../src/undici.js';
 
-const ROUNDS = Math.max(9, Number(process.env.BENCH_ROUNDS ?? 11));
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000);
+const ROUNDS = Math.max(9, Number(process.env.BENCH_ROUNDS ?? 31));
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 
 type Side = () => Promise<void>;
@@ -39,16 +40,26 @@ async function startServer(): Promise<{ child: ChildProcess; origin: string }> {
   return { child, origin: `http://127.0.0.1:${port}` };
 }
 
-/** Requests per second for `REQUESTS` calls of `one`, `CONCURRENCY` in flight. */
-async function throughput(one: Side): Promise<number> {
+interface Sample {
+  /** Requests per second, wall clock. */
+  rate: number;
+  /** Client-process CPU microseconds per request (user + system). */
+  cpu: number;
+}
+
+/** `REQUESTS` calls of `one`, `CONCURRENCY` in flight: throughput and this process's CPU per request. */
+async function measure(one: Side): Promise<Sample> {
   let left = REQUESTS;
   const worker = async () => {
     while (left-- > 0) await one();
   };
+  // No forced gc() between runs: it cut throughput by a third on both sides and still skewed the ratio.
+  const cpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return REQUESTS / seconds;
+  const cpu = process.cpuUsage(cpu0);
+  return { rate: REQUESTS / seconds, cpu: (cpu.user + cpu.system) / REQUESTS };
 }
 
 function median(xs: number[]): number {
@@ -65,39 +76,48 @@ function quantile(xs: number[], q: number): number {
   return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
 }
 
+function spread(xs: number[]): string {
+  return `IQR ${quantile(xs, 0.25).toFixed(3)}–${quantile(xs, 0.75).toFixed(3)}, min ${Math.min(...xs).toFixed(3)}, max ${Math.max(...xs).toFixed(3)}`;
+}
+
 async function runPair(pair: Pair): Promise<boolean> {
-  // Warm-up: JIT, connection pool, token cache.
-  await throughput(pair.a.run);
-  await throughput(pair.b.run);
+  // Warm-up: JIT (both processes), connection pool, token cache.
+  for (let i = 0; i < 3; i++) {
+    await measure(pair.a.run);
+    await measure(pair.b.run);
+  }
   const ratios: number[] = [];
+  const cpuRatios: number[] = [];
   const rateA: number[] = [];
   const rateB: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    let a: number;
-    let b: number;
-    // Alternate which side goes first, so a drift within a round does not favour one side.
-    if (round % 2 === 0) {
-      a = await throughput(pair.a.run);
-      b = await throughput(pair.b.run);
+    let a: Sample;
+    let b: Sample;
+    // A B or B A by coin toss: a fixed order locks periodic work (a major GC every few thousand
+    // requests, the server process still warming up) onto one side and biases the ratio; in a fixed
+    // A B A B order the A/A ratio drifted to 0.95, and alternating A B / B A made it bimodal.
+    if (Math.random() < 0.5) {
+      a = await measure(pair.a.run);
+      b = await measure(pair.b.run);
     } else {
-      b = await throughput(pair.b.run);
-      a = await throughput(pair.a.run);
+      b = await measure(pair.b.run);
+      a = await measure(pair.a.run);
     }
-    rateA.push(a);
-    rateB.push(b);
-    ratios.push(a / b);
+    rateA.push(a.rate);
+    rateB.push(b.rate);
+    ratios.push(a.rate / b.rate);
+    // CPU per request, inverted so that, like throughput, higher is better for A.
+    cpuRatios.push(b.cpu / a.cpu);
   }
   const m = median(ratios);
   console.log(`\n${pair.name}`);
   console.log(`  ${pair.a.label.padEnd(44)} median ${median(rateA).toFixed(0).padStart(6)} req/s`);
   console.log(`  ${pair.b.label.padEnd(44)} median ${median(rateB).toFixed(0).padStart(6)} req/s`);
-  console.log(`  per-round ratios: ${ratios.map((r) => r.toFixed(3)).join(' ')}`);
-  console.log(
-    `  ratio median ${m.toFixed(3)}  (IQR ${quantile(ratios, 0.25).toFixed(3)}–${quantile(ratios, 0.75).toFixed(3)}, ` +
-      `min ${Math.min(...ratios).toFixed(3)}, max ${Math.max(...ratios).toFixed(3)}; ${ROUNDS} rounds × ${REQUESTS} requests, ${CONCURRENCY} in flight)`,
-  );
+  console.log(`  per-round throughput ratios: ${ratios.map((r) => r.toFixed(3)).join(' ')}`);
+  console.log(`  throughput ratio median ${m.toFixed(3)}  (${spread(ratios)}; ${ROUNDS} rounds × ${REQUESTS} requests, ${CONCURRENCY} in flight)`);
+  console.log(`  client CPU per request, B/A: median ${median(cpuRatios).toFixed(3)}  (${spread(cpuRatios)})`);
   const ok = m >= pair.target;
-  console.log(`  target >= ${pair.target}: ${ok ? 'met' : 'MISSED'}`);
+  if (pair.target > 0) console.log(`  target >= ${pair.target}: ${ok ? 'met' : 'MISSED'}`);
   return ok;
 }
 
@@ -167,6 +187,8 @@ if (process.env.BENCH_DIAG) {
     await res.body.arrayBuffer();
   };
   pairs.push(
+    // The same code on both sides: how far from 1.000 the bench itself is.
+    { name: 'diag: A/A undici.fetch vs undici.fetch', target: 0, a: pairs[0]!.b, b: pairs[0]!.b },
     {
       name: 'diag: do-nothing compose() vs undici.request',
       target: 0,

@@ -61,7 +61,12 @@ export function authInterceptor(tm: TokenManager, options: AuthInterceptorOption
           return true;
         }
       }
-      const auth = new AuthHandler(tm, dispatch, opts, handler, isAuthFailure);
+      // `undici.request` hands compose() a handler that still speaks undici's older callback API (wrapped
+      // so it also speaks the new one). Talking the older API to both sides skips two header conversions
+      // per response (about 5% of a loopback request); any other handler gets the new API.
+      const auth = isLegacy(handler)
+        ? new LegacyAuthHandler(tm, dispatch, opts, handler, isAuthFailure)
+        : new AuthHandler(tm, dispatch, opts, handler, isAuthFailure);
       const token = tm.peekToken();
       if (token !== undefined) return auth.send(token);
       // No usable token cached: acquire (single-flight with every other caller), then send.
@@ -213,6 +218,139 @@ class AuthHandler implements Dispatcher.DispatchHandler, Dispatcher.DispatchCont
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     this.#handler.onResponseError?.(this, err);
   }
+}
+
+/** undici's older handler API (`onConnect`, `onHeaders`, ...), still what `undici.request` creates. */
+interface LegacyHandler {
+  onConnect(abort: (reason?: Error) => void, context?: unknown): void;
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean;
+  onData(chunk: Buffer): boolean;
+  onComplete(trailers: Buffer[] | null): void;
+  onError(err: Error): void;
+  onUpgrade?(statusCode: number, rawHeaders: Buffer[] | null, socket: import('node:stream').Duplex): void;
+  onResponseStarted?(): void;
+  onBodySent?(chunk: unknown): void;
+}
+
+function isLegacy(handler: Dispatcher.DispatchHandler): handler is Dispatcher.DispatchHandler & LegacyHandler {
+  const h = handler as Partial<LegacyHandler>;
+  return typeof h.onConnect === 'function' && typeof h.onHeaders === 'function' && typeof h.onData === 'function' && typeof h.onComplete === 'function' && typeof h.onError === 'function';
+}
+
+/** {@link AuthHandler} for the older handler API: the same rules, raw headers passed through untouched. */
+class LegacyAuthHandler implements LegacyHandler {
+  readonly #tm: TokenManager;
+  readonly #dispatch: Dispatcher.Dispatch;
+  readonly #opts: Dispatcher.DispatchOptions;
+  readonly #handler: LegacyHandler;
+  readonly #isAuthFailure: (statusCode: number, headers: IncomingHttpHeaders) => boolean;
+  #token: Token | undefined;
+  #abort: ((reason?: Error) => void) | undefined;
+  #abortReason: Error | undefined;
+  /** 0: first attempt; 1: draining a rejected answer before the replay; 2: replay sent. */
+  #state = 0;
+  #started = false;
+
+  constructor(
+    tm: TokenManager,
+    dispatch: Dispatcher.Dispatch,
+    opts: Dispatcher.DispatchOptions,
+    handler: LegacyHandler,
+    isAuthFailure: (statusCode: number, headers: IncomingHttpHeaders) => boolean,
+  ) {
+    this.#tm = tm;
+    this.#dispatch = dispatch;
+    this.#opts = opts;
+    this.#handler = handler;
+    this.#isAuthFailure = isAuthFailure;
+  }
+
+  send(token: Token): boolean {
+    this.#token = token;
+    if (this.#abortReason !== undefined) {
+      this.#handler.onError(this.#abortReason);
+      return true;
+    }
+    return this.#dispatch({ ...this.#opts, headers: withAuthorization(this.#opts.headers, authorizationValue(token)) }, this as unknown as Dispatcher.DispatchHandler);
+  }
+
+  onConnect(abort: (reason?: Error) => void, context?: unknown): void {
+    this.#abort = abort;
+    if (this.#abortReason !== undefined) {
+      abort(this.#abortReason);
+      return;
+    }
+    if (this.#started) return;
+    this.#started = true;
+    // The caller's abort must reach whichever attempt is live.
+    this.#handler.onConnect((reason) => {
+      this.#abortReason ??= reason ?? new Error('aborted');
+      this.#abort?.(reason);
+    }, context);
+  }
+
+  onResponseStarted(): void {
+    if (this.#state === 0) this.#handler.onResponseStarted?.();
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (this.#state === 0 && statusCode >= 400 && this.#isAuthFailure(statusCode, parseRawHeaders(rawHeaders))) {
+      if (this.#token !== undefined) this.#tm.invalidate(this.#token);
+      if (isReplayableBody(this.#opts.body)) {
+        this.#state = 1;
+        return true;
+      }
+    }
+    return this.#handler.onHeaders(statusCode, rawHeaders, resume, statusText);
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.#state === 1) return true;
+    return this.#handler.onData(chunk);
+  }
+
+  onComplete(trailers: Buffer[] | null): void {
+    if (this.#state !== 1) {
+      this.#handler.onComplete(trailers);
+      return;
+    }
+    this.#state = 2;
+    this.#tm.getToken().then(
+      (fresh) => {
+        try {
+          this.send(fresh);
+        } catch (err) {
+          this.#handler.onError(err as Error);
+        }
+      },
+      (err: unknown) => this.#handler.onError(err as Error),
+    );
+  }
+
+  onError(err: Error): void {
+    this.#handler.onError(err);
+  }
+
+  onUpgrade(statusCode: number, rawHeaders: Buffer[] | null, socket: import('node:stream').Duplex): void {
+    this.#handler.onUpgrade?.(statusCode, rawHeaders, socket);
+  }
+
+  onBodySent(chunk: unknown): void {
+    this.#handler.onBodySent?.(chunk);
+  }
+}
+
+/** Raw `[name, value, ...]` response headers as an object with lower-case names (only read on a 4xx). */
+function parseRawHeaders(raw: Buffer[]): IncomingHttpHeaders {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = String(raw[i]).toLowerCase();
+    const v = raw[i + 1] as Buffer | Buffer[] | string;
+    const value = Array.isArray(v) ? v.map(String).join(', ') : String(v);
+    const prev = out[name];
+    out[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  return out as IncomingHttpHeaders;
 }
 
 /** A controller for failing a request before it was dispatched. */

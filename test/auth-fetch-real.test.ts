@@ -120,6 +120,22 @@ describe('tm.fetch over real sockets', () => {
     expect(server.requestsTo('/api/item').at(-1)!.headers.authorization).toBe('Bearer tok-1');
   });
 
+  it('keeps caller headers given as a global Headers, pairs or a record, replacing only Authorization', async () => {
+    const server = await apiServer(new Set());
+    const tm = manager(server);
+    const shapes: RequestInit['headers'][] = [
+      new Headers({ Authorization: 'Basic x', 'x-shape': 'headers' }),
+      [['authorization', 'Basic x'], ['x-shape', 'pairs']],
+      { AUTHORIZATION: 'Basic x', 'x-shape': 'record' },
+    ];
+    for (const headers of shapes) await (await tm.fetch('/api/item', { headers })).arrayBuffer();
+    expect(server.requestsTo('/api/item').map((r) => [r.headers.authorization, r.headers['x-shape']])).toEqual([
+      ['Bearer tok-1', 'headers'],
+      ['Bearer tok-1', 'pairs'],
+      ['Bearer tok-1', 'record'],
+    ]);
+  });
+
   it("sends a global Request's method, headers and body through undici's fetch", async () => {
     const server = await apiServer(new Set());
     const tm = manager(server);

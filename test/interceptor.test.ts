@@ -3,8 +3,8 @@
  * with `undici.request` (and `undici.fetch`) gets the token, renews once on a 401 and replays what it can.
  */
 import { Readable } from 'node:stream';
-import { Agent, fetch as undiciFetch, request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { Agent, fetch as undiciFetch, interceptors, request, type Dispatcher } from 'undici';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { authInterceptor as fromIndex, ErrorCode, TokenManager, TokenwardError } from '../src/index.js';
 import { authInterceptor, type AuthInterceptorOptions } from '../src/undici.js';
 import { startServer, tokenBody, type RecordedRequest } from './helpers/http-server.js';
@@ -13,6 +13,22 @@ const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(cleanup.splice(0).map((f) => f()));
 });
+
+/**
+ * A pass-through interceptor that speaks only undici's new handler API. Composed outside ours, it makes
+ * the request reach ours with a new-API handler instead of `undici.request`'s older one.
+ */
+const newApiOnly: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) =>
+  dispatch(opts, {
+    onRequestStart: (c, ctx) => handler.onRequestStart?.(c, ctx),
+    onRequestUpgrade: (c, s, h, socket) => handler.onRequestUpgrade?.(c, s, h, socket),
+    onResponseStart: (c, s, h, m) => handler.onResponseStart?.(c, s, h, m),
+    onResponseData: (c, chunk) => handler.onResponseData?.(c, chunk),
+    onResponseEnd: (c, t) => handler.onResponseEnd?.(c, t),
+    onResponseError: (c, e) => handler.onResponseError?.(c, e),
+  });
+
+let handlerApi: 'older' | 'new' = 'older';
 
 async function setup(rejected = new Set<string>(), options?: AuthInterceptorOptions) {
   let issued = 0;
@@ -27,7 +43,7 @@ async function setup(rejected = new Set<string>(), options?: AuthInterceptorOpti
   });
   const tm = new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'svc', clientSecret: 's3cret', clientAuth: 'basic', retry: false });
   const agent = new Agent({ keepAliveTimeout: 1000 });
-  const dispatcher = agent.compose(authInterceptor(tm, options));
+  const dispatcher = handlerApi === 'older' ? agent.compose(authInterceptor(tm, options)) : agent.compose(authInterceptor(tm, options), newApiOnly);
   cleanup.push(() => agent.close(), () => server.close());
   return { server, tm, dispatcher, url: `${server.url}/api/item` };
 }
@@ -37,7 +53,11 @@ async function json(res: Awaited<ReturnType<typeof request>>): Promise<{ auth: s
   return (await res.body.json()) as { auth: string | null; body: string };
 }
 
-describe('authInterceptor', () => {
+describe.each(['older', 'new'] as const)('authInterceptor, %s handler API', (api) => {
+  beforeEach(() => {
+    handlerApi = api;
+  });
+
   it('is exported from the main entry too', () => {
     expect(fromIndex).toBe(authInterceptor);
   });
@@ -136,6 +156,29 @@ describe('authInterceptor', () => {
     expect(err).toBeInstanceOf(TokenwardError);
     expect((err as TokenwardError).error).toBe('invalid_client');
     expect(server.requestsTo('/api/item')).toHaveLength(0);
+  });
+
+  it('with the redirect interceptor outside it, a redirect to another origin arrives without the token', async () => {
+    const other = await startServer({ 'GET /landing': (req) => ({ body: { auth: req.headers.authorization ?? null, keep: req.headers['x-keep'] ?? null } }) });
+    cleanup.push(() => other.close());
+    const { server, tm } = await setup();
+    server.route('GET /api/moved', () => ({ status: 302, headers: { location: `${other.url}/landing` } }));
+    const agent = new Agent({ keepAliveTimeout: 1000 });
+    cleanup.push(() => agent.close());
+    const inner = handlerApi === 'older' ? [authInterceptor(tm)] : [authInterceptor(tm), newApiOnly];
+    const dispatcher = agent.compose(...inner, interceptors.redirect({ maxRedirections: 2 }));
+    const res = await request(`${server.url}/api/moved`, { dispatcher, headers: { 'x-keep': 'yes' } });
+    expect(await res.body.json()).toEqual({ auth: null, keep: 'yes' });
+    expect(server.requestsTo('/api/moved')[0]!.headers.authorization).toBe('Bearer tok-1');
+  });
+
+  it("aborts on the caller's signal", async () => {
+    const { server, tm, dispatcher } = await setup();
+    server.route('GET /api/slow', () => ({ delayMs: 500, body: 'late' }));
+    await tm.getToken();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    await expect(request(`${server.url}/api/slow`, { dispatcher, signal: controller.signal })).rejects.toThrow(/abort/i);
   });
 
   it("works under undici's fetch too", async () => {
