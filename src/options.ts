@@ -293,7 +293,7 @@ export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
   const resolveAgainst = o.baseUrl ? new URL(o.baseUrl.href.endsWith('/') ? o.baseUrl.href : `${o.baseUrl.href}/`) : o.tokenUrl;
   let logoff: ResolvedOptions['logoff'] = false;
   if (o.logoff) {
-    const url = resolveUrl(o.logoff.url ?? o.tokenUrl, resolveAgainst, 'logoff.url');
+    const url = resolveUrl(o.logoff.url ?? o.tokenUrl, resolveAgainst, 'logoff.url', o.baseUrl !== undefined);
     logoff = o.logoff.style === 'bearer'
       ? { style: 'bearer', url, method: (o.logoff.method ?? DEFAULTS.logoffMethod).toUpperCase() }
       : { style: 'revoke', url, tokens: o.logoff.tokens ?? DEFAULTS.revokeTokens };
@@ -331,11 +331,12 @@ export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
   };
 }
 
-function resolveUrl(value: string | URL, base: URL, name: string): URL {
+function resolveUrl(value: string | URL, base: URL, name: string, underBaseUrl = true): URL {
   try {
-    // As in `tm.fetch`, a leading slash stays under the base's site path (`/api/v1/logoff` on Jim2's
-    // `http://host/Jim_Test/` is `http://host/Jim_Test/api/v1/logoff`); absolute URLs are kept.
-    if (typeof value === 'string' && !/^[a-z][a-z\d+.-]*:/i.test(value)) return new URL(value.replace(/^\/+/, ''), base);
+    // As in `tm.fetch`, a leading slash stays under `baseUrl`'s site path (`/api/v1/logoff` on Jim2's
+    // `http://host/Jim_Test/` is `http://host/Jim_Test/api/v1/logoff`); absolute URLs are kept. Against
+    // `tokenUrl` (no baseUrl) `/api/token` means the origin's root, as Veeam's logoff does.
+    if (underBaseUrl && typeof value === 'string' && !/^[a-z][a-z\d+.-]*:/i.test(value)) return new URL(value.replace(/^\/+/, ''), base);
     return new URL(value, base);
   } catch {
     throw new ConfigError(`option \`${name}\` must be a URL, got ${JSON.stringify(String(value))}`);

@@ -137,6 +137,12 @@ describe('resolveOptions', () => {
     expect((a.logoff as { url: URL }).url.href).toBe('http://h/Jim_Test/api/v1/logoff');
     const b = resolveOptions({ tokenUrl, baseUrl: 'https://api.example.com/v1/', logoff: { style: 'bearer', url: 'session' } });
     expect((b.logoff as { url: URL }).url.href).toBe('https://api.example.com/v1/session');
+    // Veeam, no baseUrl: `/api/token` is the origin's /api/token, not /api/api/token.
+    const veeam = resolveOptions({ tokenUrl: 'https://vro:9898/api/token', username: 'u', password: 'p', logoff: { style: 'bearer', url: '/api/token' } });
+    expect((veeam.logoff as { url: URL }).url.href).toBe('https://vro:9898/api/token');
+    // Jim2 with a site base: a leading slash stays under the site path, as in tm.fetch.
+    const jim2 = resolveOptions({ tokenUrl: 'http://h/Jim_Test/token', baseUrl: 'http://h/Jim_Test', logoff: { style: 'bearer', url: '/api/v1/logoff' } });
+    expect((jim2.logoff as { url: URL }).url.href).toBe('http://h/Jim_Test/api/v1/logoff');
   });
 
   it('allowed origins: the tokenUrl (or baseUrl) origin plus allowedOrigins', () => {
