@@ -1,16 +1,16 @@
 /**
  * The demo's embedded systems: one small token server + API per system, each with that system's quirks
- * (paths, body format, answer shape, how an API says "token rejected", logoff). Lifetimes are cut to
- * 2 seconds so the demo can watch a token expire. Every wire line printed here is redacted: a token or
- * secret is shown as `[token 43 chars]`, never any part of it.
+ * (paths, body format, answer shape and lifetimes as documented, how an API says "token rejected",
+ * logoff). Every wire line printed here is redacted: a token or secret is shown as `[token 43 chars]`,
+ * never any part of it.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { TokenManagerOptions } from '../src/index.js';
 import { aspnetAuthToken, brightPattern, infolink, jim2, veeamRecoveryOrchestrator } from '../src/profiles/index.js';
 
-/** Access-token lifetime the emulations hand out, seconds. */
-export const LIFETIME_S = 2;
+/** Access-token lifetime each emulation hands out, seconds: the documented value where there is one. */
+export const LIFETIMES: Record<string, number> = { default: 60, jim2: 1199, veeam: 899, infolink: 1800, 'bright-pattern': 3599, aspnet: 300 };
 
 /** A request as the embedded server saw it. */
 export interface WireRequest {
@@ -96,7 +96,7 @@ export const EMULATIONS: Record<string, Emulation> = {
   default: {
     name: 'default',
     title: 'a generic OAuth 2.0 server (string expires_in, lower-case bearer, a trailing comma)',
-    quirks: ['POST /oauth/token, Basic client credentials (form-encoded per RFC 6749 §2.3.1)', 'answers {"expires_in":"2","token_type":"bearer",…,} (string, lower case, trailing comma)', 'logoff: DELETE /oauth/token with the bearer token'],
+    quirks: ['POST /oauth/token, Basic client credentials (form-encoded per RFC 6749 §2.3.1)', 'answers {"expires_in":"60","token_type":"bearer",…,} (string, lower case, trailing comma)', 'logoff: DELETE /oauth/token with the bearer token'],
     profileCall: "new TokenManager({ tokenUrl: `${base}/oauth/token`, clientId: 'demo-client', clientSecret, baseUrl: base, logoff: { style: 'bearer', url: '/oauth/token', method: 'DELETE' } })",
     options: (origin) => ({
       tokenUrl: `${origin}/oauth/token`,
@@ -146,7 +146,7 @@ export const EMULATIONS: Record<string, Emulation> = {
   'bright-pattern': {
     name: 'bright-pattern',
     title: 'Bright Pattern Contact Center configuration API',
-    quirks: ['POST /configapi/v2/oauth/token with scope = the tenant host name (one value, never split)', 'answers "expires_in":"2" as a string, a JWT access token, a trailing comma; no refresh token', 'no logoff endpoint; renewal is a new client_credentials grant'],
+    quirks: ['POST /configapi/v2/oauth/token with scope = the tenant host name (one value, never split)', 'answers "expires_in":"3599" as a string, a JWT access token, a trailing comma; no refresh token', 'no logoff endpoint; renewal is a new client_credentials grant'],
     profileCall: "brightPattern({ tenantHost: 'demo.brightpattern.example', clientId: 'sheila.thomas', secret, baseUrl: base })",
     options: (origin) => brightPattern({ tenantHost: 'demo.brightpattern.example', clientId: 'sheila.thomas', secret: DEMO_SECRET, baseUrl: origin }),
     call: { path: '/configapi/v2/user' },
@@ -183,7 +183,7 @@ export class EmulatedServer {
     this.#log = log;
   }
 
-  /** The server drops every access token (another login, an admin, a restart); sessions and refresh tokens stay. */
+  /** The server drops every access token (expiry, another login, an admin, a restart); sessions and refresh tokens stay. */
   forgetAccessTokens(): void {
     this.#access.clear();
   }
@@ -220,7 +220,7 @@ export class EmulatedServer {
       session = ++this.#serial;
       this.sessions.add(session);
     }
-    const access = s === 'bright-pattern' || s === 'aspnet' ? jwt({ sub: 'demo', exp: Math.floor(Date.now() / 1000) + LIFETIME_S, jti: token(8) }) : token();
+    const access = s === 'bright-pattern' || s === 'aspnet' ? jwt({ sub: 'demo', exp: Math.floor(Date.now() / 1000) + LIFETIMES[s]!, jti: token(8) }) : token();
     this.#access.set(access, session);
     const refresh = s === 'bright-pattern' ? undefined : s === 'veeam' ? base64Token() : token();
     if (refresh !== undefined) this.#refresh.set(refresh, session);
@@ -250,6 +250,7 @@ export class EmulatedServer {
 
   /** Each system's answer shape, byte for byte as its documentation prints it. */
   #tokenAnswer(access: string, refresh: string | undefined): { text: string; type?: string } {
+    const LIFETIME_S = LIFETIMES[this.system.name]!;
     switch (this.system.name) {
       case 'veeam':
         return { text: `{ "access_token": "${access}", "token_type": "bearer", "expires_in": ${LIFETIME_S}, "refresh_token": "${refresh}", }` };
