@@ -3,7 +3,7 @@
  * with a fresh token when the API rejects the old one.
  * @module
  */
-import { ErrorCode, TokenwardError } from './errors.js';
+import { ConfigError, ErrorCode, TokenwardError } from './errors.js';
 import type { Emitter } from './events.js';
 import type { FetchLike, ResolvedOptions } from './options.js';
 import { authorizationValue, type Token } from './token.js';
@@ -14,6 +14,10 @@ export interface AuthFetchContext {
   fetch: FetchLike;
   options: ResolvedOptions;
   getToken: (signal?: AbortSignal) => Promise<Token>;
+  /**
+   * The cached token when a request may carry it as is, else `undefined` (then `getToken` runs). It must
+   * answer `undefined` when a shared store's re-validation is due, so that runs too (`peekForRequest`).
+   */
   peekToken: () => Token | undefined;
   invalidate: (token: Token) => void;
   events: Emitter;
@@ -43,7 +47,15 @@ export function isReplayableBody(body: unknown): boolean {
   return tag === '[object FormData]' || tag === '[object Blob]' || tag === '[object File]';
 }
 
-/** Builds `tm.fetch`. */
+/**
+ * Builds `tm.fetch`.
+ *
+ * It behaves as `fetch` does for an aborted request: when `init.signal` (or the `Request`'s signal) fires
+ * while a token is being acquired, it rejects with the signal's `reason` (by default a `DOMException`
+ * named `AbortError`), exactly as the underlying `fetch` would, not with a `TokenwardError`. A relative
+ * URL without the `baseUrl` option is a {@link ConfigError}; a disallowed origin is a `TokenwardError`
+ * with code `ERR_TOKENWARD_ORIGIN_NOT_ALLOWED`. Token-endpoint failures reject with their `TokenwardError`.
+ */
 export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
   const { options } = ctx;
   const isAuthFailure = options.isAuthFailure ?? defaultIsAuthFailure;
@@ -87,7 +99,7 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
       );
     }
     const signal = requestInit?.signal ?? undefined;
-    const token = ctx.peekToken() ?? (await ctx.getToken(signal));
+    const token = ctx.peekToken() ?? (await tokenFor(ctx, signal));
     const response = await ctx.fetch(url, withAuthorization(requestInit, authorization(token)));
     // The default predicate is synchronous: no extra microtask on the hot path.
     const verdict = isAuthFailure(response);
@@ -99,11 +111,25 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
     if (streamed || !isReplayableBody(requestInit?.body)) return response;
     // Not awaited: with msw's interceptor (and some other fetch mocks) cancel() never settles, which hung the replay.
     void response.body?.cancel().catch(() => {});
-    const fresh = await ctx.getToken(signal);
+    const fresh = await tokenFor(ctx, signal);
     ctx.events.emit('auth-replay', { status: response.status, url: redactUrl(String(url)) });
     // One replay only: a second rejection is returned to the caller as is.
     return ctx.fetch(url, withAuthorization(requestInit, authorization(fresh)));
   };
+}
+
+/**
+ * `getToken`, except that a request aborted while it waited rejects as `fetch` rejects an aborted
+ * request: with the signal's reason. Code written for `fetch` (`err.name === 'AbortError'`) keeps working.
+ */
+async function tokenFor(ctx: AuthFetchContext, signal: AbortSignal | undefined): Promise<Token> {
+  if (signal === undefined) return ctx.getToken();
+  try {
+    return await ctx.getToken(signal);
+  } catch (err) {
+    if (signal.aborted && err instanceof TokenwardError && err.code === ErrorCode.ABORTED) throw signal.reason;
+    throw err;
+  }
 }
 
 function resolveUrl(input: string, baseUrl: URL | undefined): string {
@@ -118,7 +144,7 @@ function originOf(url: string): string {
   try {
     return new URL(url).origin;
   } catch {
-    throw new TokenwardError(ErrorCode.CONFIG, `tm.fetch needs an absolute URL or the \`baseUrl\` option, got ${JSON.stringify(url.slice(0, 100))}`);
+    throw new ConfigError(`tm.fetch needs an absolute URL or the \`baseUrl\` option, got ${JSON.stringify(url.split(/[?#]/)[0]!.slice(0, 100))}`);
   }
 }
 

@@ -137,7 +137,7 @@ export class NetworkError extends TokenwardError {
   override name = 'NetworkError';
 }
 
-/** An option is wrong. Thrown by the `TokenManager` constructor and the profile helpers. */
+/** An option or argument is wrong: thrown by the `TokenManager` and `RedisTokenStore` constructors, the profile helpers, and `tm.fetch` for a relative URL without `baseUrl`. */
 export class ConfigError extends TokenwardError {
   override name = 'ConfigError';
   constructor(message: string) {

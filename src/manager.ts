@@ -5,7 +5,7 @@
  */
 import { createAuthFetch } from './auth-fetch.js';
 import { cacheKey } from './cache-key.js';
-import { ErrorCode, NetworkError, TokenwardError } from './errors.js';
+import { ErrorCode, NetworkError, TokenwardError, type ConfigError } from './errors.js';
 import { Emitter, type TokenwardEvents } from './events.js';
 import { releaseSession } from './logoff.js';
 import { resolveOptions, type FetchLike, type ResolvedOptions, type TokenManagerOptions } from './options.js';
@@ -16,9 +16,15 @@ import { createSend, resolveFetch, type Send } from './transport.js';
 
 /** Options of {@link TokenManager.getToken}. */
 export interface GetTokenOptions {
-  /** Stops waiting (for this caller only: the shared request goes on for the others). */
+  /**
+   * Stops waiting (for this caller only: the shared request goes on for the others). Rejects with code
+   * `ERR_TOKENWARD_ABORTED`; an already-aborted signal rejects at once, even when a token is cached.
+   */
   signal?: AbortSignal;
-  /** Acquire a new token even if the cached one is still valid. */
+  /**
+   * Acquire a new token even if the cached one is still valid. Joins an acquisition already in flight;
+   * if that fails, this caller gets the error (never the old token, which others may still be served).
+   */
   forceRefresh?: boolean;
 }
 
@@ -44,6 +50,15 @@ interface Entry {
 const REFRESH_TOKEN_MARGIN_MS = 5_000;
 
 /**
+ * The longest delay `setTimeout` takes. Node fires a longer one after 1 ms (with a warning), which for a
+ * 60-day token meant a token request every millisecond; a longer wait is cut into steps of this size.
+ */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** The least time between a token being adopted and the next background refresh, however short its life. */
+const MIN_BACKGROUND_REFRESH_MS = 1_000;
+
+/**
  * Acquires, caches, refreshes and releases OAuth 2.0 access tokens for one client.
  *
  * @example
@@ -65,7 +80,9 @@ export class TokenManager implements AsyncDisposable {
   readonly cacheKey: string;
   /**
    * `fetch` with the WHATWG signature that sends the token, refreshing it and replaying once when the
-   * API rejects it. Bound: pass `tm.fetch` wherever a `fetch` is expected.
+   * API rejects it. Bound: pass `tm.fetch` wherever a `fetch` is expected. An aborted request rejects as
+   * with `fetch`: with the signal's reason (an `AbortError` by default), also while the token is being
+   * acquired. A relative URL without `baseUrl` throws a {@link ConfigError}.
    */
   readonly fetch: FetchLike;
 
@@ -101,7 +118,7 @@ export class TokenManager implements AsyncDisposable {
       fetch: fetchImpl,
       options: this.#o,
       getToken: (signal) => (signal ? this.getToken({ signal }) : this.getToken()),
-      peekToken: () => this.peekToken(),
+      peekToken: () => this.peekForRequest(),
       invalidate: (token) => this.invalidate(token),
       events: this.#events,
     });
@@ -113,15 +130,37 @@ export class TokenManager implements AsyncDisposable {
    */
   getToken(options?: GetTokenOptions): Promise<Token> {
     const entry = this.#entry;
-    // Hot path: a few property reads and a settled promise, no allocation.
-    if (entry !== undefined && Date.now() < entry.checkAt && options?.forceRefresh !== true) return entry.promise;
+    // Hot path: a few property reads and a settled promise, no allocation. Options are looked at only
+    // when given: an already-aborted signal is refused even on a cache hit, as fetch() refuses one.
+    if (entry !== undefined && Date.now() < entry.checkAt && (options === undefined || (options.forceRefresh !== true && options.signal?.aborted !== true))) {
+      return entry.promise;
+    }
     return this.#slow(options);
   }
 
-  /** The cached token if it is still valid and not expiring, else `undefined`. Synchronous, no I/O. */
+  /**
+   * The cached token if it is still valid and not expiring, else `undefined`. Synchronous, no I/O.
+   *
+   * It does not look at a shared store: with a store that asks for re-validation (`revalidateMs`), a
+   * token another instance has since dropped (its `logoff()`) is still returned until it expires here.
+   * Call `getToken()` when that matters; `tm.fetch` and the `tokenward/undici` interceptor do.
+   */
   peekToken(): Token | undefined {
     const entry = this.#entry;
     return entry !== undefined && Date.now() < entry.refreshAt ? entry.token : undefined;
+  }
+
+  /**
+   * The cached token when a request may carry it without a look at the store, else `undefined`, and the
+   * caller must then `await getToken()`. Unlike {@link TokenManager.peekToken} it also answers
+   * `undefined` when a shared store's re-validation is due, so `getToken()` runs it: without that, a
+   * fleet's `logoff()` never reached instances that only use `tm.fetch` or the interceptor.
+   * Synchronous, no I/O, no allocation.
+   * @internal Used by `tm.fetch` and `tokenward/undici`; not part of the public API.
+   */
+  peekForRequest(): Token | undefined {
+    const entry = this.#entry;
+    return entry !== undefined && Date.now() < entry.checkAt ? entry.token : undefined;
   }
 
   /**
@@ -136,6 +175,11 @@ export class TokenManager implements AsyncDisposable {
     this.#dropped = entry.token.accessToken;
     this.#clearTimer();
     void this.#storeCall(async () => {
+      // Atomic where the store can: a get-then-delete could delete a newer token another process stored in between.
+      if (this.#store.deleteIf) {
+        await this.#store.deleteIf(this.cacheKey, entry.token.accessToken);
+        return;
+      }
       const stored = await this.#store.get(this.cacheKey);
       if (stored?.accessToken === entry.token.accessToken) await this.#store.delete(this.cacheKey);
     });
@@ -220,18 +264,17 @@ export class TokenManager implements AsyncDisposable {
       return entry.promise;
     }
     const force = options?.forceRefresh === true;
-    const inflight = this.#join(force, !force);
+    // The fallback to a still-usable token is each caller's, not the acquisition's: a forceRefresh that
+    // joins an ordinary (or background) renewal asked for a new token and gets its error, not the old one.
+    const inflight = force ? this.#join(true) : this.#join(false).catch(this.#keepOnFailure);
     return signal ? waitWithSignal(inflight, signal) : inflight;
   }
 
-  /**
-   * The acquisition in flight, or a new one. `keepOnFailure`: when it fails, hand out the cached token
-   * if it is still usable (not for an explicit `forceRefresh`, which asked for a new token).
-   */
-  #join(force: boolean, keepOnFailure: boolean): Promise<Token> {
+  /** The acquisition in flight, or a new one. It rejects on failure; callers choose whether to fall back. */
+  #join(force: boolean): Promise<Token> {
     let inflight = this.#inflight;
     if (inflight === undefined) {
-      const started: Promise<Token> = this.#acquire(force, keepOnFailure).finally(() => {
+      const started: Promise<Token> = this.#acquire(force).finally(() => {
         if (this.#inflight === started) this.#inflight = undefined;
       });
       this.#inflight = inflight = started;
@@ -239,7 +282,18 @@ export class TokenManager implements AsyncDisposable {
     return inflight;
   }
 
-  async #acquire(force: boolean, keepOnFailure: boolean): Promise<Token> {
+  /**
+   * After a failed renewal, the cached token if it is still usable: a blip at the token endpoint must not
+   * fail API calls. The entry is read afresh, so one invalidated (the API rejected it) or logged off
+   * meanwhile is not handed back; nor is a token when Jim2 said no licence is free.
+   */
+  readonly #keepOnFailure = (error: TokenwardError): Token => {
+    const current = this.#entry;
+    if (current !== undefined && Date.now() < current.usableUntil && error.code !== ErrorCode.NO_LICENCE) return current.token;
+    throw error;
+  };
+
+  async #acquire(force: boolean): Promise<Token> {
     const previous = this.#entry;
     const key = this.cacheKey;
     let release: (() => Promise<void>) | undefined;
@@ -271,10 +325,6 @@ export class TokenManager implements AsyncDisposable {
     } catch (err) {
       const error = err instanceof TokenwardError ? err : new NetworkError(ErrorCode.NETWORK, `token request failed: ${(err as Error)?.message}`, { cause: err });
       this.#events.emit('error', error);
-      // The old token is still good for a while: a blip at the token endpoint must not fail API calls.
-      // Read the entry afresh: one invalidated (the API rejected it) or logged off meanwhile is not handed back.
-      const current = this.#entry;
-      if (keepOnFailure && current !== undefined && Date.now() < current.usableUntil && error.code !== ErrorCode.NO_LICENCE) return current.token;
       throw error;
     } finally {
       if (release) await this.#storeCall(release);
@@ -345,19 +395,33 @@ export class TokenManager implements AsyncDisposable {
     });
   }
 
-  /** Background refresh shortly before the token starts expiring, so callers never wait. */
+  /**
+   * Background refresh shortly before the token starts expiring, so callers never wait. Never sooner
+   * than {@link MIN_BACKGROUND_REFRESH_MS} after the token arrived, and not at all for a token that is
+   * expiring already (`expires_in: 0`, a JWT past its `exp`): renewing it would only fetch another such
+   * token, in a loop. Callers then acquire on demand.
+   */
   #schedule(entry: Entry): void {
     this.#clearTimer();
+    const now = Date.now();
+    if (entry.refreshAt <= now) return;
     const lead = Math.min(5_000, (entry.refreshAt - entry.token.receivedAt) / 2);
-    const delay = Math.max(0, entry.refreshAt - lead - Date.now());
+    this.#arm(entry, Math.max(entry.refreshAt - lead, now + MIN_BACKGROUND_REFRESH_MS));
+  }
+
+  /** Sets the timer for `at` (epoch ms), in steps of at most {@link MAX_TIMER_MS}. */
+  #arm(entry: Entry, at: number): void {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      if (this.#entry !== entry || this.#inflight) return;
-      // Forced (the cached token is still fresh), yet a failure keeps it: callers joining meanwhile are served.
-      this.#join(true, true).catch(() => {
+      if (this.#entry !== entry) return;
+      // A long wait is served in steps: not there yet, wait on.
+      if (Date.now() < at) return this.#arm(entry, at);
+      if (this.#inflight) return;
+      // Forced (the cached token is still fresh); a failure keeps it for the callers, who renew on demand.
+      this.#join(true).catch(() => {
         // Reported through the error event; callers retry on demand once the token is expiring.
       });
-    }, delay);
+    }, Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS));
     this.#timer.unref();
   }
 

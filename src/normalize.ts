@@ -92,34 +92,47 @@ export function normalizeTokenResponse(res: TokenHttpResponse, options: Normaliz
  */
 export function answerError(res: TokenHttpResponse, parsed: ParsedBody, secrets: Iterable<string | undefined> = []): TokenwardError | undefined {
   const f = parsed.fields;
-  const details = { status: res.status, bodyExcerpt: excerpt(res.body, secrets), retryAfter: retryAfterSeconds(header(res.headers, 'retry-after')) };
-  if (details.bodyExcerpt === '') delete (details as { bodyExcerpt?: string }).bodyExcerpt;
-  if (details.retryAfter === undefined) delete (details as { retryAfter?: number }).retryAfter;
+  // Built only when there is an error to report: a successful answer never pays for the excerpt.
+  const details = (): ErrorDetails => {
+    const out: ErrorDetails = { status: res.status };
+    const bodyExcerpt = excerpt(res.body, secrets);
+    if (bodyExcerpt !== '') out.bodyExcerpt = bodyExcerpt;
+    const retryAfter = retryAfterSeconds(header(res.headers, 'retry-after'));
+    if (retryAfter !== undefined) out.retryAfter = retryAfter;
+    return out;
+  };
 
   if (f) {
     // RFC 6749 §5.2, also on a 200: "some unorthodox servers respond 200 in error case" (golang/oauth2).
     if (typeof f.error === 'string' && f.error !== '') {
       // Every field is scrubbed: a server that echoes the request may put a secret anywhere.
-      return oauthError(res.status, scrub(f.error, secrets), scrubbed(str(f.error_description), secrets), scrubbed(str(f.error_uri), secrets), details);
+      return oauthError(res.status, scrub(f.error, secrets), scrubbed(str(f.error_description), secrets), scrubbed(str(f.error_uri), secrets), details());
     }
     // InfoLink wraps every answer: {"result":{"code":"invalid_grant","message":"…"},"status":"error"}.
     if (f.status === 'error' && isRecord(f.result) && typeof f.result.code === 'string') {
-      return oauthError(res.status, scrub(f.result.code, secrets), scrubbed(str(f.result.message), secrets), undefined, details);
+      return oauthError(res.status, scrub(f.result.code, secrets), scrubbed(str(f.result.message), secrets), undefined, details());
     }
   }
   if (res.status >= 200 && res.status < 300) {
     if (f) return undefined;
     const what =
       parsed.kind === 'empty' ? 'an empty body' : parsed.kind === 'html' ? 'an HTML page' : parsed.kind === 'json' ? 'a JSON value that is not an object' : 'a body that is neither JSON, form nor XML';
-    return new ResponseError(ErrorCode.INVALID_TOKEN_RESPONSE, `token endpoint answered ${res.status} with ${what}`, details);
+    return new ResponseError(ErrorCode.INVALID_TOKEN_RESPONSE, `token endpoint answered ${res.status} with ${what}`, details());
   }
   // ASP.NET Web API: {"Message":"Authorization has been denied for this request."} or <Error><Message>.
   const message = scrubbed(f ? str(f.Message) ?? str(f.message) : undefined, secrets);
   const what = message !== undefined ? `: ${JSON.stringify(truncate(message))}` : parsed.kind === 'html' ? ' with an HTML page' : parsed.kind === 'empty' ? ' with an empty body' : '';
-  return new ResponseError(ErrorCode.RESPONSE, `token endpoint answered ${res.status}${what}`, message !== undefined ? { ...details, errorDescription: message } : details);
+  return new ResponseError(ErrorCode.RESPONSE, `token endpoint answered ${res.status}${what}`, message !== undefined ? { ...details(), errorDescription: message } : details());
 }
 
-function oauthError(status: number, error: string, description: string | undefined, uri: string | undefined, details: { status: number; bodyExcerpt?: string; retryAfter?: number }): OAuthError {
+/** What every answer error carries besides its message. */
+interface ErrorDetails {
+  status: number;
+  bodyExcerpt?: string;
+  retryAfter?: number;
+}
+
+function oauthError(status: number, error: string, description: string | undefined, uri: string | undefined, details: ErrorDetails): OAuthError {
   const text = description !== undefined ? `: ${JSON.stringify(truncate(description))}` : '';
   return new OAuthError(ErrorCode.OAUTH, `token endpoint answered ${status} ${error}${text}`, {
     ...details,

@@ -16,7 +16,11 @@ export type ClientAuthMethod = 'auto' | 'basic' | 'body' | 'none' | 'client_secr
 /** A value of an extra body field. Kept typed in JSON bodies (`WindowsAuthentication: false`). */
 export type ParamValue = string | number | boolean;
 
-/** Retry policy for transient token-endpoint failures (network, timeout, 408, 429, 5xx). */
+/**
+ * Retry policy for transient token-endpoint failures (network, timeout, 408, 429, 5xx). Times are at
+ * most 2^31-1 ms (a Node timer's limit). A `Retry-After` over 60 s, or over the budget left, is not
+ * waited for: the error is thrown at once.
+ */
 export interface RetryOptions {
   /** Retries after the first try. @default 3 */
   retries?: number;
@@ -83,7 +87,10 @@ export interface RetryEvent {
 
 /** Options of a {@link TokenManager}. Only `tokenUrl` is required. */
 export interface TokenManagerOptions {
-  /** The token endpoint, used exactly as given (Jim2's carries a site path: `http://host/Jim_Test/token`). */
+  /**
+   * The token endpoint, used exactly as given (Jim2's carries a site path: `http://host/Jim_Test/token`).
+   * No user info (`user:pass@`) in this or any URL option: credentials go in their own options.
+   */
   tokenUrl: string | URL;
   /** The OAuth client id. */
   clientId?: string;
@@ -107,11 +114,11 @@ export interface TokenManagerOptions {
   bodyFormat?: 'form' | 'json';
   /** Send client credentials on refresh_token requests too (RFC 6749 §6 for confidential clients). @default true */
   refreshWithClientAuth?: boolean;
-  /** A WHATWG fetch to use instead of undici (tests pass msw-patched `globalThis.fetch`). */
+  /** A WHATWG fetch to use instead of undici (tests pass msw-patched `globalThis.fetch`). Not together with `dispatcher`. */
   fetch?: FetchLike;
   /** An undici `Dispatcher` (`Agent`, `ProxyAgent`, `EnvHttpProxyAgent`) for every request; e.g. one with your CA for self-signed servers. */
   dispatcher?: Dispatcher;
-  /** Timeout of each token request, in milliseconds. @default 10000 */
+  /** Timeout of each token request, in milliseconds (at most 2^31-1). @default 10000 */
   timeout?: number;
   /** Retry policy for transient failures, or `false` to never retry. */
   retry?: RetryOptions | false;
@@ -123,7 +130,7 @@ export interface TokenManagerOptions {
   proactive?: boolean;
   /** Where tokens are kept. @default a new in-memory store */
   store?: TokenStore;
-  /** Largest token answer accepted, in bytes. @default 1048576 */
+  /** Largest token answer accepted, in bytes (at most 2^31-1). @default 1048576 */
   maxResponseBytes?: number;
   /** Base URL for relative `tm.fetch` inputs; its origin is allowed to receive the token. */
   baseUrl?: string | URL;
@@ -193,18 +200,42 @@ const httpUrl = z.union([z.string(), z.instanceof(URL)]).transform((value, ctx) 
   try {
     url = new URL(value);
   } catch {
-    ctx.addIssue({ code: 'custom', message: `must be an absolute http(s) URL, got ${JSON.stringify(String(value))}` });
+    ctx.addIssue({ code: 'custom', message: `must be an absolute http(s) URL, got ${JSON.stringify(hideUserInfo(String(value)))}` });
     return z.NEVER;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     ctx.addIssue({ code: 'custom', message: `must use http: or https:, got ${JSON.stringify(url.protocol)}` });
     return z.NEVER;
   }
+  const userInfo = userInfoProblem(url);
+  if (userInfo !== undefined) {
+    ctx.addIssue({ code: 'custom', message: userInfo });
+    return z.NEVER;
+  }
   return url;
 });
 
+/**
+ * Why a URL with user info (`https://user:pass@host/token`) is refused, or `undefined`. fetch() refuses
+ * such URLs (and its error quoted the password); credentials belong in `clientId`/`clientSecret`.
+ * The message never repeats the user info.
+ */
+function userInfoProblem(url: URL): string | undefined {
+  if (url.username === '' && url.password === '') return undefined;
+  return `must not contain user info (user:password@); pass credentials as \`clientId\`/\`clientSecret\` or \`username\`/\`password\`, got ${JSON.stringify(`${url.protocol}//[user info]@${url.host}${url.pathname}`)}`;
+}
+
+/** `scheme://user:pass@host` → `scheme://[user info]@host`, for echoing a string that is not a valid URL. */
+function hideUserInfo(text: string): string {
+  return text.replace(/^([^/?#]*\/\/)?[^/?#@]*@/, '$1[user info]@');
+}
+
+/** The largest delay a Node timer takes (2^31-1 ms, about 24.8 days); a longer one fires after 1 ms. */
+const MAX_INT32 = 2_147_483_647;
+const maxInt32 = { message: `must be at most ${MAX_INT32} (2^31-1, about 24.8 days in milliseconds)` };
+
 const nonEmpty = z.string().min(1, { message: 'must not be empty' });
-const positiveMs = z.number().int().positive();
+const positiveMs = z.number().int().positive().max(MAX_INT32, maxInt32);
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
 
 const schema = z
@@ -231,8 +262,8 @@ const schema = z
         z.literal(false),
         z.object({
           retries: z.number().int().min(0).max(20).optional(),
-          minTimeout: z.number().int().min(0).optional(),
-          maxTimeout: z.number().int().min(0).optional(),
+          minTimeout: z.number().int().min(0).max(MAX_INT32, maxInt32).optional(),
+          maxTimeout: z.number().int().min(0).max(MAX_INT32, maxInt32).optional(),
           maxRetryTime: positiveMs.optional(),
         }).strict(),
       ])
@@ -275,6 +306,10 @@ export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
     throw new ConfigError(`invalid options: ${lines.join('; ')}`);
   }
   const o = parsed.data;
+  // The fetch given is used as is; a dispatcher only configures tokenward's own undici fetch.
+  if (o.fetch !== undefined && o.dispatcher !== undefined) {
+    throw new ConfigError('options `fetch` and `dispatcher` cannot be used together: with `fetch` set, `dispatcher` would be ignored (pass the dispatcher to your fetch instead)');
+  }
   const grant = o.grant ?? (o.username !== undefined ? 'password' : 'client_credentials');
   if (grant === 'password' && (o.username === undefined || o.password === undefined)) {
     throw new ConfigError('option `grant` is "password", which needs both `username` and `password`');
@@ -294,6 +329,8 @@ export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
   let logoff: ResolvedOptions['logoff'] = false;
   if (o.logoff) {
     const url = resolveUrl(o.logoff.url ?? o.tokenUrl, resolveAgainst, 'logoff.url', o.baseUrl !== undefined);
+    const userInfo = userInfoProblem(url);
+    if (userInfo !== undefined) throw new ConfigError(`invalid options: option \`logoff.url\` ${userInfo}`);
     logoff = o.logoff.style === 'bearer'
       ? { style: 'bearer', url, method: (o.logoff.method ?? DEFAULTS.logoffMethod).toUpperCase() }
       : { style: 'revoke', url, tokens: o.logoff.tokens ?? DEFAULTS.revokeTokens };
@@ -339,7 +376,7 @@ function resolveUrl(value: string | URL, base: URL, name: string, underBaseUrl =
     if (underBaseUrl && typeof value === 'string' && !/^[a-z][a-z\d+.-]*:/i.test(value)) return new URL(value.replace(/^\/+/, ''), base);
     return new URL(value, base);
   } catch {
-    throw new ConfigError(`option \`${name}\` must be a URL, got ${JSON.stringify(String(value))}`);
+    throw new ConfigError(`option \`${name}\` must be a URL, got ${JSON.stringify(hideUserInfo(String(value)))}`);
   }
 }
 

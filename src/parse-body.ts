@@ -15,8 +15,10 @@ export interface ParsedBody {
 }
 
 /**
- * Parses a body by its content type, falling back on its first character when the type is missing or
- * wrong (kanidm sends JSON as text/plain; proxies send HTML as anything).
+ * Parses a body by its first character and its content type, the first character winning when they
+ * disagree (kanidm sends JSON as text/plain; some servers label a JSON token answer text/html; proxies
+ * send HTML as anything). A body counts as HTML when it is not JSON and starts like an HTML page, or is
+ * labelled HTML.
  */
 export function parseBody(body: string, contentType: string | null | undefined): ParsedBody {
   const text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
@@ -24,8 +26,14 @@ export function parseBody(body: string, contentType: string | null | undefined):
   if (trimmed === '') return { kind: 'empty', fields: undefined };
   const type = (contentType ?? '').toLowerCase();
   const first = trimmed[0];
-  if (type.includes('html') || /^<!doctype html|^<html/i.test(trimmed)) return { kind: 'html', fields: undefined };
-  if (type.includes('json') || first === '{' || first === '[') {
+  const html = type.includes('html');
+  if (first === '{' || first === '[') {
+    const value = parseJsonTolerant(trimmed);
+    if (value !== undefined) return { kind: 'json', fields: isRecord(value) ? value : undefined };
+    return { kind: html ? 'html' : 'text', fields: undefined };
+  }
+  if (html || /^<!doctype html|^<html/i.test(trimmed)) return { kind: 'html', fields: undefined };
+  if (type.includes('json')) {
     const value = parseJsonTolerant(trimmed);
     if (value !== undefined) return { kind: 'json', fields: isRecord(value) ? value : undefined };
     return { kind: 'text', fields: undefined };

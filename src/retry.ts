@@ -7,7 +7,10 @@ import pRetry, { AbortError } from 'p-retry';
 import { ErrorCode, TokenwardError } from './errors.js';
 import type { RetryOptions } from './options.js';
 
-/** Longest `Retry-After` honoured, seconds; a server asking for more is treated as down. */
+/**
+ * Longest `Retry-After` honoured, seconds. A server asking for more is treated as down: no retry, its
+ * error is thrown at once (waiting minutes inside a token request would stall every caller behind it).
+ */
 const MAX_RETRY_AFTER_S = 60;
 
 /**
@@ -51,14 +54,18 @@ export async function withRetry<T>(
         onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
           if (retriesLeft <= 0) return;
           const err = error as TokenwardError;
-          onRetry(attemptNumber, retriesLeft, err);
           if (err.retryAfter !== undefined) {
-            // Honour Retry-After within the overall budget; p-retry adds its own (shorter) backoff on top.
+            // Honour Retry-After only when it fits: over the cap, or longer than what is left of the
+            // budget, the error is thrown now (before any sleep or retry event), not after a futile wait.
+            const wait = err.retryAfter * 1000;
             const budget = policy.maxRetryTime - (performance.now() - started);
-            const wait = Math.min(err.retryAfter, MAX_RETRY_AFTER_S) * 1000;
-            if (wait > budget) throw err;
+            if (err.retryAfter > MAX_RETRY_AFTER_S || wait >= budget) throw err;
+            onRetry(attemptNumber, retriesLeft, err);
+            // p-retry adds its own (shorter) backoff on top, itself cut to the remaining budget.
             await sleep(wait, signal);
+            return;
           }
+          onRetry(attemptNumber, retriesLeft, err);
         },
       },
     );

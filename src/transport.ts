@@ -100,12 +100,16 @@ function networkError(err: unknown, request: WireRequest, timeout: number, calle
   if (timer.aborted) return new NetworkError(ErrorCode.TIMEOUT, `${where} timed out after ${timeout} ms`);
   const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause : err) : new Error(String(err));
   const code = (cause as { code?: unknown }).code;
-  return new NetworkError(ErrorCode.NETWORK, `${where} failed: ${typeof code === 'string' ? `${code} ` : ''}${cause.message}`, { cause: plainCause(cause) });
+  return new NetworkError(ErrorCode.NETWORK, `${where} failed: ${typeof code === 'string' ? `${code} ` : ''}${redactUrlsIn(cause.message)}`, { cause: plainCause(cause) });
 }
 
-/** A copy of the cause with only its name, message and code: undici errors can hold the socket and request. */
+/**
+ * A copy of the cause with only its name, (URL-redacted) message and code: undici errors can hold the
+ * socket and request, and their messages quote URLs ("Request cannot be constructed from a URL that
+ * includes credentials: https://user:pass@…").
+ */
 function plainCause(err: Error): Error {
-  const copy = new Error(err.message);
+  const copy = new Error(redactUrlsIn(err.message));
   copy.name = err.name;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') Object.assign(copy, { code });
@@ -120,6 +124,16 @@ export function redactUrl(url: string): string {
   } catch {
     return '[invalid URL]';
   }
+}
+
+/** Every absolute URL in `text` as {@link redactUrl} writes it: no user info, query or fragment. */
+export function redactUrlsIn(text: string): string {
+  // The scheme is bounded so that a long dotted word cannot make the scan quadratic.
+  return text.replace(/\b[a-z][a-z\d+.-]{0,30}:\/\/[^\s"'<>`]+/gi, (url) => {
+    if (URL.canParse(url) && new URL(url).origin !== 'null') return redactUrl(url);
+    // Unparseable, or a scheme without an origin (`redis://`): cut user info, query and fragment by hand.
+    return url.replace(/\/\/[^/?#]*@/, '//[user info]@').replace(/[?#].*$/, '');
+  });
 }
 
 async function readCapped(response: Response, limit: number): Promise<string> {

@@ -313,3 +313,13 @@ describe('error answers', () => {
     expect(JSON.stringify(err)).not.toContain('hunter2-XYZ');
   });
 });
+
+describe('answers whose content type lies', () => {
+  it('reads a JSON token answer labelled text/html as the token it is', () => {
+    const token = normalizeTokenResponse(
+      { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: '{"access_token":"abc","token_type":"bearer","expires_in":3600}' },
+      { now: 0 },
+    );
+    expect(token).toMatchObject({ accessToken: 'abc', tokenType: 'Bearer', expiresAt: 3_600_000 });
+  });
+});

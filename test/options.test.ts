@@ -206,3 +206,58 @@ describe('configuration errors name the option and never echo a secret', () => {
     expect(err.message).not.toContain(PASSWORD);
   });
 });
+
+describe('URLs with user info', () => {
+  const PASS = 'S3cretPassw0rd';
+  it.each([
+    { name: 'tokenUrl', options: { tokenUrl: `https://svc:${PASS}@auth.example.com/token` } },
+    { name: 'tokenUrl', options: { tokenUrl: new URL(`https://svc:${PASS}@auth.example.com/token`) } },
+    { name: 'baseUrl', options: { tokenUrl, baseUrl: `https://svc:${PASS}@api.example.com/v1` } },
+    { name: 'allowedOrigins.0', options: { tokenUrl, allowedOrigins: [`https://svc:${PASS}@api.example.com`] } },
+    { name: 'logoff.url', options: { tokenUrl, logoff: { style: 'bearer', url: `https://svc:${PASS}@auth.example.com/logoff` } } },
+    { name: 'logoff.url', options: { tokenUrl, logoff: { style: 'revoke', url: `https://svc:${PASS}@auth.example.com/revoke` } } },
+  ])('$name is refused without echoing the password', ({ name, options }) => {
+    const err = configError(options);
+    expect(err.message).toContain(`option \`${name}\` must not contain user info`);
+    expect(err.message).toContain('"https://[user info]@');
+    expect(JSON.stringify(err) + String(err.stack)).not.toContain(PASS);
+    expect(err.message).not.toContain('svc:');
+  });
+
+  it('a user name alone is refused too', () => {
+    expect(configError({ tokenUrl: 'https://svc@auth.example.com/token' }).message).toContain('must not contain user info');
+  });
+
+  it('an unparseable URL with user info is echoed without it', () => {
+    const err = configError({ tokenUrl: `https://svc:${PASS}@auth example.com/token` });
+    expect(err.message).toContain('must be an absolute http(s) URL');
+    expect(err.message).not.toContain(PASS);
+  });
+});
+
+describe('numbers a timer cannot hold', () => {
+  it.each([
+    ['timeout', { timeout: 3_000_000_000 }],
+    ['maxResponseBytes', { maxResponseBytes: 2 ** 31 }],
+    ['retry.minTimeout', { retry: { minTimeout: 3_000_000_000 } }],
+    ['retry.maxTimeout', { retry: { maxTimeout: 2 ** 32 } }],
+    ['retry.maxRetryTime', { retry: { maxRetryTime: 5_000_000_000 } }],
+  ])('%s above 2^31-1 is refused, naming the limit', (name, options) => {
+    const err = configError({ tokenUrl, ...options });
+    expect(err.message).toContain(`option \`${name}\` must be at most 2147483647`);
+  });
+
+  it('2^31-1 itself is accepted', () => {
+    const o = resolveOptions({ tokenUrl, timeout: 2_147_483_647, maxResponseBytes: 2_147_483_647, retry: { minTimeout: 2_147_483_647, maxTimeout: 2_147_483_647, maxRetryTime: 2_147_483_647 } });
+    expect(o.timeout).toBe(2_147_483_647);
+  });
+});
+
+describe('fetch and dispatcher together', () => {
+  it('is refused: the dispatcher would be silently ignored', () => {
+    const dispatcher = { dispatch: () => true } as unknown as TokenManagerOptions['dispatcher'];
+    const err = configError({ tokenUrl, fetch: globalThis.fetch, dispatcher });
+    expect(err.message).toContain('`fetch` and `dispatcher` cannot be used together');
+    expect(() => new TokenManager({ tokenUrl, dispatcher })).not.toThrow();
+  });
+});

@@ -4,8 +4,9 @@
  * looked at is searched for every spelling of every secret.
  */
 import { inspect } from 'node:util';
-import { describe, expect, it } from 'vitest';
-import { ErrorCode, TokenManager, TokenwardError, type TokenManagerOptions } from '../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { ErrorCode, normalizeTokenResponse, TokenManager, TokenwardError, type TokenManagerOptions } from '../src/index.js';
+import { excerpt } from '../src/redact.js';
 import { answer, scriptedFetch, type ScriptedRequest, type ScriptStep } from './helpers/scripted-fetch.js';
 
 const CLIENT_ID = 'redaction-client';
@@ -180,6 +181,13 @@ describe('no secret reaches any error', () => {
     expect((errors.at(-1) as TokenwardError).message).toContain('ECONNRESET socket hang up');
   });
 
+  it('network errors whose message quotes a URL with credentials or a token in its query (undici does)', async () => {
+    const url = `https://${CLIENT_ID}:${encodeURIComponent(CLIENT_SECRET)}@auth.example.com/oauth/token?access_token=${ACCESS_TOKEN}#${REFRESH_TOKEN}`;
+    const errors = await provoke(() => new TypeError('fetch failed', { cause: new TypeError(`Request cannot be constructed from a URL that includes credentials: ${url}`) }));
+    expectAll(errors, ErrorCode.NETWORK);
+    expect((errors.at(-1) as TokenwardError).message).toContain('includes credentials: https://auth.example.com/oauth/token');
+  });
+
   it('timeouts', async () => {
     const hang: ScriptStep = (req) =>
       new Promise<Response>(() => {
@@ -274,5 +282,49 @@ describe('no secret reaches any error', () => {
     await tm.getToken();
     errors.push(await tm.logoff().catch((e: unknown) => e));
     expectAll(errors, ErrorCode.LOGOFF);
+  });
+});
+
+describe('large answers', () => {
+  const failOn = (body: string, status = 200, type = 'application/json'): TokenwardError => {
+    try {
+      normalizeTokenResponse({ status, headers: { 'content-type': type }, body }, { secrets: [CLIENT_SECRET, PASSWORD, REFRESH_TOKEN] });
+    } catch (err) {
+      return err as TokenwardError;
+    }
+    throw new Error('expected an error');
+  };
+
+  it('a 200 KB error page that defeats backtracking patterns (`<aaaa…`): no pattern runs over more than its first 4 KB', () => {
+    // Before the body was cut first, this one answer held the event loop for about 15 seconds. Which
+    // strings the patterns ran over is counted, not the time it took, so the test cannot be flaky.
+    const body = `<${'a'.repeat(200_000)}`;
+    const replace = vi.spyOn(String.prototype, 'replace');
+    let text: string;
+    let scanned: number[];
+    try {
+      text = excerpt(body, [CLIENT_SECRET]);
+      scanned = replace.mock.contexts.map((s) => String(s).length);
+    } finally {
+      replace.mockRestore();
+    }
+    expect(text).toBe(`<${'a'.repeat(199)}…`);
+    expect(scanned.length).toBeGreaterThan(0);
+    expect(Math.max(...scanned)).toBeLessThanOrEqual(4_096);
+    expect(failOn(body, 502, 'text/plain').bodyExcerpt).toBe(text);
+  });
+
+  // The body is cut (to 4 KB) before redaction; a long run of white space, which the excerpt folds
+  // into one space, brings the cut into view. What is left of a secret at the cut must not show.
+  const pad = ' '.repeat(4_060);
+  it.each([
+    { name: 'a JSON string', body: `{"pad":"${pad}","access_token":"${NEW_ACCESS_TOKEN}","expires_in":-1}`, type: 'application/json', partial: NEW_ACCESS_TOKEN.slice(0, 6) },
+    { name: 'an XML element', body: `<r><note>${pad}</note><access_token>${NEW_ACCESS_TOKEN}</access_token></r>`, type: 'application/xml', partial: NEW_ACCESS_TOKEN.slice(0, 6) },
+    { name: 'a known secret in text', body: `${pad}${' '.repeat(28)}${CLIENT_SECRET} echoed`, type: 'text/plain', partial: CLIENT_SECRET.slice(0, 6) },
+    { name: 'an Authorization header', body: `${pad}${' '.repeat(4)}Authorization: Bearer abcdefghijklmnopqrstuvwxyz`, type: 'text/plain', partial: 'abcdef' },
+  ])('a secret cut in two by the 4 KB cut ($name) is hidden', ({ body, type, partial }) => {
+    const err = failOn(body, 500, type);
+    expect(err.bodyExcerpt).toContain('[redacted]');
+    expect(err.bodyExcerpt).not.toContain(partial);
   });
 });
