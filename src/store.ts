@@ -18,6 +18,13 @@ export interface TokenStore {
   /** Forgets the token under `key`. */
   delete(key: string): void | Promise<void>;
   /**
+   * Optional compare-and-delete: forgets the token under `key` only if its access token is `accessToken`,
+   * in one atomic step, and returns whether it did. The manager uses it to drop a token the API rejected
+   * without deleting a newer one another process stored meanwhile; without it, the manager reads and
+   * then deletes, which a shared store cannot make atomic.
+   */
+  deleteIf?(key: string, accessToken: string): boolean | Promise<boolean>;
+  /**
    * Optional, for stores shared by several processes: how long (ms) a manager serves its in-memory copy
    * before re-reading the store in the background, so it notices another instance's logoff or refresh.
    * The hot path stays a local read. Unset or `0`: never.
@@ -27,7 +34,9 @@ export interface TokenStore {
    * Optional cross-process single-flight: take a short lock on `key` before acquiring. Resolves to a
    * release function when the lock is held, or `undefined` when another process held it until
    * `waitMs` ran out, or early when the stored token changed meanwhile (the manager then re-reads the
-   * store and acquires itself if still empty).
+   * store and acquires itself if still empty). `ttlMs` is the longest the lock may be held: the store
+   * lets it lapse by then even if the holder never releases it, and may let it lapse sooner when the
+   * holder is gone (a crashed process).
    */
   lock?(key: string, options: { ttlMs: number; waitMs: number; signal?: AbortSignal }): Promise<(() => Promise<void>) | undefined>;
 }
@@ -49,5 +58,11 @@ export class MemoryTokenStore implements TokenStore {
   /** @inheritdoc */
   delete(key: string): void {
     this.#tokens.delete(key);
+  }
+
+  /** @inheritdoc */
+  deleteIf(key: string, accessToken: string): boolean {
+    if (this.#tokens.get(key)?.accessToken !== accessToken) return false;
+    return this.#tokens.delete(key);
   }
 }

@@ -158,6 +158,33 @@ describe.each(['older', 'new'] as const)('authInterceptor, %s handler API', (api
     expect(server.requestsTo('/api/item')).toHaveLength(0);
   });
 
+  // Before the fix, a throw after the token arrived was an unhandled rejection (fatal in Node) and the request never settled.
+  it('fails the request, not the process, when sending after an acquisition throws (bad headers)', async () => {
+    const { server, tm, dispatcher, url } = await setup();
+    // A non-string header name: the interceptor's header rewrite throws. The token is not cached yet, so it
+    // throws after the acquisition, in a promise callback.
+    const badHeaders = new Map([[1, 'x']]) as never;
+    await expect(request(url, { dispatcher, headers: badHeaders })).rejects.toThrow(TypeError);
+    expect(server.requestsTo('/token')).toHaveLength(1);
+    // The same request with a cached token fails the same way, synchronously.
+    expect(tm.peekToken()).toBeDefined();
+    await expect(request(url, { dispatcher, headers: badHeaders })).rejects.toThrow(TypeError);
+    expect(server.requestsTo('/api/item')).toHaveLength(0);
+  });
+
+  it('fails the request, not the process, when the dispatcher inside it throws after an acquisition', async () => {
+    const { server, tm } = await setup();
+    const throwing: Dispatcher.DispatcherComposeInterceptor = () => () => {
+      throw new Error('inner dispatch failed');
+    };
+    const agent = new Agent();
+    cleanup.push(() => agent.close());
+    const chain = handlerApi === 'older' ? [throwing, authInterceptor(tm)] : [throwing, authInterceptor(tm), newApiOnly];
+    const dispatcher = agent.compose(...chain);
+    await expect(request(`${server.url}/api/item`, { dispatcher })).rejects.toThrow('inner dispatch failed');
+    expect(server.requestsTo('/token')).toHaveLength(1);
+  });
+
   it('with the redirect interceptor outside it, a redirect to another origin arrives without the token', async () => {
     const other = await startServer({ 'GET /landing': (req) => ({ body: { auth: req.headers.authorization ?? null, keep: req.headers['x-keep'] ?? null } }) });
     cleanup.push(() => other.close());

@@ -136,6 +136,60 @@ describe('infolink()', () => {
     expect(await isInfoLinkAuthFailure(new Response(null, { status: 401 }))).toBe(true);
     expect(await isInfoLinkAuthFailure(new Response('{oops', { status: 200, headers: { 'content-type': 'application/json' } }))).toBe(false);
   });
+
+  /** A JSON body that arrives in `chunks` and then stays open for good, like a stalled or endless export. */
+  const endless = (...chunks: string[]) => {
+    const enc = new TextEncoder();
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (const chunk of chunks) c.enqueue(enc.encode(chunk));
+      },
+    });
+    return new Response(stream, { status: 200, headers: { 'content-type': 'application/json' } });
+  };
+
+  it('isInfoLinkAuthFailure: a streamed JSON answer that never ends is decided from its first bytes, and the caller can still read them', { timeout: 5_000 }, async () => {
+    const res = endless('{"rows":[', '{"id":1},');
+    expect(await isInfoLinkAuthFailure(res)).toBe(false);
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('{"rows":[');
+    await reader.cancel();
+    // The usual InfoLink shape of a data answer, still arriving.
+    expect(await isInfoLinkAuthFailure(endless('{"result":{"rows":[{"id":1}'))).toBe(false);
+  });
+
+  it('isInfoLinkAuthFailure: an endless body without an early tell is given up after 64 KiB', { timeout: 5_000 }, async () => {
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('{"result":{"output":"'));
+      },
+      pull(c) {
+        // After 4 MiB it stalls without closing: a reader with no byte cap would wait here for good.
+        if (sent >= 4 * 1024 * 1024) return new Promise<void>(() => {});
+        sent += 1024;
+        c.enqueue(new Uint8Array(1024).fill(0x61)); // "aaaa…", one long string that never closes
+        return undefined;
+      },
+    });
+    expect(await isInfoLinkAuthFailure(new Response(stream, { headers: { 'content-type': 'application/json' } }))).toBe(false);
+    // It stopped pulling shortly after the cap (the clone's tee buffers the rest for the caller).
+    expect(sent).toBeGreaterThanOrEqual(64 * 1024);
+    expect(sent).toBeLessThan(256 * 1024);
+  });
+
+  it('isInfoLinkAuthFailure: the envelope split across chunks is still recognised', async () => {
+    const enc = new TextEncoder();
+    const parts = ['{"result":{"co', 'de":"invalid_grant","message":"Credentials or token is invalid or expired \\"x\\" [1]"}', ',"status":"error"}'];
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        const next = parts.shift();
+        if (next === undefined) c.close();
+        else c.enqueue(enc.encode(next));
+      },
+    });
+    expect(await isInfoLinkAuthFailure(new Response(stream, { headers: { 'content-type': 'application/json' } }))).toBe(true);
+  });
 });
 
 describe('brightPattern()', () => {

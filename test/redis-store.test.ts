@@ -2,6 +2,7 @@
  * RedisTokenStore in one process against a real redis-server, with node-redis and with ioredis:
  * what is stored and how, refresh-token rotation across managers, the lock, and degraded mode.
  */
+import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,19 +13,19 @@ import { redisTestsEnabled, startRedis, type RedisServer } from './helpers/redis
 
 const enabled = redisTestsEnabled();
 
-type Client = { store: (o?: RedisTokenStoreOptions) => RedisTokenStore; close: () => Promise<void> };
+type Client = { raw: ConstructorParameters<typeof RedisTokenStore>[0]; store: (o?: RedisTokenStoreOptions) => RedisTokenStore; close: () => Promise<void> };
 
 /** A connected client of either library, wrapped in stores on demand. */
 const clients: Record<'node-redis' | 'ioredis', (url: string) => Promise<Client>> = {
   'node-redis': async (url) => {
     const c = createClient({ url, socket: { reconnectStrategy: () => 50 } });
     await c.connect();
-    return { store: (o) => new RedisTokenStore(c, o), close: async () => void (await c.disconnect().catch(() => undefined)) };
+    return { raw: c, store: (o) => new RedisTokenStore(c, o), close: async () => void (await c.disconnect().catch(() => undefined)) };
   },
   ioredis: async (url) => {
     const c = new Redis(url, { retryStrategy: () => 50 });
     await new Promise((r) => c.once('ready', r));
-    return { store: (o) => new RedisTokenStore(c, o), close: async () => c.disconnect() };
+    return { raw: c, store: (o) => new RedisTokenStore(c, o), close: async () => c.disconnect() };
   },
 };
 
@@ -48,6 +49,9 @@ describe.skipIf(!enabled).each(['node-redis', 'ioredis'] as const)('RedisTokenSt
     return c;
   };
   let issued = 0;
+  let grants = 0;
+  /** `expires_in` of the next tokens, s. */
+  let lifetime = 300;
   const refreshTokensUsed: string[] = [];
 
   beforeAll(async () => {
@@ -62,9 +66,9 @@ describe.skipIf(!enabled).each(['node-redis', 'ioredis'] as const)('RedisTokenSt
           refreshTokensUsed.push(rt);
           // Rotation (Keycloak with "Revoke Refresh Token" on): a refresh token works once.
           if (refreshTokensUsed.filter((r) => r === rt).length > 1) return { status: 400, body: { error: 'invalid_grant', error_description: 'Token is not active' } };
-        }
+        } else grants++;
         issued++;
-        return { body: { access_token: `tok-${issued}`, refresh_token: `rt-${issued}`, token_type: 'bearer', expires_in: 300 } };
+        return { body: { access_token: `tok-${issued}`, refresh_token: `rt-${issued}`, token_type: 'bearer', expires_in: lifetime } };
       },
     });
   });
@@ -80,18 +84,49 @@ describe.skipIf(!enabled).each(['node-redis', 'ioredis'] as const)('RedisTokenSt
   const manager = (store: RedisTokenStore, scope: string) =>
     new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'svc', clientSecret: 'very-s3cret', clientAuth: 'basic', scope, retry: false, store });
 
-  it('stores the token and its refresh token as one JSON value under <prefix>:<cacheKey>, with a TTL of its remaining life', async () => {
+  it('stores the token and its refresh token as one JSON value under <prefix>:<cacheKey>, kept past the access token for the refresh token', async () => {
     const tm = manager((await open()).store(), `${kind}-shape`);
     const t = await tm.getToken();
     const key = `tokenward:${tm.cacheKey}`;
     expect(key).not.toMatch(/svc|s3cret|tok-|rt-/);
-    const stored = JSON.parse((await inspector.get(key))!) as { v: number; token: Token };
-    expect(stored.v).toBe(1);
+    const stored = JSON.parse((await inspector.get(key))!) as { v: number; token: Token; tailMs: number };
+    expect(stored.v).toBe(2);
     expect(stored.token).toMatchObject({ accessToken: t.accessToken, refreshToken: t.refreshToken, tokenType: 'Bearer' });
+    // The access token's 300 s, then the default 2 hours for a refresh token of unstated lifetime.
+    expect(stored.tailMs).toBe(7_200_000);
     const pttl = await inspector.pttl(key);
-    expect(pttl).toBeGreaterThan(290_000);
-    expect(pttl).toBeLessThanOrEqual(300_000);
+    expect(pttl).toBeGreaterThan(7_490_000);
+    expect(pttl).toBeLessThanOrEqual(7_500_000);
     expect(JSON.stringify(stored)).not.toContain('very-s3cret');
+  });
+
+  it('keeps an entry as long as its refresh token: the stated expiry, else refreshTokenTtlMs; without one, as long as the access token', async () => {
+    const store = (await open()).store({ refreshTokenTtlMs: 600_000 });
+    const pttl = (k: string) => inspector.pttl(`tokenward:${k}`);
+    await store.set('ttl-none', token('no-rt', 60_000));
+    expect(await pttl('ttl-none')).toBeLessThanOrEqual(60_000);
+    expect(JSON.parse((await inspector.get('tokenward:ttl-none'))!)).toMatchObject({ v: 1 });
+    await store.set('ttl-unstated', token('rt-unstated', 60_000, { refreshToken: 'r1' }));
+    expect(await pttl('ttl-unstated')).toBeGreaterThan(650_000);
+    expect(await pttl('ttl-unstated')).toBeLessThanOrEqual(660_000);
+    await store.set('ttl-stated', token('rt-stated', 60_000, { refreshToken: 'r2', refreshExpiresAt: Date.now() + 1_800_000 }));
+    expect(await pttl('ttl-stated')).toBeGreaterThan(1_790_000);
+    expect(await pttl('ttl-stated')).toBeLessThanOrEqual(1_800_000);
+    // A refresh token that dies first does not shorten the access token's entry.
+    await store.set('ttl-short-rt', token('rt-short', 60_000, { refreshToken: 'r3', refreshExpiresAt: Date.now() + 10_000 }));
+    expect(await pttl('ttl-short-rt')).toBeGreaterThan(50_000);
+    // An expired access token with a live refresh token reads back expired, refresh token and all, on the reader's clock.
+    await store.set('ttl-stale', token('stale', 60_000, { refreshToken: 'r4', receivedAt: Date.now() - 120_000, expiresAt: Date.now() - 60_000 }));
+    const stale = (await store.get('ttl-stale'))!;
+    expect(stale).toMatchObject({ accessToken: 'stale', refreshToken: 'r4' });
+    expect(stale.expiresAt).toBeLessThan(Date.now() - 59_000);
+    expect(stale.expiresAt - stale.receivedAt).toBe(60_000);
+    // refreshTokenTtlMs: 0 drops the entry with the access token, in the old format.
+    const short = (await open()).store({ refreshTokenTtlMs: 0 });
+    await short.set('ttl-zero', token('zero', 60_000, { refreshToken: 'r5' }));
+    expect(await pttl('ttl-zero')).toBeLessThanOrEqual(60_000);
+    expect(JSON.parse((await inspector.get('tokenward:ttl-zero'))!)).toMatchObject({ v: 1 });
+    expect(() => new RedisTokenStore(() => Promise.resolve(null), { refreshTokenTtlMs: -1 })).toThrow(/refreshTokenTtlMs.*>= 0, got -1/);
   });
 
   it('re-bases a stored token on the reader’s clock from the key’s remaining TTL', async () => {
@@ -122,15 +157,45 @@ describe.skipIf(!enabled).each(['node-redis', 'ioredis'] as const)('RedisTokenSt
     expect(stored.token).toMatchObject({ accessToken: third.accessToken, refreshToken: third.refreshToken });
   });
 
+  it('after the access token expired, an idle instance refreshes with the newest rotated refresh token (no invalid_grant, no extra grant)', async () => {
+    const scope = `${kind}-idle-rotation`;
+    lifetime = 1;
+    try {
+      const a = manager((await open()).store(), scope);
+      const b = manager((await open()).store(), scope);
+      const grantsBefore = grants;
+      const first = await b.getToken();
+      // A takes over B's token, then renews it: the refresh token rotates; B still holds the first, now used one.
+      expect((await a.getToken({ forceRefresh: true })).accessToken).toBe(first.accessToken);
+      const second = await a.getToken({ forceRefresh: true });
+      expect(refreshTokensUsed.at(-1)).toBe(first.refreshToken);
+      // Both access tokens expire while nobody calls; the shared entry stays for the refresh token.
+      while (Date.now() <= second.expiresAt + 20) await new Promise((r) => setTimeout(r, 25));
+      const key = `tokenward:${a.cacheKey}`;
+      expect((JSON.parse((await inspector.get(key))!) as { token: Token }).token.refreshToken).toBe(second.refreshToken);
+      const fallbacks: unknown[] = [];
+      b.on('refresh-fallback', (e) => fallbacks.push(e));
+      const third = await b.getToken();
+      expect(third.accessToken).not.toBe(second.accessToken);
+      expect(refreshTokensUsed.at(-1)).toBe(second.refreshToken);
+      expect(new Set(refreshTokensUsed).size).toBe(refreshTokensUsed.length);
+      expect(fallbacks).toEqual([]);
+      expect(grants - grantsBefore).toBe(1);
+    } finally {
+      lifetime = 300;
+    }
+  });
+
   it('the lock is released by its owner only, and lapses by TTL when the owner is gone', async () => {
-    const s1 = (await open()).store({ lockTtlMs: 200 });
-    const s2 = (await open()).store({ lockTtlMs: 200 });
-    const release1 = await s1.lock('lock-test', { ttlMs: 1000, waitMs: 1000 });
+    // A TTL well above the poll and watchdog intervals: a loaded machine must not let the live holder's lock lapse.
+    const s1 = (await open()).store({ lockTtlMs: 1500 });
+    const s2 = (await open()).store({ lockTtlMs: 1500 });
+    const release1 = await s1.lock('lock-test', { ttlMs: 10_000, waitMs: 1000 });
     expect(release1).toBeTypeOf('function');
-    // The holder is alive (its lock is extended): a short wait gives up.
-    expect(await s2.lock('lock-test', { ttlMs: 1000, waitMs: 300 })).toBeUndefined();
+    // The holder is alive: a short wait gives up.
+    expect(await s2.lock('lock-test', { ttlMs: 10_000, waitMs: 300 })).toBeUndefined();
     await release1!();
-    const release2 = await s2.lock('lock-test', { ttlMs: 1000, waitMs: 1000 });
+    const release2 = await s2.lock('lock-test', { ttlMs: 10_000, waitMs: 1000 });
     expect(release2).toBeTypeOf('function');
     // A stale release (an owner whose lock lapsed) must not free someone else's lock.
     await release1!();
@@ -138,8 +203,104 @@ describe.skipIf(!enabled).each(['node-redis', 'ioredis'] as const)('RedisTokenSt
     await release2!();
     expect(await inspector.exists('tokenward:lock-test:lock')).toBe(0);
     // A holder that died: its lock lapses after the TTL and the next one gets it.
-    await inspector.set('tokenward:lock-test:lock', 'dead-owner', 'PX', 200);
-    expect(await s1.lock('lock-test', { ttlMs: 1000, waitMs: 2000 })).toBeTypeOf('function');
+    await inspector.set('tokenward:lock-test:lock', 'dead-owner', 'PX', 300);
+    const release3 = await s1.lock('lock-test', { ttlMs: 10_000, waitMs: 5000 });
+    expect(release3).toBeTypeOf('function');
+    await release3!();
+  });
+
+  it('a live holder keeps the lock no longer than the ttlMs it asked for, even if it never releases it', async () => {
+    const s1 = (await open()).store({ lockTtlMs: 300 });
+    const s2 = (await open()).store({ lockTtlMs: 300 });
+    const leaked = await s1.lock('lock-cap', { ttlMs: 1200, waitMs: 1000 });
+    expect(leaked).toBeTypeOf('function');
+    // The watchdog extends it while alive, but not past 1.2 s: the next caller gets it well within its wait.
+    const next = await s2.lock('lock-cap', { ttlMs: 1200, waitMs: 10_000 });
+    expect(next).toBeTypeOf('function');
+    expect(await inspector.get('tokenward:lock-cap:lock')).not.toBeNull();
+    await next!();
+    await leaked!();
+  });
+
+  it('deleteIf deletes the entry only while it holds the given access token', async () => {
+    const store = (await open()).store();
+    await store.set('cad', token('held "quoted" \u00e9', 60_000, { refreshToken: 'r' }));
+    expect(await store.deleteIf('cad', 'other')).toBe(false);
+    expect(await inspector.exists('tokenward:cad')).toBe(1);
+    expect(await store.deleteIf('cad', 'held "quoted" \u00e9')).toBe(true);
+    expect(await inspector.exists('tokenward:cad')).toBe(0);
+    expect(await store.deleteIf('cad', 'held "quoted" \u00e9')).toBe(false);
+    await inspector.set('tokenward:cad', 'not json');
+    expect(await store.deleteIf('cad', 'held')).toBe(false);
+    expect(await inspector.exists('tokenward:cad')).toBe(1);
+  });
+
+  it("invalidate() on one instance never deletes the newer token another instance stored meanwhile", async () => {
+    const scope = `${kind}-invalidate-race`;
+    let gate: Promise<void> | undefined;
+    let dropped!: () => void;
+    const droppedOnce = new Promise<void>((r) => (dropped = r));
+    /** A's store: reads can be held at a gate (a slow Redis round trip), and deletions are announced. */
+    class Gated extends RedisTokenStore {
+      override async get(key: string): Promise<Token | undefined> {
+        const t = await super.get(key);
+        if (gate) await gate;
+        return t;
+      }
+      override async delete(key: string): Promise<void> {
+        await super.delete(key);
+        dropped();
+      }
+      override async deleteIf(key: string, accessToken: string): Promise<boolean> {
+        const done = await super.deleteIf(key, accessToken);
+        dropped();
+        return done;
+      }
+    }
+    const a = manager(new Gated((await open()).raw), scope);
+    const b = manager((await open()).store(), scope);
+    const first = await a.getToken();
+    expect((await b.getToken()).accessToken).toBe(first.accessToken);
+    let openGate!: () => void;
+    gate = new Promise<void>((r) => (openGate = r));
+    // A's API call was refused: A drops the token. Meanwhile B renews and stores a new one.
+    a.invalidate(first);
+    const second = await b.getToken({ forceRefresh: true });
+    openGate();
+    gate = undefined;
+    await droppedOnce;
+    const stored = JSON.parse((await inspector.get(`tokenward:${a.cacheKey}`))!) as { token: Token };
+    expect(stored.token.accessToken).toBe(second.accessToken);
+    // And A picks up B's token instead of renewing again.
+    expect((await a.getToken()).accessToken).toBe(second.accessToken);
+  });
+
+  it('a Redis error reaches store-error with no token in it, however it is logged', async () => {
+    const tm = manager((await open()).store({ retryAfterMs: 1 }), `${kind}-oom`);
+    const errors: TokenwardError[] = [];
+    tm.on('store-error', (e) => errors.push(e));
+    // Writes fail (OOM) while reads work: the SET that carries the token JSON is refused.
+    await inspector.config('SET', 'maxmemory-policy', 'noeviction');
+    await inspector.config('SET', 'maxmemory', '1');
+    let t: Token;
+    try {
+      t = await tm.getToken();
+    } finally {
+      await inspector.config('SET', 'maxmemory', '0');
+    }
+    const refused = errors.find((e) => /redis SET failed: OOM/.test(e.message));
+    expect(refused, errors.map((e) => e.message).join('\n')).toBeDefined();
+    for (const e of errors) {
+      const logged = `${inspect(e, { depth: 20, showHidden: true })}\n${JSON.stringify(serialise(e))}`;
+      expect(logged).not.toContain(t.accessToken);
+      expect(logged).not.toContain(t.refreshToken);
+      expect(logged).not.toContain('"accessToken"');
+    }
+    // What the Redis client threw is reduced to a plain Error: name, message, code.
+    const clientError = (refused!.cause as Error).cause as Error;
+    expect(Object.getPrototypeOf(clientError)).toBe(Error.prototype);
+    expect(clientError.message).toMatch(/^OOM command not allowed/);
+    expect(Object.keys(clientError).filter((k) => k !== 'name' && k !== 'code')).toEqual([]);
   });
 
   it('Redis down: callers keep getting tokens (store-error emitted, nothing hangs); back up: shared again', async () => {
@@ -174,6 +335,12 @@ describe.skipIf(!enabled).each(['node-redis', 'ioredis'] as const)('RedisTokenSt
     expect([during.accessToken, alone.accessToken]).toContain(tokens[0]);
   });
 });
+
+/** An error and its causes with every own property, as a thorough log serialiser would write them. */
+function serialise(value: unknown, depth = 0): unknown {
+  if (!(value instanceof Error) || depth > 10) return value;
+  return Object.fromEntries(Object.getOwnPropertyNames(value).map((k) => [k, serialise((value as unknown as Record<string, unknown>)[k], depth + 1)]));
+}
 
 describe.skipIf(!enabled)('RedisTokenStore without a working Redis', () => {
   let server: TestServer;

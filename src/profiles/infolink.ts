@@ -17,13 +17,15 @@ export interface InfoLinkInput {
   password?: string;
 }
 
-/** An error envelope is small; a bigger body is a real answer and is not read. */
+/** An error envelope is small; a bigger body is a real answer and is not read past this. */
 const MAX_ENVELOPE_BYTES = 64 * 1024;
 
 /**
  * InfoLink's "token rejected": a 401, `WWW-Authenticate: … invalid_token`, or the product's error
  * envelope `{"result":{"code":"invalid_grant",…},"status":"error"}`, which may come with HTTP 200 since
- * every InfoLink answer uses it. Reads a clone of JSON bodies only, so the caller still gets the body.
+ * every InfoLink answer uses it. Reads a clone of JSON bodies only, so the caller still gets the body,
+ * and at most 64 KiB of it: a streamed answer that is still arriving (or never ends) is decided from
+ * its first bytes rather than awaited.
  */
 export async function isInfoLinkAuthFailure(response: Response): Promise<boolean> {
   if (defaultIsAuthFailure(response)) return true;
@@ -31,10 +33,79 @@ export async function isInfoLinkAuthFailure(response: Response): Promise<boolean
   const length = Number(response.headers.get('content-length') ?? '0');
   if (length > MAX_ENVELOPE_BYTES) return false;
   try {
-    const body = JSON.parse(await response.clone().text()) as { status?: unknown; result?: { code?: unknown } };
+    const text = await readEnvelope(response.clone());
+    if (text === undefined) return false;
+    const body = JSON.parse(text) as { status?: unknown; result?: { code?: unknown } };
     return body?.status === 'error' && (body.result?.code === 'invalid_grant' || body.result?.code === 'invalid_token');
   } catch {
     return false;
+  }
+}
+
+/**
+ * The whole body of `response` if it can be InfoLink's error envelope, else `undefined` as soon as the
+ * bytes so far rule that out: more than 64 KiB, or a shape the envelope never has (an array, or objects
+ * nested deeper than `{"result":{"code":…}}` allows). So a chunked data answer that streams for minutes
+ * (`{"result":{"rows":[…`) is answered on its first chunk, not awaited. The clone is cancelled after; the
+ * caller's copy of the body is untouched.
+ */
+async function readEnvelope(clone: Response): Promise<string | undefined> {
+  if (clone.body === null) return '';
+  const reader = clone.body.getReader();
+  const decoder = new TextDecoder();
+  const shape = new EnvelopeShape();
+  let text = '';
+  let bytes = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return text + decoder.decode();
+      bytes += value.byteLength;
+      if (bytes > MAX_ENVELOPE_BYTES) return undefined;
+      const chunk = decoder.decode(value, { stream: true });
+      if (!shape.feed(chunk)) return undefined;
+      text += chunk;
+    }
+  } finally {
+    // Only this branch of the tee is cancelled (not awaited: that would wait for the caller's branch too).
+    reader.cancel().catch(() => {
+      // Nothing to do: the clone is dropped either way.
+    });
+  }
+}
+
+/**
+ * Tracks the JSON structure of a body as it arrives, just enough to tell that it is not an error envelope.
+ * The envelope is an object holding `result` (an object of strings) and `status`: it has no arrays and
+ * two levels of objects. A third level is allowed, in case InfoLink adds a detail object to `result`.
+ */
+class EnvelopeShape {
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
+  #started = false;
+
+  /** Takes the next piece of text; `false` once it cannot be the envelope. */
+  feed(chunk: string): boolean {
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i];
+      if (this.#inString) {
+        if (this.#escaped) this.#escaped = false;
+        else if (c === '\\') this.#escaped = true;
+        else if (c === '"') this.#inString = false;
+        continue;
+      }
+      if (!this.#started) {
+        if (c === ' ' || c === '\n' || c === '\r' || c === '\t' || c === '\ufeff') continue;
+        if (c !== '{') return false;
+        this.#started = true;
+      }
+      if (c === '"') this.#inString = true;
+      else if (c === '[') return false;
+      else if (c === '{' && ++this.#depth > 3) return false;
+      else if (c === '}') this.#depth--;
+    }
+    return true;
   }
 }
 
