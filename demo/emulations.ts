@@ -63,11 +63,18 @@ export function redactAuthorization(value: string | undefined): string {
   return `${scheme} ${hidden(rest, scheme!.toLowerCase() === 'basic' ? 'credentials' : 'token')}`;
 }
 
-/** Request or answer fields with secrets hidden: `grant_type=refresh_token refresh_token=[token 44 chars]`. */
-export function redactFields(fields: Record<string, unknown>): string {
+/**
+ * Request or answer fields with secrets hidden. `form` prints them as the form body went over the wire
+ * (`grant_type=password&username=vdro%5Cadministrator&password=[secret 9 chars]`); otherwise each value
+ * is shown as JSON (`WindowsAuthentication=false refresh_token=[token 44 chars]`).
+ */
+export function redactFields(fields: Record<string, unknown>, form = false): string {
   return Object.entries(fields)
-    .map(([k, v]) => `${k}=${SECRET_FIELDS.has(k) && typeof v === 'string' ? hidden(v, k.includes('secret') || k === 'password' ? 'secret' : 'token') : JSON.stringify(v)}`)
-    .join(' ');
+    .map(([k, v]) => {
+      if (SECRET_FIELDS.has(k) && typeof v === 'string') return `${k}=${hidden(v, k.includes('secret') || k === 'password' ? 'secret' : 'token')}`;
+      return form ? new URLSearchParams({ [k]: String(v) }).toString() : `${k}=${JSON.stringify(v)}`;
+    })
+    .join(form ? '&' : ' ');
 }
 
 /** Parses a token request body as the system would (form or JSON). */
@@ -157,7 +164,7 @@ export const EMULATIONS: Record<string, Emulation> = {
   aspnet: {
     name: 'aspnet',
     title: 'ASP.NET Web API api/v1/auth/token facade (Keycloak-shaped, seed 004)',
-    quirks: ['POST api/v1/auth/token with a JSON body: "WindowsAuthentication": false (a JSON boolean)', 'answers XML unless Accept: application/json; Keycloak extras (refresh_expires_in, session_state, …)', 'no logoff endpoint'],
+    quirks: ['POST /api/v1/auth/token with a JSON body: "WindowsAuthentication": false (a JSON boolean)', 'answers XML unless Accept: application/json; Keycloak extras (refresh_expires_in, session_state, …)', 'no logoff endpoint'],
     profileCall: "aspnetAuthToken({ baseUrl: base, clientId: 'portal', clientSecret, username: 'jan.novak', password })",
     options: (origin) => aspnetAuthToken({ baseUrl: origin, clientId: 'portal', clientSecret: DEMO_SECRET, username: 'jan.novak', password: DEMO_SECRET }),
     call: { path: '/api/v1/profile' },
@@ -170,6 +177,8 @@ export const EMULATIONS: Record<string, Emulation> = {
 /** Server-side state of an emulated system. */
 export class EmulatedServer {
   readonly counts = { token: 0, api: 0, logoff: 0 };
+  /** Path of the last API request as it arrived (a relative `tm.fetch` path resolved under `baseUrl`). */
+  lastApiPath = '';
   /** Live access tokens → session id. */
   readonly #access = new Map<string, number>();
   /** Live refresh tokens → session id. */
@@ -203,7 +212,7 @@ export class EmulatedServer {
     const s = this.system.name;
     const fields = readBody(req);
     this.#log(`→ ${req.method} ${req.path}  ${req.headers['content-type']?.split(';')[0]}  authorization: ${redactAuthorization(req.headers.authorization)}`);
-    this.#log(`  ${redactFields(fields)}`);
+    this.#log(`  ${redactFields(fields, !/json/i.test(req.headers['content-type'] ?? ''))}`);
     const quirk = this.#checkQuirks(req, fields);
     if (quirk !== undefined) return quirk;
     const grant = String(fields.grant_type);
@@ -282,6 +291,7 @@ export class EmulatedServer {
 
   #api(req: WireRequest): WireAnswer {
     this.counts.api++;
+    this.lastApiPath = req.path;
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (bearer !== undefined && this.#access.has(bearer)) {
       return { status: 200, headers: { 'content-type': 'application/json' }, body: this.system.name === 'infolink' ? '{"result":{"jobId":42},"status":"success"}' : '{"ok":true}' };

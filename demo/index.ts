@@ -72,7 +72,7 @@ try {
     if (res.status !== 200) throw new CountMismatch(`API call ${i + 1} answered ${res.status}`);
     await res.arrayBuffer();
   }
-  console.log(dim(`    wire → 20 × ${system.call.init?.method ?? 'GET'} ${system.call.path}  authorization: Bearer ${hidden(first.accessToken)}  ← 200`));
+  console.log(dim(`    wire → 20 × ${system.call.init?.method ?? 'GET'} ${emulated.lastApiPath}  authorization: Bearer ${hidden(first.accessToken)}  ← 200`));
   expectCount('API calls', emulated.counts.api, 20);
   expectCount('token requests (the cached token was reused)', emulated.counts.token, 1);
 
@@ -102,7 +102,8 @@ try {
   else console.log(`   no logoff endpoint on this system: nothing sent, the tokens are forgotten locally and expire at the server`);
   expectCount('tokens held by the SDK', tm.peekToken() === undefined ? 0 : 1, 0);
 
-  console.log(bold(`\nDone: ${emulated.counts.api} API calls, ${emulated.counts.token} token requests, ${emulated.counts.logoff} logoff requests.`));
+  const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
+  console.log(bold(`\nDone: ${n(emulated.counts.api, 'API call')}, ${n(emulated.counts.token, 'token request')}, ${n(emulated.counts.logoff, 'logoff request')}.`));
   server.close();
 } catch (err) {
   console.error(red(`\n✗ demo failed (${system.name}): ${err instanceof CountMismatch ? err.message : (err as Error)?.message ?? String(err)}`));

@@ -4,7 +4,7 @@
  */
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, TokenManager, TokenwardError, type TokenManagerOptions } from '../src/index.js';
 
 const VEEAM = 'https://vro.example.com:9898';
@@ -54,6 +54,7 @@ const server = setupServer(
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => {
+  vi.useRealTimers();
   server.resetHandlers();
   issued = 0;
   tokenRequests = [];
@@ -252,18 +253,23 @@ describe('logoff, other rules', () => {
   });
 
   it('stops the proactive refresh timer', async () => {
-    // A 1-second token: the proactive refresh fires about 250 ms after it arrives.
+    // Fake clock and timers: the 1-second tokens' background refreshes fire when the test says so.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     expiresIn = 1;
-    const control = new TokenManager({ ...revoke, proactive: true });
-    await control.getToken();
     const tm = new TokenManager({ ...styles[0]!.options, proactive: true });
+    const control = new TokenManager({ ...revoke, proactive: true });
+    const controlRefreshed = new Promise<void>((resolve) => control.on('token', (e) => e.how === 'refresh' && resolve()));
     await tm.getToken();
+    await control.getToken();
     await tm.logoff();
-    await new Promise((r) => setTimeout(r, 700));
-    // The control manager refreshed in the background; the logged-off one did not.
+    // Well past both tokens' refresh time. The control manager refreshes in the background (waited for
+    // by its event, not by the clock); the logged-off one has no timer left to fire.
+    await vi.advanceTimersByTimeAsync(5_000);
+    await controlRefreshed;
     expect(tokenRequests.filter((t) => t.at === IDP).length).toBeGreaterThanOrEqual(2);
     expect(tokenRequests.filter((t) => t.at === VEEAM)).toHaveLength(1);
     expect(tm.peekToken()).toBeUndefined();
     await control.logoff();
   });
+
 });

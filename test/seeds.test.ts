@@ -65,7 +65,9 @@ describe('seed 000: Jim2 (POST {base}/token with a site path, Basic or body)', (
       headers: { accept: 'application/json', authorization: 'Basic VGVzdENsaWVudElkOnBhc3N3b3Jk', 'content-type': FORM },
       body: 'grant_type=client_credentials&scope=view',
     });
-    expect(basic('TestClientId:password')).toBe('Basic VGVzdENsaWVudElkOnBhc3N3b3Jk');
+    // What the SDK sent decodes to the sample's client id and secret, joined by a colon.
+    const sent = jim2.tokenRequests()[0]!.headers.authorization!;
+    expect(Buffer.from(sent.replace(/^Basic /, ''), 'base64').toString('utf8')).toBe(`${JIM2_CLIENT_ID}:${JIM2_CLIENT_SECRET}`);
     expect(token).toMatchObject({ accessToken: 'jim2-at-0001', tokenType: 'Bearer', refreshToken: 'jim2-rt-0002' });
     expectFresh(token, 1199, before, Date.now());
     expect(jim2.freeLicences()).toBe(1); // scope view takes no licence

@@ -33,7 +33,8 @@ export interface VeeamRecoveryOrchestratorInput {
  * `TokenManager` options for Veeam Recovery Orchestrator.
  *
  * Encodes: `POST /api/token` with form-encoded body credentials (`vdro\administrator` and refresh
- * tokens holding `+ / =` arrive intact); lower-case `bearer` normalised; logoff `DELETE /api/token` with
+ * tokens holding `+ / =` arrive intact); refreshes carrying only `grant_type` and `refresh_token`, as
+ * Veeam's sample does; lower-case `bearer` normalised; logoff `DELETE /api/token` with
  * the bearer token (200, 204 and 401 all mean "logged off"); a 401 mid-session (another login under the
  * same account) re-acquires once; a private CA through `ca`, never by disabling certificate checks.
  *
@@ -90,6 +91,9 @@ export function veeamRecoveryOrchestrator(input: VeeamRecoveryOrchestratorInput,
       baseUrl: base.href,
       ...credentials,
       logoff: { style: 'bearer', url: under(base, 'api/token'), method: 'DELETE' },
+      // Veeam's refresh sample sends only `grant_type=refresh_token&refresh_token=…`, no client
+      // credentials, even for a client account; send exactly that.
+      refreshWithClientAuth: false,
       ...(dispatcher !== undefined ? { dispatcher } : {}),
     },
     overrides,

@@ -9,88 +9,21 @@
  * with tokenward's default `basicEncoding: 'form'`; `clientAuth: 'auto'` then learns body credentials,
  * and `basicEncoding: 'none'` makes Basic work.
  */
-import OAuth2Server, { Request, Response } from '@node-oauth/oauth2-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenManager, type TokenEvent, type TokenManagerOptions } from '../../src/index.js';
-import { startServer, type RecordedRequest, type RouteAnswer, type TestServer } from '../helpers/http-server.js';
+import { startServer, type TestServer } from '../helpers/http-server.js';
+// The server and its model live beside examples/node-oauth2-server.ts, which runs the same one.
+import { createInMemoryOAuth2 } from '../../examples/_servers/node-oauth2-server.js';
 
-interface Client {
-  id: string;
-  secret: string;
-  grants: string[];
-  accessTokenLifetime: number;
-  refreshTokenLifetime: number;
-}
-interface User {
-  id: string;
-}
-interface Stored {
-  accessToken: string;
-  accessTokenExpiresAt?: Date;
-  refreshToken?: string;
-  refreshTokenExpiresAt?: Date;
-  scope?: string[];
-  client: Client;
-  user: User;
-}
-
-const clients: Client[] = [
-  { id: 'svc', secret: 'svc-secret', grants: ['password', 'client_credentials', 'refresh_token'], accessTokenLifetime: 2, refreshTokenLifetime: 60 },
-  // Short-lived refresh tokens, to watch one expire.
-  { id: 'svc-short', secret: 'svc-secret', grants: ['password', 'refresh_token'], accessTokenLifetime: 2, refreshTokenLifetime: 3 },
-  // A secret that RFC 6749 §2.3.1 form-encoding changes (space → '+', '+' → '%2B').
-  { id: 'svc-spaced', secret: 'a secret + more', grants: ['client_credentials'], accessTokenLifetime: 60, refreshTokenLifetime: 60 },
-];
-const accessTokens = new Map<string, Stored>();
-const refreshTokens = new Map<string, Stored>();
-
-const oauth = new OAuth2Server({
-  accessTokenLifetime: 2,
-  refreshTokenLifetime: 60,
-  model: {
-    getClient: async (id: string, secret: string | null) => clients.find((c) => c.id === id && (secret === null || c.secret === secret)) ?? false,
-    getUser: async (username: string, password: string) => (username === 'DOMAIN\\alice' && password === 'wonder land+1' ? { id: 'alice' } : false),
-    getUserFromClient: async (client: Client) => ({ id: `client:${client.id}` }),
-    saveToken: async (token: Omit<Stored, 'client' | 'user'>, client: Client, user: User) => {
-      const stored: Stored = { ...token, client, user };
-      accessTokens.set(token.accessToken, stored);
-      if (token.refreshToken) refreshTokens.set(token.refreshToken, stored);
-      return stored;
-    },
-    getAccessToken: async (value: string) => accessTokens.get(value) ?? false,
-    getRefreshToken: async (value: string) => refreshTokens.get(value) ?? false,
-    revokeToken: async (token: Stored) => refreshTokens.delete(token.refreshToken!),
-  } as never,
-});
-
-/** Runs a node-oauth2-server handler on a recorded request and turns its Response into a route answer. */
-async function run(req: RecordedRequest, action: (request: Request, response: Response) => Promise<unknown>): Promise<RouteAnswer> {
-  const [path, query = ''] = req.path.split('?');
-  const request = new Request({
-    method: req.method,
-    headers: req.headers as Record<string, string>,
-    query: Object.fromEntries(new URLSearchParams(query)),
-    body: Object.fromEntries(new URLSearchParams(req.body)),
-    path,
-  });
-  const response = new Response({ headers: {} });
-  try {
-    const result = await action(request, response);
-    if (path === '/api/me') return { body: { user: (result as Stored).user.id } };
-    return { status: response.status, headers: response.headers as Record<string, string>, body: response.body };
-  } catch (err) {
-    // token() has written the error into `response`; authenticate() only sets WWW-Authenticate.
-    const e = err as { code?: number; name?: string; message?: string };
-    return { status: e.code ?? 500, headers: response.headers as Record<string, string>, body: { error: e.name, error_description: e.message } };
-  }
-}
+const oauth = createInMemoryOAuth2();
+const { accessTokens, refreshTokens } = oauth;
 
 let server: TestServer;
 
 beforeAll(async () => {
   server = await startServer({
-    'POST /oauth/token': (req) => run(req, (q, s) => oauth.token(q, s)),
-    'GET /api/me': (req) => run(req, (q, s) => oauth.authenticate(q, s)),
+    'POST /oauth/token': (req) => oauth.token(req),
+    'GET /api/me': (req) => oauth.me(req),
   });
 });
 

@@ -6,37 +6,29 @@
  * reuse detection, RFC 7009 revocation and RFC 7662 introspection, with 3-second access tokens so the
  * refresh really happens during the test.
  *
- * What is not: oidc-provider has no resource-owner password grant (OAuth 2.1 dropped it) and gives
- * client_credentials no refresh token, so refresh tokens are only reachable through authorization_code.
- * Rather than script a browser login, the test registers a minimal `password` grant through
- * `provider.registerGrantType` (the provider's documented extension point); it mints the provider's own
- * Grant, AccessToken and RefreshToken models, and every refresh after that is the provider's own code.
+ * What is not: oidc-provider has no resource-owner password grant, so the provider's setup
+ * (examples/_servers/oidc-provider.ts, shared with examples/oidc-provider.ts) registers a minimal one
+ * through `provider.registerGrantType`; every refresh after that is the provider's own code.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-// @ts-expect-error oidc-provider ships no type declarations (and @types/oidc-provider is not installed).
-import ProviderImpl from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, TokenManager, TokenwardError, type TokenEvent, type TokenManagerOptions } from '../../src/index.js';
 import { startServer, type TestServer } from '../helpers/http-server.js';
+import {
+  OIDC_BASIC_CLIENT,
+  OIDC_POST_CLIENT,
+  basicFor,
+  createOidcProvider,
+  introspect as introspectAt,
+  protectedMe,
+  type OidcProvider,
+} from '../../examples/_servers/oidc-provider.js';
 
 const TTL_SECONDS = 3;
 /** Secrets with the characters RFC 6749 §2.3.1 form-encoding exists for. */
-const BASIC_SECRET = 'basic secret: with + and %';
-const POST_SECRET = 'post-secret-1';
-
-/** The slice of oidc-provider's API this test touches. */
-interface OidcModel {
-  consumed?: unknown;
-  destroy(): Promise<void>;
-}
-interface Provider {
-  callback(): http.RequestListener;
-  registerGrantType(name: string, handler: (ctx: any) => Promise<void>, params: string[]): void;
-  AccessToken: { find(value: string): Promise<OidcModel | undefined> };
-  RefreshToken: { find(value: string): Promise<OidcModel | undefined> };
-}
-const Provider = ProviderImpl as new (issuer: string, configuration: Record<string, unknown>) => Provider;
+const BASIC_SECRET = OIDC_BASIC_CLIENT.secret;
+const POST_SECRET = OIDC_POST_CLIENT.secret;
 
 interface Seen {
   method: string;
@@ -45,7 +37,7 @@ interface Seen {
 }
 
 let issuer: string;
-let provider: Provider;
+let provider: OidcProvider;
 let idp: http.Server;
 let api: TestServer;
 /** Every request the provider received (method, path, whether it carried Authorization). */
@@ -55,19 +47,7 @@ function countTo(path: string): number {
   return seen.filter((r) => r.method === 'POST' && r.path === path).length;
 }
 
-/** RFC 6749 §2.3.1 Basic credentials, for the test's own direct calls. */
-function basicFor(id: string, secret: string): string {
-  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-}
-
-async function introspect(token: string): Promise<Record<string, unknown>> {
-  const res = await fetch(`${issuer}/token/introspection`, {
-    method: 'POST',
-    headers: { authorization: basicFor('resource-server', 'rs-secret'), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token }),
-  });
-  return (await res.json()) as Record<string, unknown>;
-}
+const introspect = (token: string) => introspectAt(issuer, token);
 
 beforeAll(async () => {
   let handler: http.RequestListener = (_req, res) => res.writeHead(503).end();
@@ -78,58 +58,11 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
   issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
 
-  const common = { response_types: [], redirect_uris: [] };
-  provider = new Provider(issuer, {
-    clients: [
-      { ...common, client_id: 'svc-basic', client_secret: BASIC_SECRET, token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials', 'refresh_token', 'password'] },
-      { ...common, client_id: 'svc-post', client_secret: POST_SECRET, token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'] },
-      // The protected API introspects with its own credentials.
-      { ...common, client_id: 'resource-server', client_secret: 'rs-secret', token_endpoint_auth_method: 'client_secret_basic', grant_types: [] },
-    ],
-    features: {
-      clientCredentials: { enabled: true },
-      introspection: { enabled: true, allowedPolicy: async () => true },
-      revocation: { enabled: true, allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId: string }) => token.clientId === client.clientId },
-      devInteractions: { enabled: false },
-    },
-    ttl: { AccessToken: TTL_SECONDS, ClientCredentials: TTL_SECONDS, IdToken: 60, RefreshToken: 120, Grant: 120 },
-    rotateRefreshToken: true,
-    scopes: ['openid', 'offline_access'],
-    findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
-  });
-  // See the header: a minimal password grant minting the provider's own models.
-  provider.registerGrantType(
-    'password',
-    async (ctx) => {
-      const { username, password } = ctx.oidc.params as { username?: string; password?: string };
-      if (username !== 'alice' || password !== 'wonderland') {
-        ctx.status = 400;
-        ctx.body = { error: 'invalid_grant', error_description: 'wrong user name or password' };
-        return;
-      }
-      const { Grant, AccessToken, RefreshToken } = ctx.oidc.provider;
-      const client = ctx.oidc.client!;
-      const grant = new Grant({ accountId: username, clientId: client.clientId });
-      grant.addOIDCScope('openid offline_access');
-      const grantId = await grant.save();
-      const fields = { accountId: username, client, grantId, gty: 'password', scope: 'openid offline_access' };
-      const at = new AccessToken(fields);
-      const rt = new RefreshToken(fields);
-      ctx.body = { access_token: await at.save(), token_type: 'Bearer', expires_in: at.expiration, refresh_token: await rt.save(), scope: at.scope };
-    },
-    ['username', 'password', 'scope'],
-  );
+  provider = createOidcProvider(issuer, { ttlSeconds: TTL_SECONDS });
   handler = provider.callback();
 
   // The protected API: a bearer token is good when the provider's introspection says it is active.
-  api = await startServer({
-    'GET /api/me': async (req) => {
-      const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-      const info = token ? await introspect(token) : { active: false };
-      if (info.active !== true) return { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } };
-      return { body: { sub: info.sub ?? null, client_id: info.client_id } };
-    },
-  });
+  api = await startServer({ 'GET /api/me': (req) => protectedMe(issuer, req.headers.authorization) });
 });
 
 afterAll(async () => {

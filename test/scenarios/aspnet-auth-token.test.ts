@@ -3,21 +3,13 @@
  * test/servers/aspnet-auth-token.ts: JSON body with a boolean, JSON answers by asking for them,
  * Keycloak extras kept, `refresh_expires_in` honoured, local logoff.
  */
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { TokenManager, type TokenEvent, type TokenManagerOptions } from '../../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { TokenManager, type TokenEvent } from '../../src/index.js';
 import { aspnetAuthToken } from '../../src/profiles/index.js';
 import { ASPNET_BASE, ASPNET_SAMPLE_REQUEST, aspnetAuthTokenServer } from '../servers/aspnet-auth-token.js';
+import { useMsw, viaMsw } from '../helpers/msw.js';
 
-const msw = setupServer();
-beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => {
-  msw.resetHandlers();
-  vi.useRealTimers();
-});
-afterAll(() => msw.close());
-
-const viaMsw: Partial<TokenManagerOptions> = { fetch: (input, init) => globalThis.fetch(input, init), retry: false };
+const msw = useMsw();
 const creds = {
   baseUrl: ASPNET_BASE,
   clientId: ASPNET_SAMPLE_REQUEST.client_id,

@@ -3,22 +3,14 @@
  * tenant host as scope, the string `expires_in` with a trailing comma, renewal by a new grant (no
  * refresh token), local logoff.
  */
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { TokenManager, type TokenManagerOptions } from '../../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { TokenManager } from '../../src/index.js';
 import { brightPattern } from '../../src/profiles/index.js';
 import { formFields } from '../servers/common.js';
 import { BRIGHT_PATTERN_BASE, BRIGHT_PATTERN_CLIENT_SECRET, BRIGHT_PATTERN_SAMPLE_TOKEN, BRIGHT_PATTERN_SCOPE, brightPatternServer } from '../servers/bright-pattern.js';
+import { useMsw, viaMsw } from '../helpers/msw.js';
 
-const msw = setupServer();
-beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => {
-  msw.resetHandlers();
-  vi.useRealTimers();
-});
-afterAll(() => msw.close());
-
-const viaMsw: Partial<TokenManagerOptions> = { fetch: (input, init) => globalThis.fetch(input, init), retry: false };
+const msw = useMsw();
 
 describe('brightPattern() against Bright Pattern', () => {
   it('acquire with the tenant host as scope, API call, a new grant on expiry, local logoff', async () => {

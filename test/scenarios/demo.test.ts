@@ -16,13 +16,14 @@ function runDemo(args: string[]): Promise<{ code: number; stdout: string; stderr
   });
 }
 
-const systems: Array<{ args: string[]; logoff: number }> = [
+// `shows`: wire lines as they went over the wire (form bodies form-encoded, paths as the server saw them).
+const systems: Array<{ args: string[]; logoff: number; shows?: string[] }> = [
   { args: [], logoff: 1 },
-  { args: ['--system', 'jim2'], logoff: 1 },
-  { args: ['--system', 'veeam'], logoff: 1 },
-  { args: ['--system', 'infolink'], logoff: 0 },
+  { args: ['--system', 'jim2'], logoff: 1, shows: ['wire → 20 × POST /Jim_Test/api/v1/cardfilecreate '] },
+  { args: ['--system', 'veeam'], logoff: 1, shows: ['wire   grant_type=password&username=vdro%5Cadministrator&password=[secret '] },
+  { args: ['--system', 'infolink'], logoff: 0, shows: ['wire → 20 × POST /api/v1/executeJob '] },
   { args: ['--system', 'bright-pattern'], logoff: 0 },
-  { args: ['--system', 'aspnet'], logoff: 0 },
+  { args: ['--system', 'aspnet'], logoff: 0, shows: ['· POST /api/v1/auth/token with a JSON body', 'WindowsAuthentication=false'] },
 ];
 
 describe('npm run demo', () => {
@@ -36,7 +37,8 @@ describe('npm run demo', () => {
     expect(stdout).toContain('✓ token requests (the cached token was reused): 1');
     expect(stdout).toContain('✓ API requests for that call (rejected + replayed): 2');
     expect(stdout).toContain(`✓ logoff requests: ${run.logoff}`);
-    expect(stdout).toContain(`Done: 23 API calls, 3 token requests, ${run.logoff} logoff requests.`);
+    expect(stdout).toContain(`Done: 23 API calls, 3 token requests, ${run.logoff} logoff ${run.logoff === 1 ? 'request' : 'requests'}.`);
+    for (const line of run.shows ?? []) expect(stdout).toContain(line);
     // Redacted: token and secret values never appear, only their lengths.
     expect(stdout).not.toContain('demo secret');
     expect(stdout).not.toMatch(/"access_token":"|access_token=(?!\[token)/);

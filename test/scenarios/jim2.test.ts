@@ -2,22 +2,14 @@
  * Jim2Server end to end through the `jim2()` profile, against test/servers/jim2.ts:
  * acquire → API call → refresh → logoff releasing the licence; scope view; no licence free.
  */
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ErrorCode, TokenManager, TokenwardError, type TokenManagerOptions } from '../../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { ErrorCode, TokenManager, TokenwardError } from '../../src/index.js';
 import { jim2 } from '../../src/profiles/index.js';
 import { formFields } from '../servers/common.js';
 import { JIM2_BASE, JIM2_CLIENT_ID, JIM2_CLIENT_SECRET, jim2Server } from '../servers/jim2.js';
+import { useMsw, viaMsw } from '../helpers/msw.js';
 
-const msw = setupServer();
-beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => {
-  msw.resetHandlers();
-  vi.useRealTimers();
-});
-afterAll(() => msw.close());
-
-const viaMsw: Partial<TokenManagerOptions> = { fetch: (input, init) => globalThis.fetch(input, init), retry: false };
+const msw = useMsw();
 
 function start(licences = 1) {
   const server = jim2Server({ licences });

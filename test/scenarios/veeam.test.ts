@@ -9,22 +9,14 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ErrorCode, TokenManager, type TokenManagerOptions } from '../../src/index.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ErrorCode, TokenManager } from '../../src/index.js';
 import { veeamRecoveryOrchestrator } from '../../src/profiles/index.js';
 import { formFields } from '../servers/common.js';
 import { VEEAM_BASE, VEEAM_CLIENT_ID, VEEAM_CLIENT_SECRET, VEEAM_PASSWORD, VEEAM_SAMPLE_REFRESH_TOKEN, VEEAM_USERNAME, veeamServer } from '../servers/veeam.js';
+import { useMsw, viaMsw } from '../helpers/msw.js';
 
-const msw = setupServer();
-beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => {
-  msw.resetHandlers();
-  vi.useRealTimers();
-});
-afterAll(() => msw.close());
-
-const viaMsw: Partial<TokenManagerOptions> = { fetch: (input, init) => globalThis.fetch(input, init), retry: false };
+const msw = useMsw();
 const host = new URL(VEEAM_BASE).hostname;
 
 describe('veeamRecoveryOrchestrator() against VRO', () => {
@@ -69,10 +61,8 @@ describe('veeamRecoveryOrchestrator() against VRO', () => {
     expect(token.refreshToken).toBe(VEEAM_SAMPLE_REFRESH_TOKEN);
     expect(server.tokenRequests()[0]!.body).toBe(`grant_type=client_credentials&client_id=${VEEAM_CLIENT_ID}&client_secret=${new URLSearchParams({ s: VEEAM_CLIENT_SECRET }).toString().slice(2)}`);
     await tm.getToken({ forceRefresh: true });
-    // As on the page, except that tokenward also authenticates the client (RFC 6749 §6).
-    expect(server.tokenRequests()[1]!.body).toBe(
-      `grant_type=refresh_token&refresh_token=aUCl0dAA9FNg1FR3f1ShgzoznDTZIxGKjrtSzIabtoo%3D&client_id=${VEEAM_CLIENT_ID}&client_secret=${new URLSearchParams({ s: VEEAM_CLIENT_SECRET }).toString().slice(2)}`,
-    );
+    // Exactly the page's refresh request: no client credentials, even for a client account.
+    expect(server.tokenRequests()[1]!.body).toBe('grant_type=refresh_token&refresh_token=aUCl0dAA9FNg1FR3f1ShgzoznDTZIxGKjrtSzIabtoo%3D');
     expect((await tm.getToken()).accessToken).toMatch(/^YSEoaL6H9EEy/);
   });
 

@@ -1,0 +1,95 @@
+/**
+ * Every ```ts block in README.md and docs/ type-checks under strict TypeScript against src/, so a sample
+ * a reader copies compiles. Blocks are fragments of a program: the names they take for granted (`tm`,
+ * `log`, `options`, ...) are declared once in the prelude below, each typed as a reader would have it.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+const PRELUDE = `
+import type { TokenManager as TM, TokenManagerOptions } from 'tokenward';
+declare global {
+  const tm: TM;
+  const TokenManager: typeof import('tokenward').TokenManager;
+  const RedisTokenStore: typeof import('tokenward/redis').RedisTokenStore;
+  const isTokenwardError: typeof import('tokenward').isTokenwardError;
+  const readFileSync: typeof import('node:fs').readFileSync;
+  type Token = import('tokenward').Token;
+  const redis: import('tokenward/redis').NodeRedisLike;
+  const tokenUrl: string; const clientId: string; const clientSecret: string; const password: string; const url: string;
+  const log: { warn(...a: unknown[]): void }; const logger: { warn(...a: unknown[]): void };
+  const server: import('node:http').Server;
+  const opts: TokenManagerOptions; const options: TokenManagerOptions; const jim2Options: TokenManagerOptions; const sameOptions: TokenManagerOptions;
+  const order: unknown; const card: unknown; const err: Error;
+  class SomeGeneratedClient { constructor(o: { fetch: typeof fetch }) }
+  class SomeApiClient { constructor(o: { fetch: typeof fetch }) }
+}
+export {};
+`;
+
+/** `{ file: 'docs/x.md', line, code }` for each ```ts block. */
+function blocks(): Array<{ file: string; line: number; code: string }> {
+  const files = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`), ...readdirSync(join(root, 'docs/systems')).filter((f) => f.endsWith('.md')).map((f) => `docs/systems/${f}`)];
+  const out: Array<{ file: string; line: number; code: string }> = [];
+  for (const file of files) {
+    const text = readFileSync(join(root, file), 'utf8');
+    for (const m of text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) out.push({ file, line: text.slice(0, m.index).split('\n').length + 1, code: m[1]! });
+  }
+  return out;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tokenward-docs-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('code samples in README.md and docs/', () => {
+  const found = blocks();
+
+  it('there are samples to check', () => {
+    expect(found.length).toBeGreaterThan(15);
+  });
+
+  it('all type-check under strict TypeScript', () => {
+    writeFileSync(join(dir, 'prelude.d.ts'), PRELUDE);
+    const names = new Map<string, string>();
+    found.forEach((b, i) => {
+      const name = join(dir, `sample${i}.ts`);
+      names.set(name, `${b.file}:${b.line}`);
+      writeFileSync(name, `/// <reference path="./prelude.d.ts" />\n${b.code}\nexport {};\n`);
+    });
+    const program = ts.createProgram([...names.keys()], {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      lib: ['lib.es2023.d.ts', 'lib.esnext.disposable.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
+      skipLibCheck: true,
+      types: ['node'],
+      typeRoots: [join(root, 'node_modules/@types')],
+      baseUrl: dir,
+      paths: {
+        tokenward: [join(root, 'src/index.ts')],
+        'tokenward/profiles': [join(root, 'src/profiles/index.ts')],
+        'tokenward/undici': [join(root, 'src/undici.ts')],
+        'tokenward/redis': [join(root, 'src/redis.ts')],
+        '*': [join(root, 'node_modules/*'), join(root, 'node_modules/@types/*')],
+      },
+    });
+    const problems = ts
+      .getPreEmitDiagnostics(program)
+      .filter((d) => d.file !== undefined && names.has(d.file.fileName))
+      .map((d) => {
+        const { line } = d.file!.getLineAndCharacterOfPosition(d.start ?? 0);
+        const [file, start] = names.get(d.file!.fileName)!.split(':');
+        // Line 1 of the sample file is the reference comment; the block's first line is `start`.
+        return `${file}:${Number(start) + line - 1}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+      });
+    expect(problems).toEqual([]);
+  }, 60_000);
+});
