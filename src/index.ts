@@ -3,7 +3,8 @@
  * This module only re-exports.
  * @module
  */
-export { TokenManager, type GetTokenOptions } from './manager.js';
+export { TokenManager } from './manager.js';
+export type { GetTokenOptions } from './caller.js';
 export type { Token } from './token.js';
 export { authorizationValue } from './token.js';
 export {

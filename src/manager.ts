@@ -4,59 +4,19 @@
  * @module
  */
 import { createAuthFetch } from './auth-fetch.js';
+import { aborted, waitWithSignal, type GetTokenOptions } from './caller.js';
+import { checkAtOf, invalidatedEntry, isFresh, makeEntry, type Entry } from './cache-entry.js';
 import { cacheKey } from './cache-key.js';
 import { ErrorCode, NetworkError, TokenwardError, type ConfigError } from './errors.js';
 import { Emitter, type TokenwardEvents } from './events.js';
 import { releaseSession } from './logoff.js';
 import { resolveOptions, type FetchLike, type ResolvedOptions, type TokenManagerOptions } from './options.js';
-import { isRefreshRefused, TokenEndpoint } from './sources.js';
-import { MemoryTokenStore, type TokenStore } from './store.js';
+import { RefreshTimer } from './refresh-timer.js';
+import { TokenEndpoint } from './sources.js';
+import { MemoryTokenStore } from './store.js';
+import { StoreSlot } from './store-slot.js';
 import type { Token } from './token.js';
 import { createSend, resolveFetch, type Send } from './transport.js';
-
-/** Options of {@link TokenManager.getToken}. */
-export interface GetTokenOptions {
-  /**
-   * Stops waiting (for this caller only: the shared request goes on for the others). Rejects with code
-   * `ERR_TOKENWARD_ABORTED`; an already-aborted signal rejects at once, even when a token is cached.
-   */
-  signal?: AbortSignal;
-  /**
-   * Acquire a new token even if the cached one is still valid. Joins an acquisition already in flight;
-   * if that fails, this caller gets the error (never the old token, which others may still be served).
-   */
-  forceRefresh?: boolean;
-}
-
-/** A cached token and what the hot path needs to know about it, computed once. */
-interface Entry {
-  readonly token: Token;
-  /** Epoch ms from which the token counts as expiring. -Infinity once invalidated. */
-  readonly refreshAt: number;
-  /** Until when the token may still be handed out if a renewal fails. -Infinity once invalidated. */
-  readonly usableUntil: number;
-  /** A settled promise of `token`, so a cache hit allocates nothing. */
-  readonly promise: Promise<Token>;
-  /**
-   * Until when the hot path serves the entry without a look at the store: `refreshAt`, or earlier when a
-   * shared store asks for re-validation (`TokenStore.revalidateMs`). Each re-validation moves it on.
-   */
-  checkAt: number;
-  /** Whether the token is known to be in the store (adopted from it, or written to it without error). */
-  shared: boolean;
-}
-
-/** A refresh token whose expiry is this close counts as dead: skip a refresh that is already doomed. */
-const REFRESH_TOKEN_MARGIN_MS = 5_000;
-
-/**
- * The longest delay `setTimeout` takes. Node fires a longer one after 1 ms (with a warning), which for a
- * 60-day token meant a token request every millisecond; a longer wait is cut into steps of this size.
- */
-const MAX_TIMER_MS = 2_147_483_647;
-
-/** The least time between a token being adopted and the next background refresh, however short its life. */
-const MIN_BACKGROUND_REFRESH_MS = 1_000;
 
 /**
  * Acquires, caches, refreshes and releases OAuth 2.0 access tokens for one client.
@@ -88,7 +48,7 @@ export class TokenManager implements AsyncDisposable {
 
   readonly #o: ResolvedOptions;
   readonly #endpoint: TokenEndpoint;
-  readonly #store: TokenStore;
+  readonly #store: StoreSlot;
   readonly #send: Send;
   readonly #events = new Emitter();
   #entry: Entry | undefined;
@@ -99,7 +59,7 @@ export class TokenManager implements AsyncDisposable {
    */
   #dropped: string | undefined;
   #revalidating: Promise<void> | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #timer = new RefreshTimer();
   #loggingOff: Promise<void> | undefined;
 
   /** @throws {ConfigError} when an option is wrong, naming it. */
@@ -108,8 +68,8 @@ export class TokenManager implements AsyncDisposable {
     const fetchImpl = resolveFetch(this.#o.fetch, this.#o.dispatcher);
     this.#send = createSend({ fetch: fetchImpl, timeout: this.#o.timeout, maxResponseBytes: this.#o.maxResponseBytes });
     this.#endpoint = new TokenEndpoint(this.#o, this.#send, this.#events);
-    this.#store = this.#o.store ?? new MemoryTokenStore();
     this.cacheKey = cacheKey(this.#o);
+    this.#store = new StoreSlot(this.#o.store ?? new MemoryTokenStore(), this.cacheKey, this.#events);
     const { onToken, onError, onRetry } = this.#o.hooks;
     if (onToken) this.#events.on('token', onToken);
     if (onError) this.#events.on('error', onError);
@@ -171,18 +131,10 @@ export class TokenManager implements AsyncDisposable {
   invalidate(token?: Token): void {
     const entry = this.#entry;
     if (entry === undefined || (token !== undefined && entry.token.accessToken !== token.accessToken)) return;
-    this.#entry = { token: entry.token, refreshAt: -Infinity, usableUntil: -Infinity, promise: entry.promise, checkAt: -Infinity, shared: entry.shared };
+    this.#entry = invalidatedEntry(entry);
     this.#dropped = entry.token.accessToken;
-    this.#clearTimer();
-    void this.#storeCall(async () => {
-      // Atomic where the store can: a get-then-delete could delete a newer token another process stored in between.
-      if (this.#store.deleteIf) {
-        await this.#store.deleteIf(this.cacheKey, entry.token.accessToken);
-        return;
-      }
-      const stored = await this.#store.get(this.cacheKey);
-      if (stored?.accessToken === entry.token.accessToken) await this.#store.delete(this.cacheKey);
-    });
+    this.#timer.clear();
+    void this.#store.forget(entry.token.accessToken);
   }
 
   /**
@@ -222,19 +174,19 @@ export class TokenManager implements AsyncDisposable {
   }
 
   async #logoff(): Promise<void> {
-    this.#clearTimer();
+    this.#timer.clear();
     // A background re-validation may be about to publish the token: let it land first, then delete it.
     await this.#revalidating;
     // A token being acquired right now holds a session too: wait for it, then release it.
     while (this.#inflight) await this.#inflight.catch(() => undefined);
     // The acquisition just awaited may have scheduled a proactive refresh: stop it too.
-    this.#clearTimer();
+    this.#timer.clear();
     let token = this.#entry?.token;
     this.#entry = undefined;
-    if (token === undefined) token = await this.#storeCall(() => this.#store.get(this.cacheKey));
+    if (token === undefined) token = await this.#store.get();
     // Should the store fail to forget it, this released token must still never be adopted again.
     if (token !== undefined) this.#dropped = token.accessToken;
-    await this.#storeCall(() => this.#store.delete(this.cacheKey));
+    await this.#store.clear();
     if (token === undefined || this.#o.logoff === false) {
       this.#events.emit('logoff', { released: false });
       return;
@@ -295,7 +247,6 @@ export class TokenManager implements AsyncDisposable {
 
   async #acquire(force: boolean): Promise<Token> {
     const previous = this.#entry;
-    const key = this.cacheKey;
     let release: (() => Promise<void>) | undefined;
     try {
       // Another manager (or process, with a shared store) may already hold a fresh token.
@@ -303,57 +254,35 @@ export class TokenManager implements AsyncDisposable {
       const rejected = previous !== undefined && previous.usableUntil === -Infinity ? previous.token.accessToken : undefined;
       const adoptable = (t: Token | undefined): t is Token =>
         t !== undefined && isFresh(t, this.#o.refreshSkew) && t.accessToken !== rejected && t.accessToken !== this.#dropped;
-      let stored = force ? undefined : await this.#storeCall(() => this.#store.get(key));
+      let stored = force ? undefined : await this.#store.get();
       if (adoptable(stored)) return this.#adopt(stored, 'store', 'store');
-      const lock = this.#store.lock;
-      if (lock) {
-        release = await this.#storeCall(() => lock.call(this.#store, key, { ttlMs: this.#o.timeout * 2, waitMs: this.#o.timeout }));
+      if (this.#store.canLock) {
+        release = await this.#store.lock({ ttlMs: this.#o.timeout * 2, waitMs: this.#o.timeout });
         // Whoever held the lock may have stored a fresh token meanwhile.
-        stored = await this.#storeCall(() => this.#store.get(key));
+        stored = await this.#store.get();
         if (adoptable(stored) && (!force || stored.accessToken !== previous?.token.accessToken)) {
           return this.#adopt(stored, 'store', 'store');
         }
       }
       // The newest refresh token wins: a store shared by a fleet may hold a rotated one.
       const base = stored?.refreshToken !== undefined && stored.receivedAt >= (previous?.token.receivedAt ?? 0) ? stored : previous?.token;
-      const { token, how } = await this.#renew(base);
-      const shared = await this.#storeCall(async () => {
-        await this.#store.set(key, token);
-        return true;
-      });
+      const { token, how } = await this.#endpoint.renew(base);
+      const shared = await this.#store.publish(token);
       return this.#adopt(token, how, how === 'refresh' ? 'refresh_token' : this.#o.grant, shared === true);
     } catch (err) {
       const error = err instanceof TokenwardError ? err : new NetworkError(ErrorCode.NETWORK, `token request failed: ${(err as Error)?.message}`, { cause: err });
       this.#events.emit('error', error);
       throw error;
     } finally {
-      if (release) await this.#storeCall(release);
+      if (release) await this.#store.call(release);
     }
-  }
-
-  async #renew(base: Token | undefined): Promise<{ token: Token; how: 'grant' | 'refresh' }> {
-    if (base?.refreshToken !== undefined && (base.refreshExpiresAt === undefined || Date.now() < base.refreshExpiresAt - REFRESH_TOKEN_MARGIN_MS)) {
-      try {
-        return { token: await this.#endpoint.refresh(base), how: 'refresh' };
-      } catch (err) {
-        if (!isRefreshRefused(err)) throw err;
-        this.#events.emit('refresh-fallback', { error: err });
-      }
-    }
-    return { token: await this.#endpoint.grant(), how: 'grant' };
   }
 
   #adopt(token: Token, how: 'grant' | 'refresh' | 'store', grant: string, shared = true): Token {
-    const lifetime = token.expiresAt - token.receivedAt;
-    // Never more than half the lifetime, so a 10-second token still gets 5 seconds of use.
-    const skew = Math.min(this.#o.refreshSkew * 1000, lifetime / 2);
-    const refreshAt = token.expiresAt - skew;
-    const every = this.#store.revalidateMs;
-    const checkAt = every ? Math.min(refreshAt, Date.now() + every) : refreshAt;
-    const entry: Entry = { token, refreshAt, usableUntil: token.expiresAt, promise: Promise.resolve(token), checkAt, shared };
+    const entry = makeEntry(token, { refreshSkew: this.#o.refreshSkew, revalidateMs: this.#store.revalidateMs, now: Date.now(), shared });
     this.#entry = entry;
     this.#events.emit('token', { how, grant, expiresAt: token.expiresAt, hasRefreshToken: token.refreshToken !== undefined, tokenType: token.tokenType });
-    if (this.#o.proactive) this.#schedule(entry);
+    if (this.#o.proactive) this.#timer.schedule(entry, () => this.#refreshInBackground(entry));
     return token;
   }
 
@@ -364,16 +293,14 @@ export class TokenManager implements AsyncDisposable {
    * A failing store changes nothing. Callers never wait for it.
    */
   #revalidate(entry: Entry): void {
-    const every = this.#store.revalidateMs;
-    entry.checkAt = every ? Math.min(entry.refreshAt, Date.now() + every) : entry.refreshAt;
+    entry.checkAt = checkAtOf(entry.refreshAt, this.#store.revalidateMs, Date.now());
     if (this.#revalidating || this.#inflight) return;
-    const key = this.cacheKey;
     this.#revalidating = (async () => {
       let stored: Token | undefined;
       try {
-        stored = await this.#store.get(key);
+        stored = await this.#store.getOrThrow();
       } catch (err) {
-        this.#storeError(err);
+        this.#store.report(err);
         return;
       }
       if (this.#entry !== entry || this.#inflight) return;
@@ -382,13 +309,9 @@ export class TokenManager implements AsyncDisposable {
         else entry.shared = true;
       } else if (entry.shared) {
         this.#entry = undefined;
-        this.#clearTimer();
-      } else {
-        const published = await this.#storeCall(async () => {
-          await this.#store.set(key, entry.token);
-          return true;
-        });
-        if (published) entry.shared = true;
+        this.#timer.clear();
+      } else if (await this.#store.publish(entry.token)) {
+        entry.shared = true;
       }
     })().finally(() => {
       this.#revalidating = undefined;
@@ -396,78 +319,13 @@ export class TokenManager implements AsyncDisposable {
   }
 
   /**
-   * Background refresh shortly before the token starts expiring, so callers never wait. Never sooner
-   * than {@link MIN_BACKGROUND_REFRESH_MS} after the token arrived, and not at all for a token that is
-   * expiring already (`expires_in: 0`, a JWT past its `exp`): renewing it would only fetch another such
-   * token, in a loop. Callers then acquire on demand.
+   * The proactive timer fired for `entry`: renew while it is still fresh, so callers never wait. Forced
+   * (the cached token is still fresh); a failure keeps it for the callers, who renew on demand.
    */
-  #schedule(entry: Entry): void {
-    this.#clearTimer();
-    const now = Date.now();
-    if (entry.refreshAt <= now) return;
-    const lead = Math.min(5_000, (entry.refreshAt - entry.token.receivedAt) / 2);
-    this.#arm(entry, Math.max(entry.refreshAt - lead, now + MIN_BACKGROUND_REFRESH_MS));
+  #refreshInBackground(entry: Entry): void {
+    if (this.#entry !== entry || this.#inflight) return;
+    this.#join(true).catch(() => {
+      // Reported through the error event; callers retry on demand once the token is expiring.
+    });
   }
-
-  /** Sets the timer for `at` (epoch ms), in steps of at most {@link MAX_TIMER_MS}. */
-  #arm(entry: Entry, at: number): void {
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      if (this.#entry !== entry) return;
-      // A long wait is served in steps: not there yet, wait on.
-      if (Date.now() < at) return this.#arm(entry, at);
-      if (this.#inflight) return;
-      // Forced (the cached token is still fresh); a failure keeps it for the callers, who renew on demand.
-      this.#join(true).catch(() => {
-        // Reported through the error event; callers retry on demand once the token is expiring.
-      });
-    }, Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS));
-    this.#timer.unref();
-  }
-
-  #clearTimer(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-
-  /** Runs a store operation; a failing store is reported and bypassed, never fatal. */
-  async #storeCall<T>(op: () => T | Promise<T>): Promise<Awaited<T> | undefined> {
-    try {
-      return await op();
-    } catch (err) {
-      this.#storeError(err);
-      return undefined;
-    }
-  }
-
-  #storeError(err: unknown): void {
-    this.#events.emit('store-error', new TokenwardError(ErrorCode.STORE, `token store failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
-  }
-}
-
-function isFresh(token: Token, skewSeconds: number): boolean {
-  const skew = Math.min(skewSeconds * 1000, (token.expiresAt - token.receivedAt) / 2);
-  return Date.now() < token.expiresAt - skew;
-}
-
-function aborted(signal: AbortSignal): NetworkError {
-  return new NetworkError(ErrorCode.ABORTED, 'getToken() was aborted by the caller', { cause: signal.reason });
-}
-
-/** Waits for the shared promise, or rejects this caller alone when its signal fires. */
-function waitWithSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(aborted(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
 }

@@ -13,6 +13,9 @@ import type { Token } from './token.js';
 import { buildTokenRequest } from './token-request.js';
 import type { Send } from './transport.js';
 
+/** A refresh token whose expiry is this close counts as dead: skip a refresh that is already doomed. */
+const REFRESH_TOKEN_MARGIN_MS = 5_000;
+
 /** Acquires tokens from one token endpoint. */
 export class TokenEndpoint {
   readonly #o: ResolvedOptions;
@@ -52,6 +55,24 @@ export class TokenEndpoint {
       return { ...token, refreshExpiresAt: previous.refreshExpiresAt };
     }
     return token;
+  }
+
+  /**
+   * `refreshing(grant)`: renews by refresh token when `base` has one that is not about to expire, and
+   * falls back once to the configured grant when the server refuses it ({@link isRefreshRefused}),
+   * reporting `refresh-fallback`. Any other failure (network, timeout, 5xx) is thrown: it does not prove
+   * the refresh token dead.
+   */
+  async renew(base: Token | undefined): Promise<{ token: Token; how: 'grant' | 'refresh' }> {
+    if (base?.refreshToken !== undefined && (base.refreshExpiresAt === undefined || Date.now() < base.refreshExpiresAt - REFRESH_TOKEN_MARGIN_MS)) {
+      try {
+        return { token: await this.refresh(base), how: 'refresh' };
+      } catch (err) {
+        if (!isRefreshRefused(err)) throw err;
+        this.#events.emit('refresh-fallback', { error: err });
+      }
+    }
+    return { token: await this.grant(), how: 'grant' };
   }
 
   /** Secrets to scrub from anything derived from an answer. */

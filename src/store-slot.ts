@@ -1,0 +1,104 @@
+/**
+ * The token store as one manager uses it: one key, and a store that fails is reported and bypassed,
+ * never fatal. A shared store (Redis) going down must cost a fleet its sharing, not its tokens.
+ * @module
+ */
+import { ErrorCode, TokenwardError } from './errors.js';
+import type { Emitter } from './events.js';
+import type { TokenStore } from './store.js';
+import type { Token } from './token.js';
+
+/** The release function a {@link TokenStore.lock} resolves to while the lock is held. */
+type Release = () => Promise<void>;
+
+/**
+ * One manager's slot in a {@link TokenStore}: every operation on its cache key, with failures turned
+ * into `store-error` events. Operations resolve to `undefined` when the store failed.
+ * @internal Used by `TokenManager`; not part of the public API.
+ */
+export class StoreSlot {
+  readonly #store: TokenStore;
+  readonly #key: string;
+  readonly #events: Emitter;
+
+  /** `key` is the manager's cache key; failures are reported on `events` as `store-error`. */
+  constructor(store: TokenStore, key: string, events: Emitter) {
+    this.#store = store;
+    this.#key = key;
+    this.#events = events;
+  }
+
+  /** The store's {@link TokenStore.revalidateMs}, read afresh each time as the manager always did. */
+  get revalidateMs(): number | undefined {
+    return this.#store.revalidateMs;
+  }
+
+  /** Whether the store offers a cross-process lock ({@link TokenStore.lock}). */
+  get canLock(): boolean {
+    return this.#store.lock !== undefined;
+  }
+
+  /** Runs a store operation; a failing store is reported and bypassed, never fatal. */
+  async call<T>(op: () => T | Promise<T>): Promise<Awaited<T> | undefined> {
+    try {
+      return await op();
+    } catch (err) {
+      this.report(err);
+      return undefined;
+    }
+  }
+
+  /** Reports a store failure as a `store-error` event; the message carries the store's, never a token. */
+  report(err: unknown): void {
+    this.#events.emit('store-error', new TokenwardError(ErrorCode.STORE, `token store failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
+  }
+
+  /** The stored token; `undefined` when there is none or the store failed. */
+  get(): Promise<Token | undefined> {
+    return this.call(() => this.#store.get(this.#key));
+  }
+
+  /**
+   * The stored token, straight from the store and not reported: for a caller that must tell "nothing
+   * stored" (another instance logged off) from "the store failed" (change nothing).
+   */
+  getOrThrow(): Token | undefined | Promise<Token | undefined> {
+    return this.#store.get(this.#key);
+  }
+
+  /** Stores `token`; resolves to `true` once it is known to be in the store, `undefined` if the store failed. */
+  publish(token: Token): Promise<true | undefined> {
+    return this.call(async () => {
+      await this.#store.set(this.#key, token);
+      return true as const;
+    });
+  }
+
+  /** Forgets whatever is stored. */
+  clear(): Promise<void> {
+    return this.call(() => this.#store.delete(this.#key));
+  }
+
+  /** Forgets the stored token only if it is still the one with `accessToken`. */
+  forget(accessToken: string): Promise<void> {
+    return this.call(async () => {
+      // Atomic where the store can: a get-then-delete could delete a newer token another process stored in between.
+      if (this.#store.deleteIf) {
+        await this.#store.deleteIf(this.#key, accessToken);
+        return;
+      }
+      const stored = await this.#store.get(this.#key);
+      if (stored?.accessToken === accessToken) await this.#store.delete(this.#key);
+    });
+  }
+
+  /**
+   * Takes the store's lock (check {@link StoreSlot.canLock} first). Resolves to its release function, or
+   * `undefined` when another process held it until `waitMs` ran out or the store failed.
+   */
+  lock(options: { ttlMs: number; waitMs: number }): Promise<Release | undefined> {
+    const lock = this.#store.lock;
+    if (lock === undefined) return Promise.resolve(undefined);
+    return this.call(() => lock.call(this.#store, this.#key, options));
+  }
+}
