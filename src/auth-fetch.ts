@@ -9,6 +9,12 @@ import type { FetchLike, ResolvedOptions } from './options.js';
 import { authorizationValue, type Token } from './token.js';
 import { redactUrl } from './transport.js';
 
+/**
+ * When a 401-triggered renewal did not help (the replay with the fresh token was rejected too), how long
+ * further rejections of that token are returned without renewing again.
+ */
+export const RENEWAL_COOLDOWN_MS = 5_000;
+
 /** What the authenticated fetch needs from its manager. */
 export interface AuthFetchContext {
   fetch: FetchLike;
@@ -67,6 +73,11 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
     for (const prefix of prefixes) if (url.startsWith(prefix)) return true;
     return allowed.has(originOf(url));
   };
+  // A token that a 401 renewal just produced and whose replay the API rejected too: renewing again would
+  // not help (wrong scope, missing permission) and would cost a token request per call, on Jim2 a licence.
+  // Within RENEWAL_COOLDOWN_MS its rejections are returned as is; after it, one more renewal is tried.
+  // A renewal whose replay succeeded proves the API works, so a later rejection renews at once.
+  let renewedForRejection: { accessToken: string; until: number } | undefined;
   // `Bearer <token>` is built once per token, not once per call.
   let lastToken: Token | undefined;
   let lastValue = '';
@@ -105,6 +116,9 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
     const verdict = isAuthFailure(response);
     if (verdict === false || (verdict !== true && !(await verdict))) return response;
 
+    if (renewedForRejection !== undefined && renewedForRejection.accessToken === token.accessToken && Date.now() < renewedForRejection.until) {
+      return response;
+    }
     // Only the token that was sent is dropped: N parallel failures on it cause one renewal. Dropped even
     // when the request cannot be replayed, so the next call does not send it again.
     ctx.invalidate(token);
@@ -113,8 +127,13 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
     void response.body?.cancel().catch(() => {});
     const fresh = await tokenFor(ctx, signal);
     ctx.events.emit('auth-replay', { status: response.status, url: redactUrl(String(url)) });
-    // One replay only: a second rejection is returned to the caller as is.
-    return ctx.fetch(url, withAuthorization(requestInit, authorization(fresh)));
+    // One replay only: a second rejection is returned to the caller as is, and marks the fresh token as
+    // "renewing does not help" for a while, so later calls do not each pay a token request for it.
+    const replayed = await ctx.fetch(url, withAuthorization(requestInit, authorization(fresh)));
+    if (fresh.accessToken !== token.accessToken && (await isAuthFailure(replayed))) {
+      renewedForRejection = { accessToken: fresh.accessToken, until: Date.now() + RENEWAL_COOLDOWN_MS };
+    }
+    return replayed;
   };
 }
 

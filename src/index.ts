@@ -25,7 +25,7 @@ export { normalizeTokenResponse, normalizeTokenType, type NormalizeOptions, type
 export { buildTokenRequest, type TokenHttpRequest, type TokenRequestInput } from './token-request.js';
 export { basicAuthorization, formEncode, isClientNotAuthenticated } from './client-auth.js';
 export { MemoryTokenStore, type TokenStore } from './store.js';
-export { defaultIsAuthFailure, isReplayableBody } from './auth-fetch.js';
+export { defaultIsAuthFailure, isReplayableBody, RENEWAL_COOLDOWN_MS } from './auth-fetch.js';
 export { authInterceptor, defaultIsAuthFailureStatus, type AuthInterceptorOptions } from './undici.js';
 export { channels, type TokenwardEvents } from './events.js';
 export { isTransient } from './retry.js';

@@ -156,3 +156,60 @@ describe("another instance's logoff through a shared store, with the undici inte
     expect(issued).toBe(2);
   });
 });
+
+describe('an API that rejects even a freshly renewed token', () => {
+  /** A token endpoint minting `tok-N`, and an API that answers 401 to every token. */
+  function alwaysRejecting() {
+    let issued = 0;
+    let apiCalls = 0;
+    const fetch: FetchLike = async (input) => {
+      if (String(input) === `${AUTH}/token`) return Response.json({ access_token: `tok-${++issued}`, token_type: 'Bearer', expires_in: 3600 });
+      apiCalls++;
+      return new Response('no', { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+    };
+    return { fetch, issued: () => issued, apiCalls: () => apiCalls };
+  }
+
+  afterEach(() => vi.useRealTimers());
+
+  it('renews once, then returns the 401s without a token request per call until the cool-down has passed', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const net = alwaysRejecting();
+    const tm = new TokenManager(options(net.fetch));
+
+    // First call: the grant, a rejection, one renewal and its replay, rejected too.
+    expect((await tm.fetch('/v1/things')).status).toBe(401);
+    expect(net.issued()).toBe(2);
+    // Ten more calls with the renewed token: each rejected, none renews (a licence per call on Jim2).
+    for (let i = 0; i < 10; i++) expect((await tm.fetch('/v1/things')).status).toBe(401);
+    expect(net.issued()).toBe(2);
+    expect(net.apiCalls()).toBe(12);
+
+    // Once the cool-down is over, a rejection is worth one more renewal (the server may have recovered).
+    vi.setSystemTime(Date.now() + 5_001);
+    expect((await tm.fetch('/v1/things')).status).toBe(401);
+    expect(net.issued()).toBe(3);
+  });
+
+  it('still renews at once when a different, older token is rejected (a stale token, not a broken API)', async () => {
+    let issued = 0;
+    const live = new Set<string>();
+    const fetch: FetchLike = async (input, init) => {
+      if (String(input) === `${AUTH}/token`) {
+        const token = `tok-${++issued}`;
+        live.add(token);
+        return Response.json({ access_token: token, token_type: 'Bearer', expires_in: 3600 });
+      }
+      const sentToken = new Headers(init?.headers).get('authorization')?.replace('Bearer ', '') ?? '';
+      return new Response(null, { status: live.has(sentToken) ? 200 : 401 });
+    };
+    const tm = new TokenManager(options(fetch));
+    expect((await tm.fetch('/v1/things')).status).toBe(200);
+    // The server forgets every session twice in a row (a restart, another login): each time one renewal fixes it.
+    for (let round = 0; round < 2; round++) {
+      live.clear();
+      expect((await tm.fetch('/v1/things')).status).toBe(200);
+    }
+    expect(issued).toBe(3);
+  });
+});
