@@ -26,6 +26,10 @@ export interface AuthFetchContext {
    */
   peekToken: () => Token | undefined;
   invalidate: (token: Token) => void;
+  /** Whether a rejection of `token` is to be returned without renewing (see {@link RENEWAL_COOLDOWN_MS}). */
+  renewalUnhelpful: (token: Token) => boolean;
+  /** Records that `token`, fresh from a renewal, was rejected too. */
+  markRenewalUnhelpful: (token: Token) => void;
   events: Emitter;
 }
 
@@ -73,11 +77,6 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
     for (const prefix of prefixes) if (url.startsWith(prefix)) return true;
     return allowed.has(originOf(url));
   };
-  // A token that a 401 renewal just produced and whose replay the API rejected too: renewing again would
-  // not help (wrong scope, missing permission) and would cost a token request per call, on Jim2 a licence.
-  // Within RENEWAL_COOLDOWN_MS its rejections are returned as is; after it, one more renewal is tried.
-  // A renewal whose replay succeeded proves the API works, so a later rejection renews at once.
-  let renewedForRejection: { accessToken: string; until: number } | undefined;
   // `Bearer <token>` is built once per token, not once per call.
   let lastToken: Token | undefined;
   let lastValue = '';
@@ -116,9 +115,9 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
     const verdict = isAuthFailure(response);
     if (verdict === false || (verdict !== true && !(await verdict))) return response;
 
-    if (renewedForRejection !== undefined && renewedForRejection.accessToken === token.accessToken && Date.now() < renewedForRejection.until) {
-      return response;
-    }
+    // A token fresh from a renewal that did not help: renewing again would not either (wrong scope, missing
+    // permission) and would cost a token request per call, on Jim2 a licence. Return the rejection as is.
+    if (ctx.renewalUnhelpful(token)) return response;
     // Only the token that was sent is dropped: N parallel failures on it cause one renewal. Dropped even
     // when the request cannot be replayed, so the next call does not send it again.
     ctx.invalidate(token);
@@ -130,9 +129,8 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
     // One replay only: a second rejection is returned to the caller as is, and marks the fresh token as
     // "renewing does not help" for a while, so later calls do not each pay a token request for it.
     const replayed = await ctx.fetch(url, withAuthorization(requestInit, authorization(fresh)));
-    if (fresh.accessToken !== token.accessToken && (await isAuthFailure(replayed))) {
-      renewedForRejection = { accessToken: fresh.accessToken, until: Date.now() + RENEWAL_COOLDOWN_MS };
-    }
+    // A renewal whose replay succeeded proves the API works, so a later rejection still renews at once.
+    if (fresh.accessToken !== token.accessToken && (await isAuthFailure(replayed))) ctx.markRenewalUnhelpful(fresh);
     return replayed;
   };
 }

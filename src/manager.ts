@@ -3,7 +3,7 @@
  * plus an authenticated `fetch` and `logoff`.
  * @module
  */
-import { createAuthFetch } from './auth-fetch.js';
+import { createAuthFetch, RENEWAL_COOLDOWN_MS } from './auth-fetch.js';
 import { aborted, waitWithSignal, type GetTokenOptions } from './caller.js';
 import { checkAtOf, invalidatedEntry, isFresh, makeEntry, type Entry } from './cache-entry.js';
 import { cacheKey } from './cache-key.js';
@@ -58,6 +58,8 @@ export class TokenManager implements AsyncDisposable {
    * again, even when the store failed to forget it or its deletion has not landed yet.
    */
   #dropped: string | undefined;
+  /** A token whose 401-triggered renewal did not help (its replay was rejected too), and until when. */
+  #unhelpful: { accessToken: string; until: number } | undefined;
   #revalidating: Promise<void> | undefined;
   readonly #timer = new RefreshTimer();
   #loggingOff: Promise<void> | undefined;
@@ -79,6 +81,8 @@ export class TokenManager implements AsyncDisposable {
       options: this.#o,
       getToken: (signal) => (signal ? this.getToken({ signal }) : this.getToken()),
       peekToken: () => this.peekForRequest(),
+      renewalUnhelpful: (token) => this.renewalUnhelpful(token),
+      markRenewalUnhelpful: (token) => this.markRenewalUnhelpful(token),
       invalidate: (token) => this.invalidate(token),
       events: this.#events,
     });
@@ -121,6 +125,21 @@ export class TokenManager implements AsyncDisposable {
   peekForRequest(): Token | undefined {
     const entry = this.#entry;
     return entry !== undefined && Date.now() < entry.checkAt ? entry.token : undefined;
+  }
+
+  /**
+   * @internal Whether a 401 for `token` should be returned as is rather than renewed: a renewal produced
+   * this token and its replay was rejected too, less than `RENEWAL_COOLDOWN_MS` ago. Shared by `tm.fetch`
+   * and the undici interceptor, so a broken API cannot cost a token request (a Jim2 licence) per call.
+   */
+  renewalUnhelpful(token: Token): boolean {
+    const u = this.#unhelpful;
+    return u !== undefined && u.accessToken === token.accessToken && Date.now() < u.until;
+  }
+
+  /** @internal Records that `token`, fresh from a 401-triggered renewal, was rejected too. */
+  markRenewalUnhelpful(token: Token): void {
+    this.#unhelpful = { accessToken: token.accessToken, until: Date.now() + RENEWAL_COOLDOWN_MS };
   }
 
   /**

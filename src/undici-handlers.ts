@@ -28,6 +28,8 @@ export interface AttemptContext {
 abstract class AuthAttempt {
   readonly #ctx: AttemptContext;
   #token: Token | undefined;
+  /** The token the first answer rejected, to tell whether the replay went out with a different one. */
+  #rejectedToken: Token | undefined;
   /** 0: first attempt; 1: draining a rejected answer before the replay; 2: replay sent. */
   #state: 0 | 1 | 2 = 0;
 
@@ -81,8 +83,16 @@ abstract class AuthAttempt {
    */
   protected rejected(statusCode: number, headers: () => IncomingHttpHeaders): boolean {
     const { tm, opts, isAuthFailure } = this.#ctx;
-    if (this.#state !== 0 || statusCode < 400 || !isAuthFailure(statusCode, headers())) return false;
+    if (this.#state === 1 || statusCode < 400 || !isAuthFailure(statusCode, headers())) return false;
+    if (this.#state === 2) {
+      // The replay's fresh token was rejected too: renewing does not help, so for a while later
+      // rejections of it are passed through without a token request each (as tm.fetch does).
+      if (this.#token !== undefined && this.#token.accessToken !== this.#rejectedToken?.accessToken) tm.markRenewalUnhelpful(this.#token);
+      return false;
+    }
+    if (this.#token !== undefined && tm.renewalUnhelpful(this.#token)) return false;
     // Only the token that was sent is dropped: N parallel rejections of it cause one renewal.
+    this.#rejectedToken = this.#token;
     if (this.#token !== undefined) tm.invalidate(this.#token);
     if (!isReplayableBody(opts.body)) return false;
     this.#state = 1;

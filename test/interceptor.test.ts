@@ -214,3 +214,32 @@ describe.each(['older', 'new'] as const)('authInterceptor, %s handler API', (api
     expect(((await res.json()) as { auth: string }).auth).toBe('Bearer tok-1');
   });
 });
+
+describe('authInterceptor against an API that rejects even a renewed token', () => {
+  it('renews once, then passes the 401s through without a token request per call (shared with tm.fetch)', async () => {
+    let issued = 0;
+    const server = await startServer({
+      'POST /token': () => ({ body: tokenBody(`tok-${++issued}`) }),
+      'GET /api/item': () => ({ status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, body: 'no' }),
+    });
+    const tm = new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'svc', clientSecret: 's3cret', clientAuth: 'basic', retry: false });
+    const agent = new Agent({ keepAliveTimeout: 1000 });
+    cleanup.push(() => agent.close(), () => server.close());
+    const dispatcher = agent.compose(authInterceptor(tm));
+    const url = `${server.url}/api/item`;
+
+    const first = await request(url, { dispatcher });
+    expect(first.statusCode).toBe(401);
+    await first.body.dump();
+    expect(server.requestsTo('/token')).toHaveLength(2); // the grant, and one renewal that did not help
+    for (let i = 0; i < 5; i++) {
+      const res = await request(url, { dispatcher });
+      expect(res.statusCode).toBe(401);
+      await res.body.dump();
+    }
+    // tm.fetch shares the verdict: no renewal either.
+    expect((await tm.fetch(url)).status).toBe(401);
+    expect(server.requestsTo('/token')).toHaveLength(2);
+    expect(server.requestsTo('/api/item')).toHaveLength(2 + 5 + 1);
+  });
+});
