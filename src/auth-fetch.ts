@@ -3,58 +3,33 @@
  * with a fresh token when the API rejects the old one.
  * @module
  */
-import { ConfigError, ErrorCode, TokenwardError } from './errors.js';
+import { callbackError, ConfigError, ErrorCode, TokenwardError } from './errors.js';
 import type { Emitter } from './events.js';
 import type { FetchLike, ResolvedOptions } from './options.js';
+import { hasScheme, isReplayableBody, withHeader } from './request-parts.js';
+import { isTokenRejection } from './token-rejection.js';
+import type { SlotAccess } from './token-slot.js';
 import { authorizationValue, type Token } from './token.js';
 import { redactUrl } from './transport.js';
 
-/**
- * When a 401-triggered renewal did not help (the replay with the fresh token was rejected too), how long
- * further rejections of that token are returned without renewing again.
- */
-export const RENEWAL_COOLDOWN_MS = 5_000;
-
-/** What the authenticated fetch needs from its manager. */
+/** What the authenticated fetch needs from its manager (or view). */
 export interface AuthFetchContext {
   fetch: FetchLike;
   options: ResolvedOptions;
-  getToken: (signal?: AbortSignal) => Promise<Token>;
-  /**
-   * The cached token when a request may carry it as is, else `undefined` (then `getToken` runs). It must
-   * answer `undefined` when a shared store's re-validation is due, so that runs too (`peekForRequest`).
-   */
-  peekToken: () => Token | undefined;
-  invalidate: (token: Token) => void;
-  /** Whether a rejection of `token` is to be returned without renewing (see {@link RENEWAL_COOLDOWN_MS}). */
-  renewalUnhelpful: (token: Token) => boolean;
-  /** Records that `token`, fresh from a renewal, was rejected too. */
-  markRenewalUnhelpful: (token: Token) => void;
+  /** The slot requests go to now (a view looks its slot up again once the registry dropped it). */
+  slot: () => SlotAccess;
   events: Emitter;
 }
 
 /**
- * The default "token rejected" test: a 401, or any 4xx whose `WWW-Authenticate` says `invalid_token`
- * (RFC 6750 §3.1). Reads no body, so the hot path stays cheap.
+ * The default "token rejected" test (RFC 6750 §3.1): a 401 with no challenge or a `Bearer`/`DPoP` one
+ * (a `Basic` challenge from a proxy in front of the API is not about the token), or a 400/403 whose
+ * `Bearer`/`DPoP` challenge says `error="invalid_token"`. Reads no body, so the hot path stays cheap.
  */
 export function defaultIsAuthFailure(response: Response): boolean {
-  if (response.status === 401) return true;
-  return response.status >= 400 && response.status < 500 && /invalid_token/i.test(response.headers.get('www-authenticate') ?? '');
-}
-
-/**
- * Whether a request body can be sent twice: none, string, bytes, `URLSearchParams`, `Blob`, `FormData`.
- * A stream can be read once only, so a request with one is never replayed.
- */
-export function isReplayableBody(body: unknown): boolean {
-  if (body === undefined || body === null || typeof body === 'string') return true;
-  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return true;
-  if (body instanceof URLSearchParams) return true;
-  if (typeof Blob !== 'undefined' && body instanceof Blob) return true;
-  if (typeof FormData !== 'undefined' && body instanceof FormData) return true;
-  // FormData/Blob from another copy of undici (the npm package) are not instances of the globals.
-  const tag = Object.prototype.toString.call(body);
-  return tag === '[object FormData]' || tag === '[object Blob]' || tag === '[object File]';
+  const status = response.status;
+  if (status !== 401 && status !== 400 && status !== 403) return false;
+  return isTokenRejection(status, response.headers.get('www-authenticate'));
 }
 
 /**
@@ -69,6 +44,7 @@ export function isReplayableBody(body: unknown): boolean {
 export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
   const { options } = ctx;
   const isAuthFailure = options.isAuthFailure ?? defaultIsAuthFailure;
+  const custom = options.isAuthFailure !== undefined;
   const allowed = options.allowedOrigins;
   // An absolute URL string that starts with `<allowed origin>/` has that origin: the authority ends at
   // the first `/`, so no user info or other host can hide behind the prefix. Saves a `new URL()` per call.
@@ -86,6 +62,15 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
       lastValue = authorizationValue(token);
     }
     return lastValue;
+  };
+  /** The caller's predicate, with what it throws turned into a typed error and the answer not left unread. */
+  const rejects = async (response: Response): Promise<boolean> => {
+    try {
+      return await isAuthFailure(response);
+    } catch (err) {
+      void response.body?.cancel().catch(() => {});
+      throw callbackError('isAuthFailure', err);
+    }
   };
 
   return async function authFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
@@ -109,40 +94,48 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
       );
     }
     const signal = requestInit?.signal ?? undefined;
-    const token = ctx.peekToken() ?? (await tokenFor(ctx, signal));
+    const slot = ctx.slot();
+    const token = slot.peekForRequest() ?? (await tokenFor(slot, signal));
     const response = await ctx.fetch(url, withAuthorization(requestInit, authorization(token)));
     // The default predicate is synchronous: no extra microtask on the hot path.
-    const verdict = isAuthFailure(response);
-    if (verdict === false || (verdict !== true && !(await verdict))) return response;
+    const verdict = custom ? await rejects(response) : isAuthFailure(response);
+    if (verdict === false) return response;
 
-    // A token fresh from a renewal that did not help: renewing again would not either (wrong scope, missing
-    // permission) and would cost a token request per call, on Jim2 a licence. Return the rejection as is.
-    if (ctx.renewalUnhelpful(token)) return response;
-    // Only the token that was sent is dropped: N parallel failures on it cause one renewal. Dropped even
-    // when the request cannot be replayed, so the next call does not send it again.
-    ctx.invalidate(token);
+    // Only an origin that received the token can condemn it: after a redirect to another origin (an
+    // expired presigned URL), fetch dropped the Authorization header, so that 401 says nothing about it.
+    if (!receivedToken(response, url)) return response;
+    // A renewal that just proved useless (its replay was rejected too: wrong scope, missing permission)
+    // is not repeated: it would cost a token request per call, on Jim2 a licence. Return the rejection.
+    // Otherwise the token is dropped (only that one: N parallel failures cause one renewal), also when
+    // the request cannot be replayed, so the next call does not send it again.
+    if (!slot.rejected(token)) return response;
     if (streamed || !isReplayableBody(requestInit?.body)) return response;
     // Not awaited: with msw's interceptor (and some other fetch mocks) cancel() never settles, which hung the replay.
     void response.body?.cancel().catch(() => {});
-    const fresh = await tokenFor(ctx, signal);
-    ctx.events.emit('auth-replay', { status: response.status, url: redactUrl(String(url)) });
-    // One replay only: a second rejection is returned to the caller as is, and marks the fresh token as
-    // "renewing does not help" for a while, so later calls do not each pay a token request for it.
+    const fresh = await tokenFor(slot, signal);
+    ctx.events.emit('auth-replay', { status: response.status, url: redactUrl(String(url)), challenge: response.headers.get('www-authenticate') ?? undefined });
+    // One replay only: a second rejection is returned to the caller as is, and starts the cool-down.
     const replayed = await ctx.fetch(url, withAuthorization(requestInit, authorization(fresh)));
-    // A renewal whose replay succeeded proves the API works, so a later rejection still renews at once.
-    if (fresh.accessToken !== token.accessToken && (await isAuthFailure(replayed))) ctx.markRenewalUnhelpful(fresh);
+    if ((custom ? await rejects(replayed) : isAuthFailure(replayed)) && receivedToken(replayed, url)) slot.replayRejected();
     return replayed;
   };
+}
+
+/** Whether `response` came from the origin the token was sent to (not from a cross-origin redirect target). */
+function receivedToken(response: Response, requested: string | URL): boolean {
+  if (!response.redirected || response.url === '') return true;
+  const sent = typeof requested === 'string' ? requested : requested.href;
+  return URL.canParse(response.url) && URL.canParse(sent) && new URL(response.url).origin === new URL(sent).origin;
 }
 
 /**
  * `getToken`, except that a request aborted while it waited rejects as `fetch` rejects an aborted
  * request: with the signal's reason. Code written for `fetch` (`err.name === 'AbortError'`) keeps working.
  */
-async function tokenFor(ctx: AuthFetchContext, signal: AbortSignal | undefined): Promise<Token> {
-  if (signal === undefined) return ctx.getToken();
+export async function tokenFor(slot: SlotAccess, signal: AbortSignal | undefined): Promise<Token> {
+  if (signal === undefined) return slot.acquire();
   try {
-    return await ctx.getToken(signal);
+    return await slot.acquire(signal);
   } catch (err) {
     if (signal.aborted && err instanceof TokenwardError && err.code === ErrorCode.ABORTED) throw signal.reason;
     throw err;
@@ -152,7 +145,7 @@ async function tokenFor(ctx: AuthFetchContext, signal: AbortSignal | undefined):
 function resolveUrl(input: string, baseUrl: URL | undefined): string {
   if (baseUrl === undefined) return input;
   // `new URL('/x', 'http://h/Jim_Test/')` would drop the site path, so a leading slash is taken relative to it.
-  if (/^[a-z][a-z\d+.-]*:/i.test(input)) return input;
+  if (hasScheme(input)) return input;
   const base = baseUrl.href.endsWith('/') ? baseUrl.href : `${baseUrl.href}/`;
   return new URL(input.replace(/^\/+/, ''), base).href;
 }
@@ -167,24 +160,11 @@ function originOf(url: string): string {
 
 /** A copy of `init` whose headers carry `authorization: value`, any caller Authorization replaced, the rest untouched. */
 function withAuthorization(init: RequestInit | undefined, value: string): RequestInit {
-  const headers = init?.headers;
-  let next: RequestInit["headers"];
-  if (headers === undefined || headers === null) next = { authorization: value };
-  else if (Array.isArray(headers)) next = [...headers.filter(([k]) => k!.toLowerCase() !== 'authorization'), ['authorization', value]];
-  else if (typeof (headers as Headers).get === 'function' && typeof (headers as Headers).set === 'function') {
-    const copy = new Headers(headers as Headers);
-    copy.set('authorization', value);
-    next = copy;
-  } else {
-    const record: Record<string, string> = {};
-    for (const [k, v] of Object.entries(headers as Record<string, string>)) if (k.toLowerCase() !== 'authorization') record[k] = v;
-    record.authorization = value;
-    next = record;
-  }
-  if (init === undefined) return { headers: next };
+  const headers = withHeader(init?.headers as Parameters<typeof withHeader>[0], 'authorization', value) as RequestInit['headers'];
+  if (init === undefined) return { headers };
   // Object.assign, not a spread: undici's RequestInit converter reads spread-built objects slowly.
   const out: RequestInit = Object.assign({}, init);
-  out.headers = next;
+  out.headers = headers;
   return out;
 }
 

@@ -6,9 +6,13 @@
  */
 import { ErrorCode, NetworkError } from './errors.js';
 import type { TokenManager } from './manager.js';
+import type { TokenParameters } from './token-params.js';
 
-/** Options of {@link TokenManager.getToken}. */
-export interface GetTokenOptions {
+/**
+ * Options of {@link TokenManager.getToken}: how to wait, and (optionally) which token. Token parameters
+ * (`scope`, `resource`, `audience`, `params`) select a parameter set with its own cached token.
+ */
+export interface GetTokenOptions extends TokenParameters {
   /**
    * Stops waiting (for this caller only: the shared request goes on for the others). Rejects with code
    * `ERR_TOKENWARD_ABORTED`; an already-aborted signal rejects at once, even when a token is cached.

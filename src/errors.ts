@@ -33,6 +33,8 @@ export const ErrorCode = {
   LOGOFF: 'ERR_TOKENWARD_LOGOFF',
   /** The token store failed; tokenward carried on without it. Reported through events, never thrown to callers. */
   STORE: 'ERR_TOKENWARD_STORE',
+  /** A function passed in the options (`mapError`, `isAuthFailure`, ...) threw; `cause` holds what it threw. */
+  CALLBACK: 'ERR_TOKENWARD_CALLBACK',
 } as const;
 
 /** One of the {@link ErrorCode} values. */
@@ -148,4 +150,24 @@ export class ConfigError extends TokenwardError {
 /** True when `err` is a {@link TokenwardError} with the given code. */
 export function isTokenwardError(err: unknown, code?: ErrorCode): err is TokenwardError {
   return err instanceof TokenwardError && (code === undefined || err.code === code);
+}
+
+/**
+ * Runs a function the caller passed in the options. What it throws becomes a {@link TokenwardError} with
+ * code `ERR_TOKENWARD_CALLBACK` naming the option (and the thrown value as `cause`), so a bug in the
+ * caller's own code is neither taken for a network failure nor retried.
+ */
+export function callOption<T>(name: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw callbackError(name, err);
+  }
+}
+
+/** The error for a function passed as option `name` that threw (or rejected with) `err`. */
+export function callbackError(name: string, err: unknown): TokenwardError {
+  if (err instanceof TokenwardError) return err;
+  const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return new TokenwardError(ErrorCode.CALLBACK, `option \`${name}\` threw ${what.length > 200 ? `${what.slice(0, 200)}…` : what}`, { cause: err });
 }

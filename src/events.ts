@@ -17,8 +17,11 @@ export interface TokenwardEvents {
   retry: RetryEvent;
   /** A refresh token was refused; the manager fell back to the original grant. */
   'refresh-fallback': { readonly error: TokenwardError };
-  /** The API rejected the token; it was invalidated and the request replayed. */
-  'auth-replay': { readonly status: number; readonly url: string };
+  /**
+   * The API rejected the token; it was invalidated and the request replayed. `url` has no query;
+   * `challenge` is the answer's `WWW-Authenticate` as sent (scheme and auth-params: no token).
+   */
+  'auth-replay': { readonly status: number; readonly url: string; readonly challenge?: string | undefined };
   /** The token store failed; the manager carried on without it. */
   'store-error': TokenwardError;
   /** `logoff()` finished (whether or not the server was reached). */

@@ -3,7 +3,8 @@
  * This module only re-exports.
  * @module
  */
-export { TokenManager } from './manager.js';
+export { TokenManager, TokenView } from './manager.js';
+export type { TokenParameters } from './token-params.js';
 export type { GetTokenOptions } from './caller.js';
 export type { Token } from './token.js';
 export { authorizationValue } from './token.js';
@@ -25,7 +26,10 @@ export { normalizeTokenResponse, normalizeTokenType, type NormalizeOptions, type
 export { buildTokenRequest, type TokenHttpRequest, type TokenRequestInput } from './token-request.js';
 export { basicAuthorization, formEncode, isClientNotAuthenticated } from './client-auth.js';
 export { MemoryTokenStore, type TokenStore } from './store.js';
-export { defaultIsAuthFailure, isReplayableBody, RENEWAL_COOLDOWN_MS } from './auth-fetch.js';
+export { defaultIsAuthFailure } from './auth-fetch.js';
+export { isReplayableBody } from './request-parts.js';
+export { RENEWAL_COOLDOWN_MS } from './token-slot.js';
+export { parseWwwAuthenticate, type Challenge } from './www-authenticate.js';
 export { authInterceptor, defaultIsAuthFailureStatus, type AuthInterceptorOptions } from './undici.js';
 export { channels, type TokenwardEvents } from './events.js';
 export { isTransient } from './retry.js';

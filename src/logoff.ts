@@ -20,20 +20,29 @@ export interface ReleaseContext {
 }
 
 /**
+ * How a release went: the server released the session; it said the session was already gone (404,
+ * `invalid_token`, an access token it cannot revoke); or a bearer logoff was refused with a 401, which
+ * means the access token is dead but not that the session is: Jim2Server keeps a licensed session while
+ * its refresh token lives, long after the access token expired.
+ */
+export type ReleaseOutcome = 'released' | 'gone' | 'unauthorized';
+
+/**
  * Sends the logoff or revocation request(s) for `token`.
  * @throws {TokenwardError} `ERR_TOKENWARD_LOGOFF` when the server neither released the session nor said it was already gone.
  */
-export async function releaseSession(token: Token, style: Exclude<ResolvedOptions['logoff'], false>, ctx: ReleaseContext): Promise<void> {
+export async function releaseSession(token: Token, style: Exclude<ResolvedOptions['logoff'], false>, ctx: ReleaseContext): Promise<ReleaseOutcome> {
   if (style.style === 'bearer') {
-    await sendRelease({ url: style.url.href, method: style.method, headers: { authorization: authorizationValue(token), accept: 'application/json' } }, ctx, BEARER);
-    return;
+    return sendRelease({ url: style.url.href, method: style.method, headers: { authorization: authorizationValue(token), accept: 'application/json' } }, ctx, BEARER);
   }
   // RFC 7009: the refresh token first (revoking it ends the grant), then the access token.
+  let outcome: ReleaseOutcome = 'gone';
   for (const kind of style.tokens) {
     const value = kind === 'refresh_token' ? token.refreshToken : token.accessToken;
     if (value === undefined) continue;
-    await sendRelease(revocationRequest(style.url, value, kind, ctx), ctx, kind === 'access_token' ? REVOKE_ACCESS : REVOKE_REFRESH);
+    if ((await sendRelease(revocationRequest(style.url, value, kind, ctx), ctx, kind === 'access_token' ? REVOKE_ACCESS : REVOKE_REFRESH)) === 'released') outcome = 'released';
   }
+  return outcome;
 }
 
 function revocationRequest(url: URL, value: string, hint: string, ctx: ReleaseContext): WireRequest {
@@ -51,15 +60,15 @@ function revocationRequest(url: URL, value: string, hint: string, ctx: ReleaseCo
 /** How to read a logoff answer. */
 interface Reading {
   /** A 401 means the token was already dead (bearer logoff); for revocation it means bad client credentials. */
-  readonly unauthorizedIsGone: boolean;
+  readonly unauthorizedMeansDeadToken: boolean;
   /** The server may refuse to revoke this kind of token (RFC 7009 §2.2.1 `unsupported_token_type`). */
   readonly optional: boolean;
 }
-const BEARER: Reading = { unauthorizedIsGone: true, optional: false };
-const REVOKE_REFRESH: Reading = { unauthorizedIsGone: false, optional: false };
-const REVOKE_ACCESS: Reading = { unauthorizedIsGone: false, optional: true };
+const BEARER: Reading = { unauthorizedMeansDeadToken: true, optional: false };
+const REVOKE_REFRESH: Reading = { unauthorizedMeansDeadToken: false, optional: false };
+const REVOKE_ACCESS: Reading = { unauthorizedMeansDeadToken: false, optional: true };
 
-async function sendRelease(request: WireRequest, ctx: ReleaseContext, reading: Reading): Promise<void> {
+async function sendRelease(request: WireRequest, ctx: ReleaseContext, reading: Reading): Promise<ReleaseOutcome> {
   const where = `${request.method} ${redactUrl(request.url)}`;
   let res;
   try {
@@ -68,11 +77,15 @@ async function sendRelease(request: WireRequest, ctx: ReleaseContext, reading: R
     const cause = err as TokenwardError;
     throw new TokenwardError(ErrorCode.LOGOFF, `logoff failed: ${where}: ${cause.message.replace(/^tokenward: /, '')}`, { cause });
   }
-  if (isLoggedOff(res.status, reading)) return;
+  if (res.status >= 200 && res.status < 300) return 'released';
+  // 404: already gone. A 401 to a bearer logoff: the access token is dead (Veeam answers an expired
+  // token's `DELETE /api/token` with 401); the session may not be. For revocation a 401 is `invalid_client`.
+  if (res.status === 404) return 'gone';
+  if (res.status === 401 && reading.unauthorizedMeansDeadToken) return 'unauthorized';
   const parsed = parseBody(res.body, header(res.headers, 'content-type'));
   const problem = answerError(res, parsed, ctx.secrets);
   // "Already logged off": 400 invalid_token. A server that cannot revoke access tokens (RFC 7009 §2.2.1) is fine too.
-  if (problem?.error === 'invalid_token' || (reading.optional && problem?.error === 'unsupported_token_type')) return;
+  if (problem?.error === 'invalid_token' || (reading.optional && problem?.error === 'unsupported_token_type')) return 'gone';
   throw new TokenwardError(ErrorCode.LOGOFF, `logoff failed: ${where} answered ${res.status}${problem?.error ? ` ${problem.error}` : ''}`, {
     status: res.status,
     ...(problem?.error !== undefined ? { error: problem.error } : {}),
@@ -80,12 +93,4 @@ async function sendRelease(request: WireRequest, ctx: ReleaseContext, reading: R
     ...(problem?.bodyExcerpt !== undefined ? { bodyExcerpt: problem.bodyExcerpt } : {}),
     ...(problem ? { cause: problem } : {}),
   });
-}
-
-/**
- * 2xx released it; 404 means it was already gone, and so does a 401 to a bearer logoff (Veeam answers an
- * expired token's `DELETE /api/token` with 401). A 401 from a revocation endpoint is `invalid_client`.
- */
-function isLoggedOff(status: number, reading: Reading): boolean {
-  return (status >= 200 && status < 300) || status === 404 || (status === 401 && reading.unauthorizedIsGone);
 }

@@ -1,25 +1,28 @@
 /**
- * `TokenManager`: one token kept valid for the life of a service. Roughly `reuse(refreshing(grant))`
- * plus an authenticated `fetch` and `logoff`.
+ * `TokenManager`: the tokens of one client kept valid for the life of a service. A bounded registry of
+ * token slots (one per parameter set: scope, resource, audience) around what they share (options,
+ * transport, client authentication, store, events), plus an authenticated `fetch` and `logoff`.
  * @module
  */
-import { createAuthFetch, RENEWAL_COOLDOWN_MS } from './auth-fetch.js';
-import { aborted, waitWithSignal, type GetTokenOptions } from './caller.js';
-import { checkAtOf, invalidatedEntry, isFresh, makeEntry, type Entry } from './cache-entry.js';
+import { registerAccessPoint } from './access-point.js';
+import { createAuthFetch } from './auth-fetch.js';
+import type { GetTokenOptions } from './caller.js';
 import { cacheKey } from './cache-key.js';
-import { ErrorCode, NetworkError, TokenwardError, type ConfigError } from './errors.js';
+import type { ConfigError } from './errors.js';
 import { Emitter, type TokenwardEvents } from './events.js';
-import { releaseSession } from './logoff.js';
 import { resolveOptions, type FetchLike, type ResolvedOptions, type TokenManagerOptions } from './options.js';
-import { RefreshTimer } from './refresh-timer.js';
+import { SlotRegistry } from './slot-registry.js';
 import { TokenEndpoint } from './sources.js';
-import { MemoryTokenStore } from './store.js';
+import { MemoryTokenStore, type TokenStore } from './store.js';
 import { StoreSlot } from './store-slot.js';
 import type { Token } from './token.js';
-import { createSend, resolveFetch, type Send } from './transport.js';
+import { hasParameters, NO_PARAMETERS, parameterKey, resolveParameters, type ResolvedParameters, type TokenParameters } from './token-params.js';
+import { TokenSlot, type SlotContext } from './token-slot.js';
+import { createSend, resolveFetch } from './transport.js';
 
 /**
- * Acquires, caches, refreshes and releases OAuth 2.0 access tokens for one client.
+ * Acquires, caches, refreshes and releases OAuth 2.0 access tokens for one client: its own token, and
+ * one per parameter set asked for (`getToken({ audience })`, `tm.for({ resource })`).
  *
  * @example
  * ```ts
@@ -28,7 +31,7 @@ import { createSend, resolveFetch, type Send } from './transport.js';
  * const tm = new TokenManager({
  *   tokenUrl: 'https://auth.example.com/oauth/token',
  *   clientId: 'my-service',
- *   clientSecret: process.env.CLIENT_SECRET,
+ *   clientSecret: process.env.CLIENT_SECRET!,
  *   baseUrl: 'https://api.example.com',
  * });
  * const res = await tm.fetch('/v1/things');   // token acquired, cached, sent
@@ -36,7 +39,7 @@ import { createSend, resolveFetch, type Send } from './transport.js';
  * ```
  */
 export class TokenManager implements AsyncDisposable {
-  /** The key this manager's token is stored under (a hash; holds no secret). */
+  /** The key this manager's own token is stored under (a hash; holds no secret). */
   readonly cacheKey: string;
   /**
    * `fetch` with the WHATWG signature that sends the token, refreshing it and replaying once when the
@@ -47,113 +50,103 @@ export class TokenManager implements AsyncDisposable {
   readonly fetch: FetchLike;
 
   readonly #o: ResolvedOptions;
+  readonly #fetchImpl: FetchLike;
   readonly #endpoint: TokenEndpoint;
-  readonly #store: StoreSlot;
-  readonly #send: Send;
   readonly #events = new Emitter();
-  #entry: Entry | undefined;
-  #inflight: Promise<Token> | undefined;
-  /**
-   * The access token this manager last dropped (invalidated or logged off). Never adopted from the store
-   * again, even when the store failed to forget it or its deletion has not landed yet.
-   */
-  #dropped: string | undefined;
-  /** A token whose 401-triggered renewal did not help (its replay was rejected too), and until when. */
-  #unhelpful: { accessToken: string; until: number } | undefined;
-  #revalidating: Promise<void> | undefined;
-  readonly #timer = new RefreshTimer();
+  readonly #default: TokenSlot;
+  readonly #slots: SlotRegistry;
+  /** Releases of slots the registry dropped (with a logoff configured): `logoff()` waits for them. */
+  readonly #releasing = new Set<Promise<void>>();
+  readonly #privateStore: boolean;
   #loggingOff: Promise<void> | undefined;
 
   /** @throws {ConfigError} when an option is wrong, naming it. */
   constructor(options: TokenManagerOptions) {
-    this.#o = resolveOptions(options);
-    const fetchImpl = resolveFetch(this.#o.fetch, this.#o.dispatcher);
-    this.#send = createSend({ fetch: fetchImpl, timeout: this.#o.timeout, maxResponseBytes: this.#o.maxResponseBytes });
-    this.#endpoint = new TokenEndpoint(this.#o, this.#send, this.#events);
-    this.cacheKey = cacheKey(this.#o);
-    this.#store = new StoreSlot(this.#o.store ?? new MemoryTokenStore(), this.cacheKey, this.#events);
-    const { onToken, onError, onRetry } = this.#o.hooks;
+    const o = (this.#o = resolveOptions(options));
+    const fetchImpl = (this.#fetchImpl = resolveFetch(o.fetch, o.dispatcher));
+    const send = createSend({ fetch: fetchImpl, timeout: o.timeout, maxResponseBytes: o.maxResponseBytes });
+    this.#endpoint = new TokenEndpoint(o, send, this.#events);
+    this.cacheKey = cacheKey(o);
+    const store: TokenStore = o.store ?? new MemoryTokenStore();
+    // A store of its own is this manager's memory only: a dropped set's token goes with the set.
+    this.#privateStore = o.store === undefined;
+    const ctx: SlotContext = { options: o, endpoint: this.#endpoint, events: this.#events, send, managerLogoff: () => this.#loggingOff };
+    const create = (parameters: ResolvedParameters) => new TokenSlot(ctx, new StoreSlot(store, parameterKey(this.cacheKey, parameters), this.#events), parameters);
+    this.#default = create(NO_PARAMETERS);
+    this.#slots = new SlotRegistry(o.maxCachedTokens, { scope: o.scope, params: o.params }, create, (slot) => this.#released(slot));
+    const { onToken, onError, onRetry } = o.hooks;
     if (onToken) this.#events.on('token', onToken);
     if (onError) this.#events.on('error', onError);
     if (onRetry) this.#events.on('retry', onRetry);
-    this.fetch = createAuthFetch({
-      fetch: fetchImpl,
-      options: this.#o,
-      getToken: (signal) => (signal ? this.getToken({ signal }) : this.getToken()),
-      peekToken: () => this.peekForRequest(),
-      renewalUnhelpful: (token) => this.renewalUnhelpful(token),
-      markRenewalUnhelpful: (token) => this.markRenewalUnhelpful(token),
-      invalidate: (token) => this.invalidate(token),
-      events: this.#events,
-    });
+    const own = this.#default;
+    registerAccessPoint(this, { allowedOrigins: o.allowedOrigins, slot: () => own });
+    this.fetch = createAuthFetch({ fetch: fetchImpl, options: o, slot: () => own, events: this.#events });
   }
 
   /**
    * A valid access token: the cached one without I/O, else one acquired (refresh token first, then the
-   * grant). Concurrent callers share one request and its result or error.
+   * grant). Concurrent callers share one request and its result or error. With token parameters
+   * (`scope`, `resource`, `audience`, `params`), the token of that parameter set: each set is cached,
+   * refreshed and acquired on its own and is never handed another set's token.
    */
   getToken(options?: GetTokenOptions): Promise<Token> {
-    const entry = this.#entry;
-    // Hot path: a few property reads and a settled promise, no allocation. Options are looked at only
-    // when given: an already-aborted signal is refused even on a cache hit, as fetch() refuses one.
-    if (entry !== undefined && Date.now() < entry.checkAt && (options === undefined || (options.forceRefresh !== true && options.signal?.aborted !== true))) {
-      return entry.promise;
+    if (options === undefined) return this.#default.getToken();
+    let slot: TokenSlot;
+    try {
+      slot = hasParameters(options) ? this.#slots.lookup(options) : this.#default;
+    } catch (err) {
+      return Promise.reject(err);
     }
-    return this.#slow(options);
+    return slot.getToken(options);
   }
 
   /**
-   * The cached token if it is still valid and not expiring, else `undefined`. Synchronous, no I/O.
+   * The cached token (of a parameter set, when given) if it is still valid and not expiring, else
+   * `undefined`. Synchronous, no I/O.
    *
    * It does not look at a shared store: with a store that asks for re-validation (`revalidateMs`), a
    * token another instance has since dropped (its `logoff()`) is still returned until it expires here.
    * Call `getToken()` when that matters; `tm.fetch` and the `tokenward/undici` interceptor do.
+   * @throws {ConfigError} when a parameter is malformed.
    */
-  peekToken(): Token | undefined {
-    const entry = this.#entry;
-    return entry !== undefined && Date.now() < entry.refreshAt ? entry.token : undefined;
+  peekToken(parameters?: TokenParameters): Token | undefined {
+    return (parameters !== undefined && hasParameters(parameters) ? this.#slots.lookup(parameters) : this.#default).peek();
   }
 
   /**
-   * The cached token when a request may carry it without a look at the store, else `undefined`, and the
-   * caller must then `await getToken()`. Unlike {@link TokenManager.peekToken} it also answers
-   * `undefined` when a shared store's re-validation is due, so `getToken()` runs it: without that, a
-   * fleet's `logoff()` never reached instances that only use `tm.fetch` or the interceptor.
-   * Synchronous, no I/O, no allocation.
-   * @internal Used by `tm.fetch` and `tokenward/undici`; not part of the public API.
+   * A view of one parameter set: its own `getToken`, `fetch` and `peekToken`, and usable with
+   * `authInterceptor(view)`. Views are cheap; the token lives in the manager (one per parameter set,
+   * however many views name it) and `tm.logoff()` releases it.
+   *
+   * @example
+   * ```ts
+   * const orders = tm.for({ audience: 'https://orders.example.com' });
+   * const billing = tm.for({ resource: 'https://billing.example.com/' });
+   * await orders.fetch('https://orders.example.com/v1/open');
+   * ```
+   * @throws {ConfigError} when a parameter is malformed.
    */
-  peekForRequest(): Token | undefined {
-    const entry = this.#entry;
-    return entry !== undefined && Date.now() < entry.checkAt ? entry.token : undefined;
-  }
-
-  /**
-   * @internal Whether a 401 for `token` should be returned as is rather than renewed: a renewal produced
-   * this token and its replay was rejected too, less than `RENEWAL_COOLDOWN_MS` ago. Shared by `tm.fetch`
-   * and the undici interceptor, so a broken API cannot cost a token request (a Jim2 licence) per call.
-   */
-  renewalUnhelpful(token: Token): boolean {
-    const u = this.#unhelpful;
-    return u !== undefined && u.accessToken === token.accessToken && Date.now() < u.until;
-  }
-
-  /** @internal Records that `token`, fresh from a 401-triggered renewal, was rejected too. */
-  markRenewalUnhelpful(token: Token): void {
-    this.#unhelpful = { accessToken: token.accessToken, until: Date.now() + RENEWAL_COOLDOWN_MS };
+  for(parameters: TokenParameters): TokenView {
+    const resolved = resolveParameters(parameters, { scope: this.#o.scope, params: this.#o.params });
+    return new TokenView(resolved.canonical === '' ? () => this.#default : (() => {
+      let slot = this.#slots.slotFor(resolved);
+      // The registry may drop the slot (least recently used); the view then looks it up again.
+      return () => (slot.evicted ? (slot = this.#slots.slotFor(resolved)) : slot);
+    })(), this.#fetchImpl, this.#o, this.#events);
   }
 
   /**
    * Drops the cached access token so the next call acquires a new one (by refresh token where there is
-   * one). With `token`, drops it only if it is still the cached one: N callers that saw the same rejected
-   * token cause one renewal, not N.
+   * one). With `token`, drops it only if it is still the cached one (of whichever parameter set holds
+   * it): N callers that saw the same rejected token cause one renewal, not N.
    */
   invalidate(token?: Token): void {
-    const entry = this.#entry;
-    if (entry === undefined || (token !== undefined && entry.token.accessToken !== token.accessToken)) return;
-    this.#entry = invalidatedEntry(entry);
-    this.#dropped = entry.token.accessToken;
-    this.#timer.clear();
-    void this.#store.forget(entry.token.accessToken);
+    if (token === undefined) {
+      this.#default.invalidate();
+      return;
+    }
+    this.#default.invalidate(token);
+    for (const slot of this.#slots.all()) slot.invalidate(token);
   }
 
   /**
@@ -175,10 +168,12 @@ export class TokenManager implements AsyncDisposable {
   }
 
   /**
-   * Releases the session at the server (per the `logoff` option) and clears the cache, waiting for an
-   * in-flight acquisition first. Idempotent; "already logged off" answers are not errors. Other failures
-   * throw a `TokenwardError` with code `ERR_TOKENWARD_LOGOFF` after local state is cleared. A later
-   * `getToken()` acquires afresh.
+   * Releases every session this manager holds at the server (per the `logoff` option) and clears the
+   * cache, waiting for acquisitions in flight first. Calls made meanwhile wait for it and then acquire
+   * afresh; the released tokens are never used again. With a bearer-style logoff, a session whose access
+   * token expired is renewed by its refresh token (never by a new grant) and released with the fresh one.
+   * Idempotent; "already logged off" answers are not errors. Other failures throw a `TokenwardError`
+   * with code `ERR_TOKENWARD_LOGOFF` after local state is cleared.
    */
   logoff(): Promise<void> {
     this.#loggingOff ??= this.#logoff().finally(() => {
@@ -193,158 +188,56 @@ export class TokenManager implements AsyncDisposable {
   }
 
   async #logoff(): Promise<void> {
-    this.#timer.clear();
-    // A background re-validation may be about to publish the token: let it land first, then delete it.
-    await this.#revalidating;
-    // A token being acquired right now holds a session too: wait for it, then release it.
-    while (this.#inflight) await this.#inflight.catch(() => undefined);
-    // The acquisition just awaited may have scheduled a proactive refresh: stop it too.
-    this.#timer.clear();
-    let token = this.#entry?.token;
-    this.#entry = undefined;
-    if (token === undefined) token = await this.#store.get();
-    // Should the store fail to forget it, this released token must still never be adopted again.
-    if (token !== undefined) this.#dropped = token.accessToken;
-    await this.#store.clear();
-    if (token === undefined || this.#o.logoff === false) {
-      this.#events.emit('logoff', { released: false });
+    const results = await Promise.allSettled([this.#default.logoff(), ...this.#slots.all().map((slot) => slot.logoff()), ...this.#releasing]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /**
+   * A slot the registry dropped: release its session in the background when a logoff is configured;
+   * else forget its token when the store is this manager's own (a shared store keeps it for the others).
+   */
+  #released(slot: TokenSlot): void {
+    if (this.#o.logoff === false || !slot.holdsSession) {
+      if (this.#privateStore) slot.forget();
       return;
     }
-    try {
-      await releaseSession(token, this.#o.logoff, {
-        send: this.#send,
-        clientAuth: this.#endpoint.clientAuth ?? 'basic',
-        options: this.#o,
-        secrets: this.#endpoint.secrets(token),
-      });
-      this.#events.emit('logoff', { released: true });
-    } catch (err) {
-      this.#events.emit('error', err as TokenwardError);
-      this.#events.emit('logoff', { released: false });
-      throw err;
-    }
+    const release: Promise<void> = slot.logoff().catch(() => {
+      // Reported through the error event.
+    }).finally(() => this.#releasing.delete(release));
+    this.#releasing.add(release);
+  }
+}
+
+/**
+ * One parameter set of a {@link TokenManager}, from `tm.for(...)`: `getToken`, `fetch` and `peekToken`
+ * for that token alone. Pass it to `authInterceptor(view)` for undici. Cheap to create; the token itself
+ * lives in the manager.
+ */
+export class TokenView {
+  /** `fetch` with the WHATWG signature that sends this parameter set's token (see `TokenManager.fetch`). */
+  readonly fetch: FetchLike;
+  readonly #slot: () => TokenSlot;
+
+  /** @internal Created by `tm.for(...)`. */
+  constructor(slot: () => TokenSlot, fetch: FetchLike, options: ResolvedOptions, events: Emitter) {
+    this.#slot = slot;
+    registerAccessPoint(this, { allowedOrigins: options.allowedOrigins, slot });
+    this.fetch = createAuthFetch({ fetch, options, slot, events });
   }
 
-  #slow(options: GetTokenOptions | undefined): Promise<Token> {
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(aborted(signal));
-    const entry = this.#entry;
-    // Re-validation against a shared store is due but the token is still fresh: serve it, re-read in the background.
-    if (entry !== undefined && options?.forceRefresh !== true && Date.now() < entry.refreshAt) {
-      this.#revalidate(entry);
-      return entry.promise;
-    }
-    const force = options?.forceRefresh === true;
-    // The fallback to a still-usable token is each caller's, not the acquisition's: a forceRefresh that
-    // joins an ordinary (or background) renewal asked for a new token and gets its error, not the old one.
-    const inflight = force ? this.#join(true) : this.#join(false).catch(this.#keepOnFailure);
-    return signal ? waitWithSignal(inflight, signal) : inflight;
+  /** This parameter set's token (see `TokenManager.getToken`); `signal` and `forceRefresh` apply. */
+  getToken(options?: Pick<GetTokenOptions, 'signal' | 'forceRefresh'>): Promise<Token> {
+    return this.#slot().getToken(options);
   }
 
-  /** The acquisition in flight, or a new one. It rejects on failure; callers choose whether to fall back. */
-  #join(force: boolean): Promise<Token> {
-    let inflight = this.#inflight;
-    if (inflight === undefined) {
-      const started: Promise<Token> = this.#acquire(force).finally(() => {
-        if (this.#inflight === started) this.#inflight = undefined;
-      });
-      this.#inflight = inflight = started;
-    }
-    return inflight;
+  /** This parameter set's cached token if still valid and not expiring, else `undefined`. Synchronous. */
+  peekToken(): Token | undefined {
+    return this.#slot().peek();
   }
 
-  /**
-   * After a failed renewal, the cached token if it is still usable: a blip at the token endpoint must not
-   * fail API calls. The entry is read afresh, so one invalidated (the API rejected it) or logged off
-   * meanwhile is not handed back; nor is a token when Jim2 said no licence is free.
-   */
-  readonly #keepOnFailure = (error: TokenwardError): Token => {
-    const current = this.#entry;
-    if (current !== undefined && Date.now() < current.usableUntil && error.code !== ErrorCode.NO_LICENCE) return current.token;
-    throw error;
-  };
-
-  async #acquire(force: boolean): Promise<Token> {
-    const previous = this.#entry;
-    let release: (() => Promise<void>) | undefined;
-    try {
-      // Another manager (or process, with a shared store) may already hold a fresh token.
-      // A token this manager saw rejected must not come back from the store before its deletion lands.
-      const rejected = previous !== undefined && previous.usableUntil === -Infinity ? previous.token.accessToken : undefined;
-      const adoptable = (t: Token | undefined): t is Token =>
-        t !== undefined && isFresh(t, this.#o.refreshSkew) && t.accessToken !== rejected && t.accessToken !== this.#dropped;
-      let stored = force ? undefined : await this.#store.get();
-      if (adoptable(stored)) return this.#adopt(stored, 'store', 'store');
-      if (this.#store.canLock) {
-        release = await this.#store.lock({ ttlMs: this.#o.timeout * 2, waitMs: this.#o.timeout });
-        // Whoever held the lock may have stored a fresh token meanwhile.
-        stored = await this.#store.get();
-        if (adoptable(stored) && (!force || stored.accessToken !== previous?.token.accessToken)) {
-          return this.#adopt(stored, 'store', 'store');
-        }
-      }
-      // The newest refresh token wins: a store shared by a fleet may hold a rotated one.
-      const base = stored?.refreshToken !== undefined && stored.receivedAt >= (previous?.token.receivedAt ?? 0) ? stored : previous?.token;
-      const { token, how } = await this.#endpoint.renew(base);
-      const shared = await this.#store.publish(token);
-      return this.#adopt(token, how, how === 'refresh' ? 'refresh_token' : this.#o.grant, shared === true);
-    } catch (err) {
-      const error = err instanceof TokenwardError ? err : new NetworkError(ErrorCode.NETWORK, `token request failed: ${(err as Error)?.message}`, { cause: err });
-      this.#events.emit('error', error);
-      throw error;
-    } finally {
-      if (release) await this.#store.call(release);
-    }
-  }
-
-  #adopt(token: Token, how: 'grant' | 'refresh' | 'store', grant: string, shared = true): Token {
-    const entry = makeEntry(token, { refreshSkew: this.#o.refreshSkew, revalidateMs: this.#store.revalidateMs, now: Date.now(), shared });
-    this.#entry = entry;
-    this.#events.emit('token', { how, grant, expiresAt: token.expiresAt, hasRefreshToken: token.refreshToken !== undefined, tokenType: token.tokenType });
-    if (this.#o.proactive) this.#timer.schedule(entry, () => this.#refreshInBackground(entry));
-    return token;
-  }
-
-  /**
-   * Background re-read of a shared store for a token still fresh here: adopts a different token another
-   * instance stored (it refreshed), drops ours when the shared entry is gone (another instance logged
-   * off), and publishes ours when it never reached the store (acquired while the store was down).
-   * A failing store changes nothing. Callers never wait for it.
-   */
-  #revalidate(entry: Entry): void {
-    entry.checkAt = checkAtOf(entry.refreshAt, this.#store.revalidateMs, Date.now());
-    if (this.#revalidating || this.#inflight) return;
-    this.#revalidating = (async () => {
-      let stored: Token | undefined;
-      try {
-        stored = await this.#store.getOrThrow();
-      } catch (err) {
-        this.#store.report(err);
-        return;
-      }
-      if (this.#entry !== entry || this.#inflight) return;
-      if (stored !== undefined) {
-        if (stored.accessToken !== entry.token.accessToken && stored.accessToken !== this.#dropped && isFresh(stored, this.#o.refreshSkew)) this.#adopt(stored, 'store', 'store');
-        else entry.shared = true;
-      } else if (entry.shared) {
-        this.#entry = undefined;
-        this.#timer.clear();
-      } else if (await this.#store.publish(entry.token)) {
-        entry.shared = true;
-      }
-    })().finally(() => {
-      this.#revalidating = undefined;
-    });
-  }
-
-  /**
-   * The proactive timer fired for `entry`: renew while it is still fresh, so callers never wait. Forced
-   * (the cached token is still fresh); a failure keeps it for the callers, who renew on demand.
-   */
-  #refreshInBackground(entry: Entry): void {
-    if (this.#entry !== entry || this.#inflight) return;
-    this.#join(true).catch(() => {
-      // Reported through the error event; callers retry on demand once the token is expiring.
-    });
+  /** Drops this parameter set's cached token (only `token`, when given). */
+  invalidate(token?: Token): void {
+    this.#slot().invalidate(token);
   }
 }

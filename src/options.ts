@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Dispatcher } from 'undici';
 import { ConfigError, type ErrorCode, type TokenwardError } from './errors.js';
+import { hasScheme } from './request-parts.js';
 import type { TokenStore } from './store.js';
 
 /** A WHATWG-`fetch`-compatible function: `globalThis.fetch`, `undici.fetch`, or a test's mock. */
@@ -132,6 +133,12 @@ export interface TokenManagerOptions {
   store?: TokenStore;
   /** Largest token answer accepted, in bytes (at most 2^31-1). @default 1048576 */
   maxResponseBytes?: number;
+  /**
+   * How many parameter sets (`getToken({ audience })`, `tm.for({ resource })`, ...) keep a cached token
+   * at once, besides the manager's own; the least recently used is dropped (and, with a `logoff`
+   * configured, its session released). @default 100
+   */
+  maxCachedTokens?: number;
   /** Base URL for relative `tm.fetch` inputs; its origin is allowed to receive the token. */
   baseUrl?: string | URL;
   /** More origins (`https://api.example.com`) that may receive the token from `tm.fetch`. */
@@ -160,6 +167,7 @@ export const DEFAULTS = Object.freeze({
   defaultExpiresIn: 300,
   proactive: false,
   maxResponseBytes: 1_048_576,
+  maxCachedTokens: 100,
   logoffMethod: 'DELETE',
   revokeTokens: Object.freeze(['refresh_token', 'access_token'] as const),
 } as const);
@@ -187,6 +195,7 @@ export interface ResolvedOptions {
   proactive: boolean;
   store: TokenStore | undefined;
   maxResponseBytes: number;
+  maxCachedTokens: number;
   baseUrl: URL | undefined;
   allowedOrigins: ReadonlySet<string>;
   isAuthFailure: ((response: Response) => boolean | Promise<boolean>) | undefined;
@@ -276,6 +285,7 @@ const schema = z
       { message: 'must implement get(key), set(key, token) and delete(key)' },
     ).optional(),
     maxResponseBytes: positiveMs.optional(),
+    maxCachedTokens: z.number().int().min(1).max(1_000_000).optional(),
     baseUrl: httpUrl.optional(),
     allowedOrigins: z.array(httpUrl).optional(),
     isAuthFailure: fn.optional(),
@@ -359,6 +369,7 @@ export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
     proactive: o.proactive ?? DEFAULTS.proactive,
     store: o.store,
     maxResponseBytes: o.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
+    maxCachedTokens: o.maxCachedTokens ?? DEFAULTS.maxCachedTokens,
     baseUrl: o.baseUrl,
     allowedOrigins: allowed,
     isAuthFailure: o.isAuthFailure as ResolvedOptions['isAuthFailure'],
@@ -373,7 +384,7 @@ function resolveUrl(value: string | URL, base: URL, name: string, underBaseUrl =
     // As in `tm.fetch`, a leading slash stays under `baseUrl`'s site path (`/api/v1/logoff` on Jim2's
     // `http://host/Jim_Test/` is `http://host/Jim_Test/api/v1/logoff`); absolute URLs are kept. Against
     // `tokenUrl` (no baseUrl) `/api/token` means the origin's root, as Veeam's logoff does.
-    if (underBaseUrl && typeof value === 'string' && !/^[a-z][a-z\d+.-]*:/i.test(value)) return new URL(value.replace(/^\/+/, ''), base);
+    if (underBaseUrl && typeof value === 'string' && !hasScheme(value)) return new URL(value.replace(/^\/+/, ''), base);
     return new URL(value, base);
   } catch {
     throw new ConfigError(`option \`${name}\` must be a URL, got ${JSON.stringify(hideUserInfo(String(value)))}`);

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Entry } from './cache-entry.js';
+import { monotonicNow } from './clock.js';
 
 /**
  * The longest delay `setTimeout` takes. Node fires a longer one after 1 ms (with a warning), which for a
@@ -35,9 +36,10 @@ export class RefreshTimer {
    */
   schedule(entry: Entry, onFire: () => void): void {
     this.clear();
-    const now = Date.now();
+    const now = monotonicNow();
     if (entry.refreshAt <= now) return;
-    const lead = Math.min(MAX_LEAD_MS, (entry.refreshAt - entry.token.receivedAt) / 2);
+    // Half the time the token has left before it starts expiring, at most MAX_LEAD_MS (monotonic ms).
+    const lead = Math.min(MAX_LEAD_MS, (entry.refreshAt - now) / 2);
     this.#arm(Math.max(entry.refreshAt - lead, now + MIN_BACKGROUND_REFRESH_MS), onFire);
   }
 
@@ -47,14 +49,14 @@ export class RefreshTimer {
     this.#timer = undefined;
   }
 
-  /** Sets the timer for `at` (epoch ms), in steps of at most {@link MAX_TIMER_MS}. */
+  /** Sets the timer for `at` (monotonic ms), in steps of at most {@link MAX_TIMER_MS}. */
   #arm(at: number, onFire: () => void): void {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       // A long wait is served in steps: not there yet, wait on.
-      if (Date.now() < at) return this.#arm(at, onFire);
+      if (monotonicNow() < at) return this.#arm(at, onFire);
       onFire();
-    }, Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS));
+    }, Math.min(Math.max(0, at - monotonicNow()), MAX_TIMER_MS));
     this.#timer.unref();
   }
 }

@@ -4,17 +4,15 @@
  * @module
  */
 import { basicAuthorization, isClientNotAuthenticated, type WireClientAuth } from './client-auth.js';
-import { ErrorCode, OAuthError, ResponseError, TokenwardError } from './errors.js';
+import { callOption, ErrorCode, OAuthError, ResponseError, TokenwardError } from './errors.js';
 import type { Emitter } from './events.js';
 import { normalizeTokenResponse } from './normalize.js';
 import type { ResolvedOptions } from './options.js';
 import { withRetry } from './retry.js';
 import type { Token } from './token.js';
+import { NO_PARAMETERS, parameterFields, type ResolvedParameters } from './token-params.js';
 import { buildTokenRequest } from './token-request.js';
 import type { Send } from './transport.js';
-
-/** A refresh token whose expiry is this close counts as dead: skip a refresh that is already doomed. */
-const REFRESH_TOKEN_MARGIN_MS = 5_000;
 
 /** Acquires tokens from one token endpoint. */
 export class TokenEndpoint {
@@ -38,19 +36,21 @@ export class TokenEndpoint {
     return this.#learned;
   }
 
-  /** Runs the configured grant (`client_credentials` or `password`). */
-  grant(signal?: AbortSignal): Promise<Token> {
+  /** Runs the configured grant (`client_credentials` or `password`) for one parameter set. */
+  grant(parameters: ResolvedParameters = NO_PARAMETERS, signal?: AbortSignal): Promise<Token> {
     const o = this.#o;
     const fields = o.grant === 'password' ? { grant_type: 'password', username: o.username, password: o.password } : { grant_type: 'client_credentials' };
-    return this.#exchange(fields, o.scope, undefined, signal);
+    return this.#exchange(fields, parameters.scope ?? o.scope, parameters, undefined, signal);
   }
 
   /**
    * Renews with `grant_type=refresh_token`. Keeps `previous.refreshToken` (and its expiry) when the
    * server does not rotate it: RFC 6749 §6, and simple-oauth2 #58 shows what losing it costs.
    */
-  async refresh(previous: Token, signal?: AbortSignal): Promise<Token> {
-    const token = await this.#exchange({ grant_type: 'refresh_token', refresh_token: previous.refreshToken }, undefined, previous, signal);
+  async refresh(previous: Token, parameters: ResolvedParameters = NO_PARAMETERS, signal?: AbortSignal): Promise<Token> {
+    // A parameter set's own scope, resource and audience go with its refresh too (RFC 8707 §2.2: the
+    // resource selects the audience of the new access token); the manager's default scope does not.
+    const token = await this.#exchange({ grant_type: 'refresh_token', refresh_token: previous.refreshToken }, parameters.scope, parameters, previous, signal);
     if (token.refreshToken === previous.refreshToken && token.refreshExpiresAt === undefined && previous.refreshExpiresAt !== undefined) {
       return { ...token, refreshExpiresAt: previous.refreshExpiresAt };
     }
@@ -58,21 +58,21 @@ export class TokenEndpoint {
   }
 
   /**
-   * `refreshing(grant)`: renews by refresh token when `base` has one that is not about to expire, and
-   * falls back once to the configured grant when the server refuses it ({@link isRefreshRefused}),
-   * reporting `refresh-fallback`. Any other failure (network, timeout, 5xx) is thrown: it does not prove
-   * the refresh token dead.
+   * `refreshing(grant)`: renews by the refresh token of `base` when given (the caller decides whether it
+   * is still worth presenting), and falls back once to the configured grant when the server refuses it
+   * ({@link isRefreshRefused}), reporting `refresh-fallback`. Any other failure (network, timeout, 5xx)
+   * is thrown: it does not prove the refresh token dead.
    */
-  async renew(base: Token | undefined): Promise<{ token: Token; how: 'grant' | 'refresh' }> {
-    if (base?.refreshToken !== undefined && (base.refreshExpiresAt === undefined || Date.now() < base.refreshExpiresAt - REFRESH_TOKEN_MARGIN_MS)) {
+  async renew(base: Token | undefined, parameters: ResolvedParameters = NO_PARAMETERS): Promise<{ token: Token; how: 'grant' | 'refresh' }> {
+    if (base?.refreshToken !== undefined) {
       try {
-        return { token: await this.refresh(base), how: 'refresh' };
+        return { token: await this.refresh(base, parameters), how: 'refresh' };
       } catch (err) {
         if (!isRefreshRefused(err)) throw err;
         this.#events.emit('refresh-fallback', { error: err });
       }
     }
-    return { token: await this.grant(), how: 'grant' };
+    return { token: await this.grant(parameters), how: 'grant' };
   }
 
   /** Secrets to scrub from anything derived from an answer. */
@@ -83,16 +83,17 @@ export class TokenEndpoint {
     return [o.clientSecret, o.password, basic, extra?.refreshToken, extra?.accessToken];
   }
 
-  async #exchange(fields: Record<string, string | undefined>, scope: string | undefined, previous: Token | undefined, signal?: AbortSignal): Promise<Token> {
+  async #exchange(fields: Record<string, string | undefined>, scope: string | undefined, parameters: ResolvedParameters, previous: Token | undefined, signal?: AbortSignal): Promise<Token> {
     const isRefresh = fields.grant_type === 'refresh_token';
-    if (isRefresh && !this.#o.refreshWithClientAuth) return this.#attempt(fields, scope, 'none', previous, signal, false);
+    const p = parameters;
+    if (isRefresh && !this.#o.refreshWithClientAuth) return this.#attempt(fields, scope, p, 'none', previous, signal, false);
     const known = this.#learned;
-    if (known !== undefined) return this.#attempt(fields, scope, known, previous, signal, true);
+    if (known !== undefined) return this.#attempt(fields, scope, p, known, previous, signal, true);
 
     // clientAuth 'auto', first request: Basic, then body once if the server says the client was not authenticated.
     let basicError: TokenwardError;
     try {
-      const token = await this.#attempt(fields, scope, 'basic', previous, signal, true);
+      const token = await this.#attempt(fields, scope, p, 'basic', previous, signal, true);
       this.#learned = 'basic';
       return token;
     } catch (err) {
@@ -100,7 +101,7 @@ export class TokenEndpoint {
       basicError = err;
     }
     try {
-      const token = await this.#attempt(fields, scope, 'body', previous, signal, true);
+      const token = await this.#attempt(fields, scope, p, 'body', previous, signal, true);
       this.#learned = 'body';
       return token;
     } catch (err) {
@@ -124,7 +125,15 @@ export class TokenEndpoint {
   }
 
   /** One request (with retries) using one client-auth style. */
-  #attempt(fields: Record<string, string | undefined>, scope: string | undefined, clientAuth: WireClientAuth, previous: Token | undefined, signal: AbortSignal | undefined, sendClientId: boolean): Promise<Token> {
+  #attempt(
+    fields: Record<string, string | undefined>,
+    scope: string | undefined,
+    parameters: ResolvedParameters,
+    clientAuth: WireClientAuth,
+    previous: Token | undefined,
+    signal: AbortSignal | undefined,
+    sendClientId: boolean,
+  ): Promise<Token> {
     const o = this.#o;
     const request = buildTokenRequest({
       tokenUrl: o.tokenUrl,
@@ -135,6 +144,7 @@ export class TokenEndpoint {
       basicEncoding: o.basicEncoding,
       scope,
       params: o.params,
+      extra: parameterFields(parameters),
       bodyFormat: o.bodyFormat,
     });
     const secrets = this.secrets(previous);
@@ -160,8 +170,9 @@ export class TokenEndpoint {
 
   /** Applies the `mapError` option (Jim2's "no licence free") to an answer's error. */
   #mapped(err: unknown): unknown {
-    if (!(err instanceof TokenwardError) || this.#o.mapError === undefined) return err;
-    const code = this.#o.mapError(err);
+    const mapError = this.#o.mapError;
+    if (!(err instanceof TokenwardError) || mapError === undefined) return err;
+    const code = callOption('mapError', () => mapError(err));
     if (code === undefined || code === err.code) return err;
     return new OAuthError(code, err.message, {
       ...(err.status !== undefined ? { status: err.status } : {}),

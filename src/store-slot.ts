@@ -17,14 +17,15 @@ type Release = () => Promise<void>;
  * @internal Used by `TokenManager`; not part of the public API.
  */
 export class StoreSlot {
+  /** The key this slot's token lives under (a hash: it never holds a secret). */
+  readonly key: string;
   readonly #store: TokenStore;
-  readonly #key: string;
   readonly #events: Emitter;
 
-  /** `key` is the manager's cache key; failures are reported on `events` as `store-error`. */
+  /** `key` is the token's cache key; failures are reported on `events` as `store-error`. */
   constructor(store: TokenStore, key: string, events: Emitter) {
     this.#store = store;
-    this.#key = key;
+    this.key = key;
     this.#events = events;
   }
 
@@ -55,7 +56,7 @@ export class StoreSlot {
 
   /** The stored token; `undefined` when there is none or the store failed. */
   get(): Promise<Token | undefined> {
-    return this.call(() => this.#store.get(this.#key));
+    return this.call(() => this.#store.get(this.key));
   }
 
   /**
@@ -63,20 +64,20 @@ export class StoreSlot {
    * stored" (another instance logged off) from "the store failed" (change nothing).
    */
   getOrThrow(): Token | undefined | Promise<Token | undefined> {
-    return this.#store.get(this.#key);
+    return this.#store.get(this.key);
   }
 
   /** Stores `token`; resolves to `true` once it is known to be in the store, `undefined` if the store failed. */
   publish(token: Token): Promise<true | undefined> {
     return this.call(async () => {
-      await this.#store.set(this.#key, token);
+      await this.#store.set(this.key, token);
       return true as const;
     });
   }
 
   /** Forgets whatever is stored. */
   clear(): Promise<void> {
-    return this.call(() => this.#store.delete(this.#key));
+    return this.call(() => this.#store.delete(this.key));
   }
 
   /** Forgets the stored token only if it is still the one with `accessToken`. */
@@ -84,21 +85,28 @@ export class StoreSlot {
     return this.call(async () => {
       // Atomic where the store can: a get-then-delete could delete a newer token another process stored in between.
       if (this.#store.deleteIf) {
-        await this.#store.deleteIf(this.#key, accessToken);
+        await this.#store.deleteIf(this.key, accessToken);
         return;
       }
-      const stored = await this.#store.get(this.#key);
-      if (stored?.accessToken === accessToken) await this.#store.delete(this.#key);
+      const stored = await this.#store.get(this.key);
+      if (stored?.accessToken === accessToken) await this.#store.delete(this.key);
     });
   }
 
   /**
-   * Takes the store's lock (check {@link StoreSlot.canLock} first). Resolves to its release function, or
-   * `undefined` when another process held it until `waitMs` ran out or the store failed.
+   * Takes the store's lock (check {@link StoreSlot.canLock} first). Resolves to its `release` function
+   * while held; to `missed: true` when another process held it until `waitMs` ran out (or stopped early
+   * because the stored token changed); to neither when the store failed (the caller goes on alone).
    */
-  lock(options: { ttlMs: number; waitMs: number }): Promise<Release | undefined> {
+  async lock(options: { ttlMs: number; waitMs: number }): Promise<{ release?: Release; missed: boolean }> {
     const lock = this.#store.lock;
-    if (lock === undefined) return Promise.resolve(undefined);
-    return this.call(() => lock.call(this.#store, this.#key, options));
+    if (lock === undefined) return { missed: false };
+    try {
+      const release = await lock.call(this.#store, this.key, options);
+      return release === undefined ? { missed: true } : { release, missed: false };
+    } catch (err) {
+      this.report(err);
+      return { missed: false };
+    }
   }
 }

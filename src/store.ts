@@ -41,18 +41,53 @@ export interface TokenStore {
   lock?(key: string, options: { ttlMs: number; waitMs: number; signal?: AbortSignal }): Promise<(() => Promise<void>) | undefined>;
 }
 
-/** The default store: a `Map` in this process. */
+/**
+ * The default store: a `Map` in this process. Like the Redis store re-bases a token on the key's TTL, it
+ * re-bases each token it hands out on the monotonic clock: a wall clock stepped since the token was
+ * stored moves its `expiresAt` along, so no manager adopts an expired token (or drops a good one) because
+ * of the step.
+ */
 export class MemoryTokenStore implements TokenStore {
-  readonly #tokens = new Map<string, Token>();
+  readonly #tokens = new Map<string, { token: Token; shift: number; at: number }>();
+  readonly #maxEntries: number;
+
+  /**
+   * @param options.maxEntries How many tokens it holds at most: past that, storing one first drops the
+   * expired ones, then the oldest. @default 1000
+   */
+  constructor(options: { maxEntries?: number } = {}) {
+    this.#maxEntries = Math.max(1, options.maxEntries ?? 1000);
+  }
 
   /** @inheritdoc */
   get(key: string): Token | undefined {
-    return this.#tokens.get(key);
+    const held = this.#tokens.get(key);
+    if (held === undefined) return undefined;
+    // How far the wall clock moved against elapsed time since the token was stored.
+    const step = Date.now() - held.at - (performance.now() - held.shift);
+    if (Math.abs(step) < 1) return held.token;
+    const t = held.token;
+    return { ...t, expiresAt: t.expiresAt + step, receivedAt: t.receivedAt + step, ...(t.refreshExpiresAt !== undefined ? { refreshExpiresAt: t.refreshExpiresAt + step } : {}) };
   }
 
   /** @inheritdoc */
   set(key: string, token: Token): void {
-    this.#tokens.set(key, token);
+    this.#tokens.delete(key);
+    this.#tokens.set(key, { token, shift: performance.now(), at: Date.now() });
+    if (this.#tokens.size > this.#maxEntries) this.#trim();
+  }
+
+  /** Drops expired tokens (those whose refresh token, if any, expired too), then the oldest, down to the bound. */
+  #trim(): void {
+    const now = Date.now();
+    for (const [key, { token }] of this.#tokens) {
+      const until = token.refreshToken !== undefined ? (token.refreshExpiresAt ?? Infinity) : token.expiresAt;
+      if (until <= now) this.#tokens.delete(key);
+    }
+    for (const key of this.#tokens.keys()) {
+      if (this.#tokens.size <= this.#maxEntries) break;
+      this.#tokens.delete(key);
+    }
   }
 
   /** @inheritdoc */
@@ -62,7 +97,7 @@ export class MemoryTokenStore implements TokenStore {
 
   /** @inheritdoc */
   deleteIf(key: string, accessToken: string): boolean {
-    if (this.#tokens.get(key)?.accessToken !== accessToken) return false;
+    if (this.#tokens.get(key)?.token.accessToken !== accessToken) return false;
     return this.#tokens.delete(key);
   }
 }

@@ -28,6 +28,12 @@ export interface TokenRequestInput {
   scope?: string | undefined;
   /** Extra fields. In JSON bodies numbers and booleans keep their JSON types. */
   params?: Readonly<Record<string, ParamValue>>;
+  /**
+   * Fields of one token's parameter set (`resource`, repeatable; `audience`; its own params), sent after
+   * the grant and client fields and before `params`, whose same-named fields they replace. A repeated
+   * name becomes an array in a JSON body.
+   */
+  extra?: ReadonlyArray<readonly [string, ParamValue]>;
   bodyFormat?: 'form' | 'json';
 }
 
@@ -59,14 +65,25 @@ export function buildTokenRequest(input: TokenRequestInput): TokenHttpRequest {
   } else if (input.clientId !== undefined) {
     fields.push(['client_id', input.clientId]);
   }
-  // Extra params come last and never override what the grant and client auth set.
+  // Parameter-set fields, then extra params; neither overrides what the grant and client auth set.
   const taken = new Set(fields.map(([key]) => key));
-  for (const [key, value] of Object.entries(input.params ?? {})) if (!taken.has(key)) fields.push([key, value]);
+  const own = new Set<string>();
+  for (const [key, value] of input.extra ?? []) {
+    if (taken.has(key)) continue;
+    own.add(key);
+    fields.push([key, value]);
+  }
+  for (const [key, value] of Object.entries(input.params ?? {})) if (!taken.has(key) && !own.has(key)) fields.push([key, value]);
 
   let body: string;
   if (input.bodyFormat === 'json') {
     headers['content-type'] = 'application/json';
-    body = JSON.stringify(Object.fromEntries(fields));
+    const record: Record<string, ParamValue | ParamValue[]> = {};
+    for (const [key, value] of fields) {
+      const prev = record[key];
+      record[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+    }
+    body = JSON.stringify(record);
   } else {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     body = new URLSearchParams(fields.map(([key, value]): [string, string] => [key, String(value)])).toString();

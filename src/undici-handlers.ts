@@ -6,7 +6,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import type { TokenManager } from './manager.js';
+import { tokenFor } from './auth-fetch.js';
+import { isReplayableBody, withHeader } from './request-parts.js';
+import type { SlotAccess } from './token-slot.js';
 import { authorizationValue, type Token } from './token.js';
 
 /** Decides from the status and headers whether the API rejected the token. */
@@ -14,10 +16,12 @@ export type IsAuthFailureStatus = (statusCode: number, headers: IncomingHttpHead
 
 /** What a handler needs to send one request with a token. */
 export interface AttemptContext {
-  readonly tm: TokenManager;
+  readonly slot: SlotAccess;
   readonly dispatch: Dispatcher.Dispatch;
   readonly opts: Dispatcher.DispatchOptions;
   readonly isAuthFailure: IsAuthFailureStatus;
+  /** The caller's signal, when it passed an `AbortSignal`: the replay's wait for a token ends with it. */
+  readonly signal: AbortSignal | undefined;
 }
 
 /**
@@ -28,10 +32,13 @@ export interface AttemptContext {
 abstract class AuthAttempt {
   readonly #ctx: AttemptContext;
   #token: Token | undefined;
-  /** The token the first answer rejected, to tell whether the replay went out with a different one. */
-  #rejectedToken: Token | undefined;
   /** 0: first attempt; 1: draining a rejected answer before the replay; 2: replay sent. */
   #state: 0 | 1 | 2 = 0;
+  /**
+   * The URLs undici's redirect interceptor (composed beneath this one) followed for the live attempt, as
+   * it reports them in the request context; the last one answered. Empty without redirects.
+   */
+  #history: readonly URL[] = [];
 
   constructor(ctx: AttemptContext) {
     this.#ctx = ctx;
@@ -46,7 +53,7 @@ abstract class AuthAttempt {
       return true;
     }
     const { dispatch, opts } = this.#ctx;
-    return dispatch({ ...opts, headers: withAuthorization(opts.headers, authorizationValue(token)) }, this as unknown as Dispatcher.DispatchHandler);
+    return dispatch({ ...opts, headers: withHeader(opts.headers as Parameters<typeof withHeader>[0], 'authorization', authorizationValue(token)) as UndiciHeaders }, this as unknown as Dispatcher.DispatchHandler);
   }
 
   /**
@@ -77,23 +84,31 @@ abstract class AuthAttempt {
     return this.#state === 1;
   }
 
+  /** Records the redirect history undici reports with each hop's start (see {@link AuthAttempt.#history}). */
+  protected noteContext(context: unknown): void {
+    const history = (context as { history?: unknown } | undefined)?.history;
+    if (Array.isArray(history)) this.#history = history as URL[];
+  }
+
   /**
-   * Looks at the first answer's status: when the token was rejected, invalidates it and returns `true`
-   * if the answer is to be swallowed (and the request replayed). `headers` is only read on a 4xx/5xx.
+   * Looks at an answer's status: when the token was rejected, drops it and returns `true` if the answer
+   * is to be swallowed (and the request replayed). `headers` is only read on a 400/401/403.
    */
   protected rejected(statusCode: number, headers: () => IncomingHttpHeaders): boolean {
-    const { tm, opts, isAuthFailure } = this.#ctx;
+    const { slot, opts, isAuthFailure } = this.#ctx;
     if (this.#state === 1 || statusCode < 400 || !isAuthFailure(statusCode, headers())) return false;
+    // Only an origin that received the token can condemn it: a redirect beneath us to another origin
+    // dropped the Authorization header (an expired presigned URL's 401 says nothing about our token).
+    if (!this.#receivedToken()) return false;
     if (this.#state === 2) {
-      // The replay's fresh token was rejected too: renewing does not help, so for a while later
-      // rejections of it are passed through without a token request each (as tm.fetch does).
-      if (this.#token !== undefined && this.#token.accessToken !== this.#rejectedToken?.accessToken) tm.markRenewalUnhelpful(this.#token);
+      // The replay's renewed token was rejected too: renewing does not help, so for a while later
+      // rejections are passed through without a token request each (as tm.fetch does).
+      slot.replayRejected();
       return false;
     }
-    if (this.#token !== undefined && tm.renewalUnhelpful(this.#token)) return false;
-    // Only the token that was sent is dropped: N parallel rejections of it cause one renewal.
-    this.#rejectedToken = this.#token;
-    if (this.#token !== undefined) tm.invalidate(this.#token);
+    // Dropped (only the token that was sent: N parallel rejections cause one renewal), unless a renewal
+    // just proved useless; then the answer goes to the caller as it is.
+    if (this.#token === undefined || !slot.rejected(this.#token)) return false;
     if (!isReplayableBody(opts.body)) return false;
     this.#state = 1;
     return true;
@@ -102,10 +117,18 @@ abstract class AuthAttempt {
   /** The rejected answer is drained: send once more with a fresh token. If that is rejected too, the caller gets it. */
   protected replay(): void {
     this.#state = 2;
-    this.#ctx.tm.getToken().then(
+    this.#history = [];
+    tokenFor(this.#ctx.slot, this.#ctx.signal).then(
       (fresh) => this.sendLater(fresh),
       (err: unknown) => this.fail(err as Error),
     );
+  }
+
+  #receivedToken(): boolean {
+    const last = this.#history.at(-1);
+    const origin = this.#ctx.opts.origin;
+    if (last === undefined || origin === undefined) return true;
+    return last.origin === (typeof origin === 'string' ? new URL(origin).origin : origin.origin);
   }
 }
 
@@ -167,6 +190,7 @@ export class AuthHandler extends AuthAttempt implements Dispatcher.DispatchHandl
 
   onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
     this.#controller = controller;
+    this.noteContext(context);
     if (this.#pausedByCaller) controller.pause();
     if (this.#abortReason !== null) controller.abort(this.#abortReason);
     // The caller's handler starts once; a replay is invisible to it.
@@ -240,6 +264,7 @@ export class LegacyAuthHandler extends AuthAttempt implements LegacyHandler {
 
   onConnect(abort: (reason?: Error) => void, context?: unknown): void {
     this.#abort = abort;
+    this.noteContext(context);
     if (this.#abortReason !== undefined) {
       abort(this.#abortReason);
       return;
@@ -298,43 +323,4 @@ function parseRawHeaders(raw: Buffer[]): IncomingHttpHeaders {
   return out as IncomingHttpHeaders;
 }
 
-/** A body undici can send twice: none, a string, bytes, a `Blob` or `FormData` (a stream can be read once). */
-function isReplayableBody(body: unknown): boolean {
-  if (body === undefined || body === null || typeof body === 'string' || ArrayBuffer.isView(body) || body instanceof ArrayBuffer) return true;
-  if (body instanceof Blob) return true;
-  const tag = Object.prototype.toString.call(body);
-  return tag === '[object FormData]' || tag === '[object Blob]' || tag === '[object File]';
-}
-
 type UndiciHeaders = Dispatcher.DispatchOptions['headers'];
-
-/** The caller's headers in undici's accepted shapes, with any `Authorization` replaced by `value`. */
-function withAuthorization(headers: UndiciHeaders, value: string): UndiciHeaders {
-  if (headers === undefined || headers === null) return { authorization: value };
-  if (Array.isArray(headers)) {
-    // undici's flat form: [name, value, name, value, ...].
-    const out: string[] = [];
-    for (let i = 0; i < headers.length; i += 2) {
-      if (String(headers[i]).toLowerCase() !== 'authorization') out.push(headers[i] as string, headers[i + 1] as string);
-    }
-    out.push('authorization', value);
-    return out;
-  }
-  if (typeof (headers as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    // `Headers`, a `Map`, or any iterable of [name, value] pairs.
-    const out: string[] = [];
-    for (const [name, v] of headers as Iterable<[string, string | string[] | undefined]>) {
-      if (name.toLowerCase() === 'authorization' || v === undefined) continue;
-      if (Array.isArray(v)) for (const item of v) out.push(name, item);
-      else out.push(name, v);
-    }
-    out.push('authorization', value);
-    return out;
-  }
-  const out: Record<string, string | string[] | undefined> = {};
-  for (const name in headers as Record<string, string | string[] | undefined>) {
-    if (name.length !== 13 || name.toLowerCase() !== 'authorization') out[name] = (headers as Record<string, string | string[] | undefined>)[name];
-  }
-  out.authorization = value;
-  return out;
-}

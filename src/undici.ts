@@ -5,8 +5,11 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { accessPointOf } from './access-point.js';
+import { tokenFor } from './auth-fetch.js';
 import { ErrorCode, TokenwardError } from './errors.js';
-import type { TokenManager } from './manager.js';
+import type { TokenManager, TokenView } from './manager.js';
+import { isTokenRejection } from './token-rejection.js';
 import { AuthHandler, isLegacy, LegacyAuthHandler } from './undici-handlers.js';
 
 /** Options of {@link authInterceptor}. */
@@ -14,7 +17,7 @@ export interface AuthInterceptorOptions {
   /**
    * Decides from the status and headers whether the API rejected the token. Synchronous and body-free:
    * for a server that signals it in the body (InfoLink's 200 envelope), use `tm.fetch` with `isAuthFailure`.
-   * @default 401, or a 4xx whose `WWW-Authenticate` says `invalid_token`
+   * @default {@link defaultIsAuthFailureStatus}
    */
   isAuthFailure?: (statusCode: number, headers: IncomingHttpHeaders) => boolean;
   /**
@@ -43,8 +46,9 @@ export interface AuthInterceptorOptions {
  * const { statusCode, body } = await request('https://api.example.com/v1/things', { dispatcher: api });
  * ```
  */
-export function authInterceptor(tm: TokenManager, options: AuthInterceptorOptions = {}): Dispatcher.DispatcherComposeInterceptor {
-  const allowed = tm.allowedOrigins;
+export function authInterceptor(tm: TokenManager | TokenView, options: AuthInterceptorOptions = {}): Dispatcher.DispatcherComposeInterceptor {
+  const point = accessPointOf(tm);
+  const allowed = point.allowedOrigins;
   const isAuthFailure = options.isAuthFailure ?? defaultIsAuthFailureStatus;
   const refuse = options.otherOrigins === 'refuse';
 
@@ -64,16 +68,17 @@ export function authInterceptor(tm: TokenManager, options: AuthInterceptorOption
       // `undici.request` hands compose() a handler that still speaks undici's older callback API (wrapped
       // so it also speaks the new one). Talking the older API to both sides skips two header conversions
       // per response (about 5% of a loopback request); any other handler gets the new API.
-      const ctx = { tm, dispatch, opts, isAuthFailure };
+      const slot = point.slot();
+      const signal = (opts as { signal?: unknown }).signal instanceof AbortSignal ? ((opts as { signal?: AbortSignal }).signal as AbortSignal) : undefined;
+      const ctx = { slot, dispatch, opts, isAuthFailure, signal };
       const auth = isLegacy(handler) ? new LegacyAuthHandler(ctx, handler) : new AuthHandler(ctx, handler);
-      const token = tm.peekForRequest();
+      const token = slot.peekForRequest();
       // Synchronous: a throw in send() reaches the caller of dispatch(), as undici expects.
       if (token !== undefined) return auth.send(token);
       // No usable token cached: acquire (single-flight with every other caller), then send. From here a
-      // throw in send() would become an unhandled rejection: sendLater() fails the request instead.
-      const signal = opts as { signal?: unknown };
-      const tokenPromise = signal.signal instanceof AbortSignal ? tm.getToken({ signal: signal.signal }) : tm.getToken();
-      tokenPromise.then(
+      // throw in send() would become an unhandled rejection: sendLater() fails the request instead. An
+      // abort rejects with the signal's reason, as undici.request and tm.fetch do.
+      tokenFor(slot, signal).then(
         (fresh) => auth.sendLater(fresh),
         (err: unknown) => fail(handler, err as Error),
       );
@@ -83,13 +88,12 @@ export function authInterceptor(tm: TokenManager, options: AuthInterceptorOption
 
 /**
  * The interceptor's default "token rejected" test, the status-and-headers twin of `defaultIsAuthFailure`:
- * a 401, or a 4xx whose `WWW-Authenticate` says `invalid_token` (RFC 6750 §3.1).
+ * a 401 with no challenge or a `Bearer`/`DPoP` one, or a 400/403 whose `Bearer`/`DPoP` challenge says
+ * `error="invalid_token"` (RFC 6750 §3.1). A proxy's `Basic` challenge is not about the token.
  */
 export function defaultIsAuthFailureStatus(statusCode: number, headers: IncomingHttpHeaders): boolean {
-  if (statusCode === 401) return true;
-  if (statusCode < 400 || statusCode >= 500) return false;
-  const challenge = headers['www-authenticate'];
-  return challenge !== undefined && /invalid_token/i.test(Array.isArray(challenge) ? challenge.join(', ') : challenge);
+  if (statusCode !== 401 && statusCode !== 400 && statusCode !== 403) return false;
+  return isTokenRejection(statusCode, headers['www-authenticate']);
 }
 
 /** A controller for failing a request before it was dispatched. */

@@ -95,12 +95,12 @@ class SharedStore extends MemoryTokenStore {
   }
 }
 
-/** Moves the clock (only `Date` is faked: sockets and timers run as usual) past the re-validation period. */
-const later = (ms: number) => vi.setSystemTime(Date.now() + ms);
+/** Moves the clocks (`Date` and `performance` are faked: sockets and timers run as usual) past the re-validation period. */
+const later = (ms: number) => vi.advanceTimersByTime(ms);
 
 describe("another instance's logoff through a shared store (revalidateMs)", () => {
   it('reaches an instance that only uses tm.fetch: it stops sending the released token', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] });
     const store = new SharedStore();
     const net = fakeNetwork();
     const a = new TokenManager(options(net.fetch, { store }));
@@ -130,7 +130,7 @@ afterEach(async () => {
 
 describe("another instance's logoff through a shared store, with the undici interceptor", () => {
   it('reaches an instance that only sends through the interceptor', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] });
     let issued = 0;
     const server = await startServer({
       'POST /token': () => ({ body: tokenBody(`tok-${++issued}`) }),
@@ -173,7 +173,7 @@ describe('an API that rejects even a freshly renewed token', () => {
   afterEach(() => vi.useRealTimers());
 
   it('renews once, then returns the 401s without a token request per call until the cool-down has passed', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] });
     const net = alwaysRejecting();
     const tm = new TokenManager(options(net.fetch));
 
@@ -186,7 +186,7 @@ describe('an API that rejects even a freshly renewed token', () => {
     expect(net.apiCalls()).toBe(12);
 
     // Once the cool-down is over, a rejection is worth one more renewal (the server may have recovered).
-    vi.setSystemTime(Date.now() + 5_001);
+    vi.advanceTimersByTime(5_001);
     expect((await tm.fetch('/v1/things')).status).toBe(401);
     expect(net.issued()).toBe(3);
   });

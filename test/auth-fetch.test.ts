@@ -174,7 +174,7 @@ describe('tm.fetch: replay after the API rejects the token', () => {
       // Same media type both times; a multipart boundary may differ between the two serialisations.
       const mediaType = (contentType: string | null) => contentType?.split(';')[0] ?? null;
       expect(mediaType(seen[1]!.contentType)).toBe(mediaType(seen[0]!.contentType));
-      expect(replays).toEqual([{ status: 401, url: `${API}/v1/upload` }]);
+      expect(replays).toEqual([{ status: 401, url: `${API}/v1/upload`, challenge: 'Bearer error="invalid_token"' }]);
       expect(tokenRequests).toBe(2);
     });
   }

@@ -28,6 +28,27 @@ describe.skipIf(!redisTestsEnabled())('a fleet of 8 processes sharing one token 
   let issues: Issue[] = [];
   let hold: ((req: RecordedRequest) => Promise<void>) | undefined;
 
+  /**
+   * A token endpoint that takes 12 s to renew: the first grant is immediate (a 2-second token with a
+   * refresh token); every renewal request is answered 503 until 12 s after the first one, then served.
+   * It remembers which refresh tokens it exchanged, as servers with reuse detection do.
+   */
+  const slow = { renewalsFrom: 0, requests: [] as Array<{ child: string; grant: string; refreshToken: string | null; status: number }>, exchanged: new Map<string, number>(), n: 0 };
+  function slowToken(req: RecordedRequest) {
+    const form = new URLSearchParams(req.body);
+    const grant = form.get('grant_type') ?? '';
+    const refreshToken = form.get('refresh_token');
+    const child = String(req.headers['x-fleet-child']);
+    const first = slow.n === 0;
+    if (!first && slow.renewalsFrom === 0) slow.renewalsFrom = Date.now();
+    const ready = first || Date.now() - slow.renewalsFrom >= 12_000;
+    slow.requests.push({ child, grant, refreshToken, status: ready ? 200 : 503 });
+    if (!ready) return { status: 503, headers: { 'retry-after': '1' }, body: 'busy' };
+    if (refreshToken) slow.exchanged.set(refreshToken, (slow.exchanged.get(refreshToken) ?? 0) + 1);
+    const n = ++slow.n;
+    return { body: { access_token: `slow-${n}`, token_type: 'Bearer', expires_in: first ? 2 : 60, refresh_token: `slow-rt-${n}` } };
+  }
+
   beforeAll(async () => {
     redis = await startRedis();
     server = await startServer({
@@ -38,6 +59,7 @@ describe.skipIf(!redisTestsEnabled())('a fleet of 8 processes sharing one token 
         return { body: { access_token: issue.token, token_type: 'Bearer', expires_in: req.body.includes('scope=logoff') ? 60 : LIFETIME } };
       },
       'DELETE /logoff': () => ({ status: 204 }),
+      'POST /slow-token': (req) => slowToken(req),
     });
     fleet = await spawnFleet(['node-redis', 'node-redis', 'node-redis', 'node-redis', 'ioredis', 'ioredis', 'ioredis', 'ioredis'], redis.url);
     inspector = new Redis(redis.url, { retryStrategy: () => 100, maxRetriesPerRequest: 1 });
@@ -137,6 +159,20 @@ describe.skipIf(!redisTestsEnabled())('a fleet of 8 processes sharing one token 
     expect(after.length).toBeGreaterThanOrEqual(2);
     expectOnePerLifetime(after);
   });
+
+  it('a 12-second renewal with 8 processes is one renewal: waiters wait for the holder, nobody reuses its refresh token (issue 9 defect 5)', async () => {
+    fleet.start(phase('slow', { tokenUrl: `${server.url}/slow-token`, timeout: 3000, refreshSkew: 0.5, retry: { retries: 20, minTimeout: 500, maxTimeout: 1000, maxRetryTime: 20_000 } }));
+    await waitUntil(() => currents().every((c) => c !== undefined && c !== 'slow-1'), 'all 8 moved past the first token', 40_000);
+    const stats = await fleet.stop();
+    expect(stats.flatMap((s) => s.failures)).toEqual([]);
+    expect(new Set(stats.map((s) => s.current))).toEqual(new Set(['slow-2']));
+    const renewals = slow.requests.filter((r) => r.grant === 'refresh_token' || r.status === 503 || slow.requests.indexOf(r) > 0);
+    // One process renewed (retrying through the 503s); the other seven waited for its token.
+    expect(new Set(renewals.map((r) => r.child)).size).toBe(1);
+    // No refresh token was presented by two processes, nor exchanged twice.
+    expect([...slow.exchanged.values()].every((n) => n === 1)).toBe(true);
+    expect(slow.n).toBe(2);
+  }, 60_000);
 
   it('a lock holder SIGKILLed mid-acquisition: another process acquires after the lock TTL, and no caller fails', async () => {
     issues = [];

@@ -254,7 +254,7 @@ describe('logoff, other rules', () => {
 
   it('stops the proactive refresh timer', async () => {
     // Fake clock and timers: the 1-second tokens' background refreshes fire when the test says so.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
     expiresIn = 1;
     const tm = new TokenManager({ ...styles[0]!.options, proactive: true });
     const control = new TokenManager({ ...revoke, proactive: true });

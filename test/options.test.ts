@@ -60,6 +60,7 @@ describe('DEFAULTS and docs/configuration.md', () => {
     defaultExpiresIn: DEFAULTS.defaultExpiresIn,
     proactive: DEFAULTS.proactive,
     maxResponseBytes: DEFAULTS.maxResponseBytes,
+    maxCachedTokens: DEFAULTS.maxCachedTokens,
     'logoff.method': DEFAULTS.logoffMethod,
     'logoff.tokens': DEFAULTS.revokeTokens,
   };

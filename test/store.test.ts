@@ -2,7 +2,7 @@
  * The store contract's compare-and-delete: `MemoryTokenStore.deleteIf`, and `invalidate()` with a store
  * that has it and with one that does not. The Redis version is in test/redis-store.test.ts.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MemoryTokenStore, TokenManager, type Token, type TokenStore } from '../src/index.js';
 
 const token = (accessToken: string): Token => ({ accessToken, tokenType: 'Bearer', receivedAt: Date.now(), expiresAt: Date.now() + 60_000, raw: {} });
@@ -56,5 +56,36 @@ describe('invalidate() and the shared entry', () => {
     a.invalidate(second);
     await new Promise((r) => setImmediate(r));
     expect(inner.get(a.cacheKey)?.accessToken).toBe('from-another-instance');
+  });
+});
+
+describe('MemoryTokenStore bounds and clocks', () => {
+  const make = (n: number, lifeMs = 60_000): Token => ({ accessToken: `t${n}`, tokenType: 'Bearer', expiresAt: Date.now() + lifeMs, receivedAt: Date.now(), raw: {} });
+
+  it('holds at most maxEntries tokens: expired ones go first, then the oldest', () => {
+    const store = new MemoryTokenStore({ maxEntries: 3 });
+    store.set('expired', make(0, -1));
+    for (let i = 1; i <= 3; i++) store.set(`k${i}`, make(i));
+    expect(store.get('expired')).toBeUndefined();
+    expect(store.get('k1')?.accessToken).toBe('t1');
+    store.set('k4', make(4));
+    expect(store.get('k1')).toBeUndefined();
+    expect(['k2', 'k3', 'k4'].map((k) => store.get(k)?.accessToken)).toEqual(['t2', 't3', 't4']);
+  });
+
+  it('re-bases a token on the monotonic clock when the wall clock was stepped since it was stored', () => {
+    vi.useFakeTimers();
+    try {
+      const store = new MemoryTokenStore();
+      const stored = make(1, 60_000);
+      store.set('k', stored);
+      vi.advanceTimersByTime(10_000);
+      vi.setSystemTime(Date.now() - 3_600_000);
+      // 50 s of life left, whatever the wall clock says.
+      expect(store.get('k')!.expiresAt - Date.now()).toBe(50_000);
+      expect(store.get('k')!.accessToken).toBe('t1');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -19,7 +19,7 @@ function start(licences = 1) {
 
 describe('jim2() against Jim2Server', () => {
   it('acquires under the site path, calls the API, refreshes the session, and logoff gives the licence back', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] });
     const server = start(1);
     const tm = new TokenManager(jim2({ baseUrl: `${JIM2_BASE}/`, clientId: JIM2_CLIENT_ID, secret: JIM2_CLIENT_SECRET }, viaMsw));
 
@@ -32,7 +32,7 @@ describe('jim2() against Jim2Server', () => {
     expect(grant!.body).toBe(`grant_type=client_credentials&client_id=${JIM2_CLIENT_ID}&client_secret=${JIM2_CLIENT_SECRET}`);
 
     // 19 minutes on, the 1199-second token is inside the refresh margin: the next call refreshes.
-    vi.setSystemTime(Date.now() + 1_150_000);
+    vi.advanceTimersByTime(1_150_000);
     expect((await tm.fetch('/api/v1/cardfilecreate', { method: 'POST', body: '{}' })).status).toBe(200);
     expect(server.tokenRequests().map((r) => formFields(r).grant_type)).toEqual(['client_credentials', 'refresh_token']);
     // Same licensed session, extended: still one seat taken.

@@ -21,7 +21,7 @@ const host = new URL(VEEAM_BASE).hostname;
 
 describe('veeamRecoveryOrchestrator() against VRO', () => {
   it('password grant as DOMAIN\\user, API call, refresh on expiry, DELETE /api/token on logoff', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] });
     const server = veeamServer();
     msw.use(...server.handlers);
     // The admin gave just the host: https and port 9898 are VRO's defaults.
@@ -37,7 +37,7 @@ describe('veeamRecoveryOrchestrator() against VRO', () => {
     expect(token.tokenType).toBe('Bearer'); // the page sends "bearer"
     expect(token.expiresAt - token.receivedAt).toBe(899_000);
 
-    vi.setSystemTime(Date.now() + 850_000); // inside the 60 s margin of the 899 s token
+    vi.advanceTimersByTime(850_000); // inside the 60 s margin of the 899 s token
     expect((await tm.fetch('/api/v7.2/Clients')).status).toBe(200);
     const refresh = server.tokenRequests()[1]!;
     // The page's refresh token holds '+' and '=': it must arrive form-encoded.
@@ -83,14 +83,19 @@ describe('veeamRecoveryOrchestrator() against VRO', () => {
     ]);
   });
 
-  it('logoff after the server already expired the session is still a clean logoff (401 means gone)', async () => {
+  it('logoff after the server already expired the session is still a clean logoff: the 401 is checked with the refresh token, never a new login', async () => {
     const server = veeamServer({ answers: 'generated' });
     msw.use(...server.handlers);
     const tm = new TokenManager(veeamRecoveryOrchestrator({ baseUrl: VEEAM_BASE, username: VEEAM_USERNAME, password: VEEAM_PASSWORD }, viaMsw));
     await tm.getToken();
+    const before = server.requests.length;
     server.tokens.expireAll();
     await expect(tm.logoff()).resolves.toBeUndefined();
-    expect(server.requests.at(-1)!.method).toBe('DELETE');
+    // DELETE with the dead access token (401), then one refresh to reach a session that may outlive it
+    // (refused: the session is gone). No password grant: that would open a new session.
+    const after = server.requests.slice(before);
+    expect(after.map((r) => r.method)).toEqual(['DELETE', 'POST']);
+    expect(new URLSearchParams(after[1]!.body).get('grant_type')).toBe('refresh_token');
   });
 });
 
