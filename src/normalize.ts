@@ -61,7 +61,7 @@ export function normalizeTokenResponse(res: TokenHttpResponse, options: Normaliz
   const invalid = (why: string): TokenwardError =>
     new ResponseError(ErrorCode.INVALID_TOKEN_RESPONSE, `token endpoint answered ${res.status} without a usable token: ${why}`, {
       status: res.status,
-      bodyExcerpt: excerpt(res.body, secrets),
+      bodyExcerpt: excerpt(res.body, res.status, secrets),
     });
 
   const accessToken = f.access_token;
@@ -95,7 +95,7 @@ export function answerError(res: TokenHttpResponse, parsed: ParsedBody, secrets:
   // Built only when there is an error to report: a successful answer never pays for the excerpt.
   const details = (): ErrorDetails => {
     const out: ErrorDetails = { status: res.status };
-    const bodyExcerpt = excerpt(res.body, secrets);
+    const bodyExcerpt = excerpt(res.body, res.status, secrets);
     if (bodyExcerpt !== '') out.bodyExcerpt = bodyExcerpt;
     const retryAfter = retryAfterSeconds(header(res.headers, 'retry-after'));
     if (retryAfter !== undefined) out.retryAfter = retryAfter;

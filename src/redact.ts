@@ -2,6 +2,7 @@
  * Redaction of answer bodies before any part of them reaches an error or an event.
  * @module
  */
+import { bodyShape } from './body-shape.js';
 
 /** Keys whose values are always hidden, whatever the server: tokens, secrets, passwords, assertions. */
 const SECRET_KEY = /token|secret|password|passwd|assertion|session_state|code_verifier|^code$/i;
@@ -32,11 +33,40 @@ export function scrub(text: string, secrets: Iterable<string | undefined>): stri
 }
 
 /**
- * A short excerpt of an answer body that is safe to put in an error: values of token-, secret- and
- * password-like fields are hidden in JSON, form and XML bodies, known secrets are scrubbed, and the
- * result is cut to 200 characters. Only the first 4 KB of the body are looked at.
+ * A run of 32 or more characters that tokens are made of (base64, base64url, hex, UUIDs, percent- or
+ * JSON-escaped spellings of those) counts as a token. Two kinds of run stay: fewer than 8 distinct
+ * characters (separators such as `-----`, padding), and words only, in lower or CamelCase, joined by
+ * `. / - _ :` (`InvalidAuthenticationTokenTenant`, `org.keycloak.services.ErrorResponseException`, a
+ * file path). Random material almost never reads as words: a 32-character base64url token does with a
+ * probability far below one in a million.
  */
-export function excerpt(body: string, secrets: Iterable<string | undefined> = []): string {
+const OPAQUE = /[A-Za-z0-9\-._~+/=%\\:]{32,}/g;
+const OPAQUE_MIN_DISTINCT = 8;
+const WORD = /^[A-Z]?[a-z]*(?:[A-Z][a-z]+)*$/;
+/** A JWT (JWS or JWE, any length): its header is base64url JSON, so it starts with `eyJ` (`{"`). */
+const JWT = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
+
+/**
+ * A short excerpt of an answer body that is safe to put in an error, cut to 200 characters.
+ *
+ * - A 2xx answer (`status` 200–299) shows its shape only, never a value: keys, element names, types and
+ *   lengths (`{"jwt":<string 412 chars>}`, `<text 812 chars>`). A success the parser could not use
+ *   may hold a live token under any name.
+ * - Any other answer stays readable (OAuth error codes, descriptions, an HTML page's title), with the
+ *   values of token-, secret- and password-like fields hidden in JSON, form and XML bodies.
+ * - In both, known `secrets` are scrubbed, and anything that looks like a JWT or a long opaque string
+ *   (32+ characters of a token alphabet) or an echoed `Basic`/`Bearer` credential is replaced by
+ *   `[redacted]`. Only the first 4 KB of an error body are looked at.
+ */
+export function excerpt(body: string, status: number, secrets: Iterable<string | undefined> = []): string {
+  const known = [...secrets];
+  const text = status >= 200 && status < 300 ? scrub(bodyShape(body, SCAN_LIMIT), known) : errorText(body, known);
+  const safe = maskTokens(text).replace(/\s+/g, ' ').trim();
+  return safe.length > EXCERPT_LIMIT ? `${safe.slice(0, EXCERPT_LIMIT)}…` : safe;
+}
+
+/** An error body's first 4 KB with secret-named fields hidden (JSON, XML, form) and echoed credentials masked. */
+function errorText(body: string, secrets: Array<string | undefined>): string {
   const cut = body.length > SCAN_LIMIT;
   let text = (cut ? body.slice(0, SCAN_LIMIT) : body)
     // JSON: "access_token": "..."  (also keys in any case, and single quotes some servers use)
@@ -53,13 +83,18 @@ export function excerpt(body: string, secrets: Iterable<string | undefined> = []
   text = scrub(text, secrets);
   // The cut may fall inside a value: what is left of it at the end matches none of the patterns above.
   if (cut) text = redactTail(text, secrets);
-  text = text
-    // An echoed Authorization header (debug pages, some proxies): whoever's credentials they are.
-    // 16+ characters, so prose such as "Bearer authentication" stays readable.
-    .replace(/\b(Basic|Bearer)(\s+)[\w+/=.~-]{16,}/gi, `$1$2${REDACTED}`)
-    .replace(/\s+/g, ' ')
-    .trim();
-  return text.length > EXCERPT_LIMIT ? `${text.slice(0, EXCERPT_LIMIT)}…` : text;
+  // An echoed Authorization header (debug pages, some proxies): whoever's credentials they are.
+  // 16+ characters, so prose such as "Bearer authentication" stays readable.
+  return text.replace(/\b(Basic|Bearer)(\s+)[\w+/=.~-]{16,}/gi, `$1$2${REDACTED}`);
+}
+
+/** Replaces JWTs and long opaque runs, whoever's they are: tokens the caller could not name as secrets. */
+function maskTokens(text: string): string {
+  return text.replace(JWT, REDACTED).replace(OPAQUE, (run) => (new Set(run).size < OPAQUE_MIN_DISTINCT || readsAsWords(run) ? run : REDACTED));
+}
+
+function readsAsWords(run: string): boolean {
+  return run.split(/[./_:-]+/).every((segment) => WORD.test(segment));
 }
 
 /**

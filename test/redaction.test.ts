@@ -303,7 +303,7 @@ describe('large answers', () => {
     let text: string;
     let scanned: number[];
     try {
-      text = excerpt(body, [CLIENT_SECRET]);
+      text = excerpt(body, 502, [CLIENT_SECRET]);
       scanned = replace.mock.contexts.map((s) => String(s).length);
     } finally {
       replace.mockRestore();
