@@ -27,7 +27,6 @@ describe('expires_in', () => {
     [' 899 ', 899],
     [899.5, 899.5],
     ['1800.0', 1800],
-    [0, 0],
   ])('%j → %s seconds', (value, seconds) => {
     expect(normalize(ok({ expires_in: value })).expiresAt).toBe(NOW + seconds * 1000);
   });
@@ -41,9 +40,6 @@ describe('expires_in', () => {
     expect(t.expiresAt).toBe(NOW + 120_000);
   });
 
-  it('missing, JWT already expired: expires now (never in the past)', () => {
-    expect(normalize(ok({ access_token: jwt({ exp: NOW / 1000 - 50 }) })).expiresAt).toBe(NOW);
-  });
 
   it.each([
     ['an opaque token', 'opaque-token'],
