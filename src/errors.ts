@@ -19,6 +19,11 @@ export const ErrorCode = {
   RESPONSE: 'ERR_TOKENWARD_RESPONSE',
   /** A 2xx answer that is not a valid token: no access token, a negative or non-numeric lifetime. */
   INVALID_TOKEN_RESPONSE: 'ERR_TOKENWARD_INVALID_TOKEN_RESPONSE',
+  /**
+   * A 2xx token answer whose `token_type` tokenward cannot send (RFC 6749 §7.1): anything but Bearer,
+   * unless accepted explicitly (DPoP, once enabled). Sending it as Bearer would make every call fail.
+   */
+  UNSUPPORTED_TOKEN_TYPE: 'ERR_TOKENWARD_UNSUPPORTED_TOKEN_TYPE',
   /** The answer was larger than `maxResponseBytes`. */
   RESPONSE_TOO_LARGE: 'ERR_TOKENWARD_RESPONSE_TOO_LARGE',
   /** The connection failed (DNS, refused, reset, TLS). */

@@ -5,7 +5,7 @@
  */
 import { ErrorCode, OAuthError, ResponseError, type TokenwardError } from './errors.js';
 import { isRecord, parseBody, type ParsedBody } from './parse-body.js';
-import { excerpt, scrub } from './redact.js';
+import { excerpt, maskTokens, scrub } from './redact.js';
 import type { Token } from './token.js';
 
 /** An answer as read off the wire. */
@@ -22,12 +22,22 @@ export interface TokenHttpResponse {
 export interface NormalizeOptions {
   /** The local clock when the answer arrived, epoch ms. @default Date.now() */
   now?: number;
-  /** Lifetime (seconds) when the answer has no `expires_in` and the token is not a JWT with `exp`. @default 300 */
+  /**
+   * Lifetime (seconds) when the answer states none, or one under a second (`expires_in: 0`), and the
+   * access token is not a JWT with a usable lifetime. @default 300
+   */
   defaultExpiresIn?: number;
   /** Strings to scrub from any error excerpt (the client secret, the password, the refresh token sent). */
   secrets?: Iterable<string | undefined>;
   /** The refresh token to keep when a refresh answer does not rotate it. */
   previousRefreshToken?: string;
+  /**
+   * Token types accepted besides Bearer (compared case-insensitively; the token carries the spelling
+   * given here). Any other `token_type` fails with `ERR_TOKENWARD_UNSUPPORTED_TOKEN_TYPE`: sent as if it
+   * were Bearer, a `DPoP`, `MAC` or `N_A` token makes every call 401. `['DPoP']` once DPoP proofs are sent.
+   * @default []
+   */
+  acceptedTokenTypes?: readonly string[];
 }
 
 /** The longest lifetime believed, in seconds (Go caps at MaxInt32 too); beyond it a server is confused. */
@@ -37,7 +47,8 @@ const MAX_LIFETIME_S = 2_147_483_647;
  * Turns a token-endpoint answer into a {@link Token}, or throws the matching {@link TokenwardError}.
  *
  * Accepts `expires_in` as a number or numeric string; a trailing comma or a BOM in JSON; `token_type`
- * in any case (default `Bearer`); no `expires_in` (the JWT `exp` claim, else `defaultExpiresIn`);
+ * in any case (default `Bearer`); no `expires_in`, or one under a second (then the JWT's lifetime,
+ * `exp - iat` or `exp - now`, else `defaultExpiresIn`);
  * `refresh_expires_in`; form-encoded and XML answers. Rejects a 2xx without an access token, a negative
  * or non-numeric lifetime, and an `error` field even on a 200.
  *
@@ -66,15 +77,19 @@ export function normalizeTokenResponse(res: TokenHttpResponse, options: Normaliz
 
   const accessToken = f.access_token;
   if (typeof accessToken !== 'string' || accessToken === '') throw invalid('no access_token');
+  const tokenType = acceptedTokenType(f.token_type, options.acceptedTokenTypes ?? []);
+  if (tokenType === undefined) throw unsupportedTokenType(res, f.token_type, options.acceptedTokenTypes ?? [], [...secrets, ...tokenValues(f)]);
 
-  const lifetime = readLifetime(f.expires_in, 'expires_in', invalid) ?? jwtLifetime(accessToken, now) ?? options.defaultExpiresIn ?? 300;
+  // A lifetime under a second is "unknown", not "expired": `expires_in: 0` (and a JWT whose `exp` is
+  // already past on a skewed clock) would otherwise cost one token request per call.
+  const lifetime = usable(readLifetime(f.expires_in, 'expires_in', invalid)) ?? jwtLifetime(accessToken, now) ?? options.defaultExpiresIn ?? 300;
   // Keycloak sends refresh_expires_in: 0 for offline tokens, meaning "no fixed expiry", not "expired".
   const refreshLifetime = readLifetime(f.refresh_expires_in, 'refresh_expires_in', invalid);
 
   const refreshToken = typeof f.refresh_token === 'string' && f.refresh_token !== '' ? f.refresh_token : options.previousRefreshToken;
   const token: { -readonly [K in keyof Token]: Token[K] } = {
     accessToken,
-    tokenType: normalizeTokenType(f.token_type),
+    tokenType,
     expiresAt: now + lifetime * 1000,
     receivedAt: now,
     raw: f,
@@ -142,7 +157,11 @@ function oauthError(status: number, error: string, description: string | undefin
   });
 }
 
-/** `bearer`, `BEARER` or nothing → `Bearer` (RFC 6750 spelling; Amplitude rejects `bearer`). */
+/**
+ * The spelling of a `token_type`: `bearer`, `BEARER` or nothing → `Bearer` (RFC 6750 spelling; Amplitude
+ * rejects `bearer`), `dpop` → `DPoP`, `mac` → `MAC`, anything else trimmed. Spelling only: which types
+ * a token may have is {@link NormalizeOptions.acceptedTokenTypes}'s business.
+ */
 export function normalizeTokenType(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') return 'Bearer';
   const lower = value.trim().toLowerCase();
@@ -150,6 +169,38 @@ export function normalizeTokenType(value: unknown): string {
   if (lower === 'dpop') return 'DPoP';
   if (lower === 'mac') return 'MAC';
   return value.trim();
+}
+
+/**
+ * The token type to send, or `undefined` when it is not one tokenward can send. Missing (absent, null,
+ * empty) counts as Bearer, as most clients treat it (golang/oauth2, Duende); RFC 6749 §5.1 requires it.
+ */
+function acceptedTokenType(value: unknown, accepted: readonly string[]): string | undefined {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return 'Bearer';
+  if (typeof value !== 'string') return undefined;
+  const type = normalizeTokenType(value);
+  if (type === 'Bearer') return type;
+  return accepted.find((a) => a.toLowerCase() === type.toLowerCase());
+}
+
+function unsupportedTokenType(res: TokenHttpResponse, value: unknown, accepted: readonly string[], secrets: Array<string | undefined>): TokenwardError {
+  // The server chose this text; it reaches the message only scrubbed, masked and short.
+  const shown =
+    typeof value === 'string'
+      ? JSON.stringify(truncate(maskTokens(scrub(value.trim(), secrets)), 40))
+      : typeof value === 'number' || typeof value === 'boolean'
+        ? `${String(value)} (a ${typeof value})`
+        : `(${Array.isArray(value) ? 'a list' : 'an object'})`;
+  const sendable = ['Bearer', ...accepted].join(', ');
+  return new ResponseError(ErrorCode.UNSUPPORTED_TOKEN_TYPE, `token endpoint answered ${res.status} with token_type ${shown}, which tokenward cannot send (it sends ${sendable})`, {
+    status: res.status,
+    bodyExcerpt: excerpt(res.body, res.status, secrets),
+  });
+}
+
+/** The token values an answer holds: scrubbed from anything built from it, whoever's secrets list they are on. */
+function tokenValues(f: Record<string, unknown>): string[] {
+  return [f.access_token, f.refresh_token, f.id_token].filter((v): v is string => typeof v === 'string');
 }
 
 function readLifetime(value: unknown, name: string, invalid: (why: string) => TokenwardError): number | undefined {
@@ -162,17 +213,34 @@ function readLifetime(value: unknown, name: string, invalid: (why: string) => To
   return Math.min(seconds, MAX_LIFETIME_S);
 }
 
-/** Seconds until the JWT's `exp`, when the access token is a JWT that has one. */
+/** Shortest lifetime believed, seconds: below it a lifetime counts as unknown. */
+const MIN_LIFETIME_S = 1;
+
+function usable(seconds: number | undefined): number | undefined {
+  return seconds !== undefined && seconds >= MIN_LIFETIME_S ? seconds : undefined;
+}
+
+/**
+ * The lifetime of a JWT access token, seconds: `exp - iat` when both are numbers (both on the issuer's
+ * clock, so skew between hosts cancels out), else `exp - now`. `undefined` when the token is not a JWT
+ * with a numeric `exp`, or the lifetime is under a second.
+ */
 function jwtLifetime(accessToken: string, now: number): number | undefined {
   const parts = accessToken.split('.');
   if (parts.length !== 3) return undefined;
   try {
     const claims: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
-    if (isRecord(claims) && typeof claims.exp === 'number' && Number.isFinite(claims.exp)) return Math.max(0, claims.exp - now / 1000);
+    if (!isRecord(claims) || !isFiniteNumber(claims.exp)) return undefined;
+    const seconds = isFiniteNumber(claims.iat) ? claims.exp - claims.iat : claims.exp - now / 1000;
+    return usable(Math.min(seconds, MAX_LIFETIME_S));
   } catch {
     // Not a JWT after all.
   }
   return undefined;
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
 }
 
 /** `Retry-After` as seconds: delta-seconds or an HTTP date. */
@@ -197,6 +265,6 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-function truncate(text: string): string {
-  return text.length > 160 ? `${text.slice(0, 160)}…` : text;
+function truncate(text: string, limit = 160): string {
+  return text.length > limit ? `${text.slice(0, limit)}…` : text;
 }

@@ -89,7 +89,7 @@ function errorText(body: string, secrets: Array<string | undefined>): string {
 }
 
 /** Replaces JWTs and long opaque runs, whoever's they are: tokens the caller could not name as secrets. */
-function maskTokens(text: string): string {
+export function maskTokens(text: string): string {
   return text.replace(JWT, REDACTED).replace(OPAQUE, (run) => (new Set(run).size < OPAQUE_MIN_DISTINCT || readsAsWords(run) ? run : REDACTED));
 }
 

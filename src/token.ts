@@ -7,7 +7,10 @@
 export interface Token {
   /** The access token to send as `Authorization: <tokenType> <accessToken>`. */
   readonly accessToken: string;
-  /** Normalised token type: `Bearer` for any casing of `bearer` (Veeam sends lower case), or the server's value. */
+  /**
+   * Normalised token type: `Bearer` for any casing of `bearer` (Veeam sends lower case) or a missing
+   * type. Other types are refused (`ERR_TOKENWARD_UNSUPPORTED_TOKEN_TYPE`) unless accepted explicitly.
+   */
   readonly tokenType: string;
   /** When the access token expires, epoch milliseconds on the local clock at the moment the answer arrived. */
   readonly expiresAt: number;

@@ -2,7 +2,8 @@
  * normalizeTokenResponse: every answer shape real servers send, as one-line cases (pure, fixed clock).
  */
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, normalizeTokenResponse, normalizeTokenType, OAuthError, ResponseError, TokenwardError, type TokenHttpResponse } from '../src/index.js';
+import { ErrorCode, normalizeTokenResponse, normalizeTokenType, OAuthError, ResponseError, TokenManager, TokenwardError, type TokenHttpResponse } from '../src/index.js';
+import { fakeEndpoint } from './helpers/fake-token-endpoint.js';
 
 const NOW = 1_700_000_000_000;
 const json = { 'content-type': 'application/json' };
@@ -104,18 +105,67 @@ describe('token_type', () => {
     ['BEARER', 'Bearer'],
     ['Bearer', 'Bearer'],
     [' bearer ', 'Bearer'],
-    ['dpop', 'DPoP'],
-    ['mac', 'MAC'],
-    ['N_A', 'N_A'],
   ])('%j → %j', (value, expected) => {
     expect(normalize(ok({ token_type: value })).tokenType).toBe(expected);
     expect(normalizeTokenType(value)).toBe(expected);
   });
 
-  it('missing or empty → Bearer', () => {
+  it('missing, null or empty → Bearer', () => {
     expect(normalize(res('{"access_token":"x"}')).tokenType).toBe('Bearer');
     expect(normalize(ok({ token_type: '' })).tokenType).toBe('Bearer');
-    expect(normalize(ok({ token_type: 7 })).tokenType).toBe('Bearer');
+    expect(normalize(ok({ token_type: '  ' })).tokenType).toBe('Bearer');
+    expect(normalize(ok({ token_type: null })).tokenType).toBe('Bearer');
+  });
+
+  it.each([
+    ['N_A', '"N_A"'],
+    ['MAC', '"MAC"'],
+    ['mac', '"mac"'],
+    ['DPoP', '"DPoP"'],
+    ['dpop', '"dpop"'],
+    ['Basic', '"Basic"'],
+    [7, '7 (a number)'],
+    [{ t: 'x' }, '(an object)'],
+  ])('%j is refused with a typed error naming it (it would be sent as if it were Bearer)', (value, shown) => {
+    const err = fail(ok({ access_token: 'at-0123456789abcdef0123456789abcdef', token_type: value }));
+    expect(err).toBeInstanceOf(ResponseError);
+    expect(err).toMatchObject({ code: ErrorCode.UNSUPPORTED_TOKEN_TYPE, status: 200 });
+    expect(err.message).toBe(`tokenward: token endpoint answered 200 with token_type ${shown}, which tokenward cannot send (it sends Bearer)`);
+    expect(JSON.stringify(err)).not.toContain('at-0123456789abcdef');
+  });
+
+  it('acceptedTokenTypes lets more types through, case-insensitively, in the spelling given', () => {
+    expect(normalize(ok({ token_type: 'dpop' }), { acceptedTokenTypes: ['DPoP'] }).tokenType).toBe('DPoP');
+    expect(normalize(ok({ token_type: 'DPoP' }), { acceptedTokenTypes: ['DPoP'] }).tokenType).toBe('DPoP');
+    expect(normalize(ok({ token_type: 'n_a' }), { acceptedTokenTypes: ['N_A'] }).tokenType).toBe('N_A');
+    expect(normalize(ok({ token_type: 'bearer' }), { acceptedTokenTypes: ['DPoP'] }).tokenType).toBe('Bearer');
+    const err = fail(ok({ token_type: 'MAC' }), { acceptedTokenTypes: ['DPoP'] });
+    expect(err.code).toBe(ErrorCode.UNSUPPORTED_TOKEN_TYPE);
+    expect(err.message).toMatch(/token_type "MAC", which tokenward cannot send \(it sends Bearer, DPoP\)$/);
+  });
+
+  it('a token type that is a secret or a token is not repeated in the message', () => {
+    const secret = 'hunter2-secret-value';
+    const err = fail(ok({ token_type: `x ${secret} y` }), { secrets: [secret] });
+    expect(err.message).toContain('token_type "x [redacted] y"');
+    const token = 'c5b8d97d-768c-4c21-b8d5-995560b8bde7';
+    const err2 = fail(ok({ access_token: token, token_type: token }));
+    expect(err2.message).not.toContain(token);
+    expect(fail(ok({ token_type: 'y'.repeat(100) })).message).toContain(`"${'y'.repeat(40)}…"`);
+  });
+
+  it('through a TokenManager: the acquisition fails once, typed, without a retry', async () => {
+    const endpoint = fakeEndpoint(() => ({ access_token: 'mac-token', token_type: 'MAC', mac_key: 'k', expires_in: 3600 }));
+    const tm = new TokenManager({ tokenUrl: 'https://auth.example.com/token', clientId: 'c', clientSecret: 's', clientAuth: 'body', fetch: endpoint.fetch });
+    await expect(tm.getToken()).rejects.toMatchObject({ code: ErrorCode.UNSUPPORTED_TOKEN_TYPE, status: 200 });
+    expect(endpoint.count()).toBe(1);
+  });
+
+  it('normalizeTokenType only fixes the spelling', () => {
+    expect(normalizeTokenType('dpop')).toBe('DPoP');
+    expect(normalizeTokenType('mac')).toBe('MAC');
+    expect(normalizeTokenType(' N_A ')).toBe('N_A');
+    expect(normalizeTokenType(undefined)).toBe('Bearer');
   });
 });
 
@@ -200,8 +250,9 @@ describe('form-encoded and XML answers', () => {
   it("seed 004's XML AccessTokenResponse (namespaced, values typed back)", () => {
     const xml =
       '<AccessTokenResponse xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/IO.Swagger.Models"> <access_token>sample string 1</access_token> <expires_in>1</expires_in> <ip>sample string 3</ip> <is_editor>true</is_editor> <not_before_policy>1</not_before_policy> <redirect_url>sample string 2</redirect_url> <refresh_expires_in>1</refresh_expires_in> <refresh_token>sample string 5</refresh_token> <scope>sample string 8</scope> <session_state>sample string 7</session_state> <token_type>sample string 6</token_type> </AccessTokenResponse>';
-    const t = normalize(res(xml, 200, { 'content-type': 'application/xml; charset=utf-8' }));
-    expect(t).toMatchObject({ accessToken: 'sample string 1', expiresAt: NOW + 1000, refreshToken: 'sample string 5', refreshExpiresAt: NOW + 1000, scope: 'sample string 8' });
+    // The help page's placeholder is no token type a client can send: accepted here to read the rest.
+    const t = normalize(res(xml, 200, { 'content-type': 'application/xml; charset=utf-8' }), { acceptedTokenTypes: ['sample string 6'] });
+    expect(t).toMatchObject({ tokenType: 'sample string 6', accessToken: 'sample string 1', expiresAt: NOW + 1000, refreshToken: 'sample string 5', refreshExpiresAt: NOW + 1000, scope: 'sample string 8' });
     expect(t.raw).toMatchObject({ expires_in: 1, is_editor: true, not_before_policy: 1, session_state: 'sample string 7' });
   });
 

@@ -4,9 +4,11 @@
  */
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, MemoryTokenStore, OAuthError, TokenManager, TokenwardError, type Token, type TokenManagerOptions } from '../src/index.js';
+import { ErrorCode, MemoryTokenStore, normalizeTokenResponse, OAuthError, TokenManager, TokenwardError, type Token, type TokenManagerOptions } from '../src/index.js';
 import {
+  ASPNET_JSON_ANSWER,
   ASPNET_SAMPLE_REQUEST,
+  ASPNET_XML_ANSWER,
   aspnetAuthTokenServer,
 } from './servers/aspnet-auth-token.js';
 import { BRIGHT_PATTERN_CLIENT_ID, BRIGHT_PATTERN_CLIENT_SECRET, BRIGHT_PATTERN_SAMPLE_TOKEN, BRIGHT_PATTERN_SCOPE, brightPatternServer } from './servers/bright-pattern.js';
@@ -379,54 +381,47 @@ describe('seed 004: ASP.NET api/v1/auth/token (JSON body, Keycloak extras, XML b
     params: { WindowsAuthentication: false },
   } as const;
 
-  it('JSON body with WindowsAuthentication as a JSON boolean; the documented answer with every extra kept in raw', async () => {
-    const aspnet = aspnetAuthTokenServer({ answers: 'documented' });
-    msw.use(...aspnet.handlers);
-    const tm = manager(options);
-    const before = Date.now();
-    const token = await tm.getToken();
-    expectRequest(aspnet.tokenRequests()[0], {
-      url: tokenUrl,
-      headers: { accept: 'application/json', 'content-type': 'application/json' },
-      body: '{"grant_type":"password","username":"sample string 5","password":"sample string 6","scope":"sample string 4","client_id":"sample string 2","client_secret":"sample string 3","WindowsAuthentication":false}',
-    });
-    expect(JSON.parse(aspnet.tokenRequests()[0]!.body).WindowsAuthentication).toBe(false);
-    expect(token).toMatchObject({ accessToken: 'sample string 1', refreshToken: 'sample string 5', scope: 'sample string 8', tokenType: 'sample string 6' });
-    expectFresh(token, 1, before, Date.now());
-    expect(token.refreshExpiresAt! - token.receivedAt).toBe(1000);
-    expect(token.raw).toEqual({
-      access_token: 'sample string 1',
-      expires_in: 1,
-      redirect_url: 'sample string 2',
-      ip: 'sample string 3',
-      is_editor: true,
-      refresh_expires_in: 1,
-      refresh_token: 'sample string 5',
-      token_type: 'sample string 6',
-      not_before_policy: 1,
-      session_state: 'sample string 7',
-      scope: 'sample string 8',
-    });
+  it('JSON body with WindowsAuthentication as a JSON boolean; the documented answer\'s placeholder token_type is refused by name', async () => {
+    for (const format of ['json', 'xml'] as const) {
+      const aspnet = aspnetAuthTokenServer({ answers: 'documented', format });
+      msw.use(...aspnet.handlers);
+      const err = (await manager(options).getToken().catch((e: unknown) => e)) as TokenwardError;
+      expectRequest(aspnet.tokenRequests()[0], {
+        url: tokenUrl,
+        headers: { accept: 'application/json', 'content-type': 'application/json' },
+        body: '{"grant_type":"password","username":"sample string 5","password":"sample string 6","scope":"sample string 4","client_id":"sample string 2","client_secret":"sample string 3","WindowsAuthentication":false}',
+      });
+      expect(JSON.parse(aspnet.tokenRequests()[0]!.body).WindowsAuthentication).toBe(false);
+      // "sample string 6" is the Help Page's placeholder: sent as if it were Bearer, every call would 401.
+      expect(err).toBeInstanceOf(TokenwardError);
+      expect(err).toMatchObject({ code: ErrorCode.UNSUPPORTED_TOKEN_TYPE, status: 200 });
+      // The sample's password is the same text, so the type is scrubbed from the message like any secret.
+      expect(err.message).toContain('token_type "[redacted]", which tokenward cannot send');
+      msw.resetHandlers();
+    }
   });
 
-  it('reads the XML AccessTokenResponse when the server negotiates XML, with the same fields and types', async () => {
-    const aspnet = aspnetAuthTokenServer({ answers: 'documented', format: 'xml' });
-    msw.use(...aspnet.handlers);
-    const token = await manager(options).getToken();
+  it.each([
+    ['JSON', ASPNET_JSON_ANSWER, 'application/json; charset=utf-8'],
+    ['XML (content negotiation)', ASPNET_XML_ANSWER, 'application/xml; charset=utf-8'],
+  ])('the documented %s answer, read with its placeholder type accepted: every extra kept in raw with its type', (_, body, type) => {
+    const now = 1_700_000_000_000;
+    const token = normalizeTokenResponse({ status: 200, headers: { 'content-type': type }, body }, { now, acceptedTokenTypes: ['sample string 6'] });
     expect(token).toMatchObject({ accessToken: 'sample string 1', refreshToken: 'sample string 5', scope: 'sample string 8', tokenType: 'sample string 6' });
-    expect(token.expiresAt - token.receivedAt).toBe(1000);
+    expect(token.expiresAt - now).toBe(1000);
+    expect(token.refreshExpiresAt! - now).toBe(1000);
     expect(token.raw).toEqual({
       access_token: 'sample string 1',
       expires_in: 1,
+      redirect_url: 'sample string 2',
       ip: 'sample string 3',
       is_editor: true,
-      not_before_policy: 1,
-      redirect_url: 'sample string 2',
       refresh_expires_in: 1,
       refresh_token: 'sample string 5',
-      scope: 'sample string 8',
-      session_state: 'sample string 7',
       token_type: 'sample string 6',
+      not_before_policy: 1,
+      session_state: 'sample string 7',
+      scope: 'sample string 8',
     });
   });
 
