@@ -92,7 +92,7 @@ export function normalizeTokenResponse(res: TokenHttpResponse, options: Normaliz
     tokenType,
     expiresAt: now + lifetime * 1000,
     receivedAt: now,
-    raw: f,
+    raw: withoutTokenValues(f, [accessToken, refreshToken, typeof f.id_token === 'string' ? f.id_token : undefined]),
   };
   if (refreshToken !== undefined) token.refreshToken = refreshToken;
   if (refreshLifetime !== undefined && refreshLifetime > 0 && typeof f.refresh_token === 'string') token.refreshExpiresAt = now + refreshLifetime * 1000;
@@ -196,6 +196,37 @@ function unsupportedTokenType(res: TokenHttpResponse, value: unknown, accepted: 
     status: res.status,
     bodyExcerpt: excerpt(res.body, res.status, secrets),
   });
+}
+
+/** Fields of a token answer that hold token values: they live in `accessToken`, `refreshToken` and `idToken` only. */
+const TOKEN_FIELDS = new Set(['access_token', 'refresh_token', 'id_token']);
+
+/**
+ * The answer's fields for `Token.raw`, without the token values: a `raw` that is logged for its
+ * Keycloak extras must not log the tokens too. Drops `access_token`, `refresh_token` and `id_token`,
+ * and any other field whose value holds one of the tokens (a server that repeats it as `jwt` or
+ * inside an object). `Object.fromEntries` keeps a `__proto__` field a plain field.
+ */
+function withoutTokenValues(f: Record<string, unknown>, tokens: Array<string | undefined>): Readonly<Record<string, unknown>> {
+  const values = tokens.filter((t): t is string => t !== undefined && t !== '');
+  const holdsToken = (text: string) => values.some((t) => text === t || (t.length >= 8 && (text.includes(t) || text.includes(JSON.stringify(t).slice(1, -1)))));
+  return Object.fromEntries(
+    Object.entries(f).filter(([key, value]) => {
+      if (TOKEN_FIELDS.has(key)) return false;
+      if (typeof value === 'string') return !holdsToken(value);
+      if (typeof value !== 'object' || value === null) return true;
+      const text = safeStringify(value);
+      return text !== undefined && !holdsToken(text);
+    }),
+  );
+}
+
+function safeStringify(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The token values an answer holds: scrubbed from anything built from it, whoever's secrets list they are on. */

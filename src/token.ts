@@ -3,7 +3,10 @@
  * @module
  */
 
-/** A normalised access token. `raw` keeps every field the server sent (Keycloak extras included). */
+/**
+ * A normalised access token (docs/token.md). `raw` keeps every other field the server sent (Keycloak
+ * extras included), but never a token value, so it is safe to log.
+ */
 export interface Token {
   /** The access token to send as `Authorization: <tokenType> <accessToken>`. */
   readonly accessToken: string;
@@ -12,7 +15,7 @@ export interface Token {
    * type. Other types are refused (`ERR_TOKENWARD_UNSUPPORTED_TOKEN_TYPE`) unless accepted explicitly.
    */
   readonly tokenType: string;
-  /** When the access token expires, epoch milliseconds on the local clock at the moment the answer arrived. */
+  /** When the access token expires: epoch milliseconds on this host's clock (the local time the answer arrived plus the lifetime). */
   readonly expiresAt: number;
   /** The refresh token, when the server gave one (or an earlier answer did and this one kept it). */
   readonly refreshToken?: string;
@@ -24,7 +27,10 @@ export interface Token {
   readonly idToken?: string;
   /** When the answer arrived, epoch milliseconds (local clock). */
   readonly receivedAt: number;
-  /** Every field of the answer, as parsed (numbers and booleans keep their types). */
+  /**
+   * Every other field of the answer, as parsed (numbers and booleans keep their types). Without
+   * `access_token`, `refresh_token`, `id_token`, or any field whose value holds one of those tokens.
+   */
   readonly raw: Readonly<Record<string, unknown>>;
 }
 

@@ -1,6 +1,7 @@
 /**
  * normalizeTokenResponse: every answer shape real servers send, as one-line cases (pure, fixed clock).
  */
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, normalizeTokenResponse, normalizeTokenType, OAuthError, ResponseError, TokenManager, TokenwardError, type TokenHttpResponse } from '../src/index.js';
 import { fakeEndpoint } from './helpers/fake-token-endpoint.js';
@@ -77,7 +78,7 @@ describe('JSON tolerance', () => {
   it("a trailing comma (Bright Pattern's and Veeam's samples)", () => {
     const t = normalize(res('{\n"access_token":"eyJ.x.y",\n"token_type":"Bearer",\n"expires_in":"3599",\n}'));
     expect(t).toMatchObject({ accessToken: 'eyJ.x.y', tokenType: 'Bearer', expiresAt: NOW + 3_599_000 });
-    expect(t.raw).toEqual({ access_token: 'eyJ.x.y', token_type: 'Bearer', expires_in: '3599' });
+    expect(t.raw).toEqual({ token_type: 'Bearer', expires_in: '3599' });
   });
 
   it('a comma inside a string value is kept', () => {
@@ -203,7 +204,7 @@ describe('refresh token and its lifetime', () => {
 });
 
 describe('other fields', () => {
-  it('scope, id_token, receivedAt, and raw keeps every field with its type (Keycloak extras)', () => {
+  it('scope, id_token, receivedAt, and raw keeps every other field with its type (Keycloak extras)', () => {
     const fields = {
       access_token: 'at',
       expires_in: 300,
@@ -229,7 +230,7 @@ describe('other fields', () => {
       refreshExpiresAt: NOW + 1_800_000,
       scope: 'openid profile',
       idToken: 'idt',
-      raw: fields,
+      raw: { expires_in: 300, refresh_expires_in: 1800, token_type: 'bearer', 'not-before-policy': 0, not_before_policy: 0, session_state: 'ss', scope: 'openid profile', ip: '10.0.0.1', is_editor: true, redirect_url: 'https://app/' },
     });
   });
 
@@ -368,5 +369,45 @@ describe('answers whose content type lies', () => {
       { now: 0 },
     );
     expect(token).toMatchObject({ accessToken: 'abc', tokenType: 'Bearer', expiresAt: 3_600_000 });
+  });
+});
+
+describe('raw holds no token value (logging it for the Keycloak extras must not log the tokens)', () => {
+  const AT = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.access-token-value';
+  const RT = 'refresh-token-value-0123456789';
+  const IDT = 'eyJhbGciOiJub25lIn0.eyJub25jZSI6Im4ifQ.id-token-value';
+
+  it('access_token, refresh_token and id_token are dropped; every other field stays', () => {
+    const t = normalize(ok({ access_token: AT, refresh_token: RT, id_token: IDT, session_state: 'ss', 'not-before-policy': 0, scope: 'openid' }));
+    expect(t).toMatchObject({ accessToken: AT, refreshToken: RT, idToken: IDT });
+    expect(t.raw).toEqual({ token_type: 'Bearer', session_state: 'ss', 'not-before-policy': 0, scope: 'openid' });
+  });
+
+  it('a field repeating a token under another name, or inside an object, is dropped too', () => {
+    const t = normalize(ok({ access_token: AT, refresh_token: RT, jwt: AT, header: `Bearer ${AT}`, session: { rt: RT, n: 1 }, list: [IDT], id_token: IDT, note: 'kept' }));
+    expect(t.raw).toEqual({ token_type: 'Bearer', note: 'kept' });
+    for (const value of [AT, RT, IDT]) {
+      expect(JSON.stringify(t.raw)).not.toContain(value);
+      expect(inspect(t.raw, { depth: 10 })).not.toContain(value);
+    }
+  });
+
+  it('a kept refresh token (the answer did not rotate it) is not in raw either', () => {
+    const t = normalize(ok({ access_token: AT, echo: RT }), { previousRefreshToken: RT });
+    expect(t.refreshToken).toBe(RT);
+    expect(t.raw).toEqual({ token_type: 'Bearer' });
+  });
+
+  it('form and XML answers alike', () => {
+    const form = normalize(res(`access_token=${AT}&refresh_token=${RT}&expires_in=60&session_state=s`, 200, { 'content-type': 'application/x-www-form-urlencoded' }));
+    expect(form.raw).toEqual({ expires_in: '60', session_state: 's' });
+    const xml = normalize(res(`<r><access_token>${AT}</access_token><refresh_token>${RT}</refresh_token><ip>1.2.3.4</ip></r>`, 200, { 'content-type': 'application/xml' }));
+    expect(xml.raw).toEqual({ ip: '1.2.3.4' });
+  });
+
+  it('a __proto__ field stays a plain field', () => {
+    const t = normalize(res('{"access_token":"at","__proto__":{"polluted":true}}'));
+    expect(Object.getPrototypeOf(t.raw)).toBe(Object.prototype);
+    expect((t.raw as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

@@ -34,7 +34,7 @@ const token = (accessToken: string, lifeMs: number, extra: Partial<Token> = {}):
   tokenType: 'Bearer',
   receivedAt: Date.now(),
   expiresAt: Date.now() + lifeMs,
-  raw: { access_token: accessToken },
+  raw: { token_type: 'bearer', session_state: 's' },
   ...extra,
 });
 
