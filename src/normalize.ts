@@ -5,6 +5,7 @@
  */
 import { ErrorCode, OAuthError, ResponseError, type TokenwardError } from './errors.js';
 import { isRecord, parseBody, type ParsedBody } from './parse-body.js';
+import { accessTokenLifetime, readLifetime } from './lifetime.js';
 import { excerpt, maskTokens, scrub } from './redact.js';
 import type { Token } from './token.js';
 
@@ -39,9 +40,6 @@ export interface NormalizeOptions {
    */
   acceptedTokenTypes?: readonly string[];
 }
-
-/** The longest lifetime believed, in seconds (Go caps at MaxInt32 too); beyond it a server is confused. */
-const MAX_LIFETIME_S = 2_147_483_647;
 
 /**
  * Turns a token-endpoint answer into a {@link Token}, or throws the matching {@link TokenwardError}.
@@ -80,9 +78,7 @@ export function normalizeTokenResponse(res: TokenHttpResponse, options: Normaliz
   const tokenType = acceptedTokenType(f.token_type, options.acceptedTokenTypes ?? []);
   if (tokenType === undefined) throw unsupportedTokenType(res, f.token_type, options.acceptedTokenTypes ?? [], [...secrets, ...tokenValues(f)]);
 
-  // A lifetime under a second is "unknown", not "expired": `expires_in: 0` (and a JWT whose `exp` is
-  // already past on a skewed clock) would otherwise cost one token request per call.
-  const lifetime = usable(readLifetime(f.expires_in, 'expires_in', invalid)) ?? jwtLifetime(accessToken, now) ?? options.defaultExpiresIn ?? 300;
+  const lifetime = accessTokenLifetime(f.expires_in, accessToken, now, invalid) ?? options.defaultExpiresIn ?? 300;
   // Keycloak sends refresh_expires_in: 0 for offline tokens, meaning "no fixed expiry", not "expired".
   const refreshLifetime = readLifetime(f.refresh_expires_in, 'refresh_expires_in', invalid);
 
@@ -232,46 +228,6 @@ function safeStringify(value: unknown): string | undefined {
 /** The token values an answer holds: scrubbed from anything built from it, whoever's secrets list they are on. */
 function tokenValues(f: Record<string, unknown>): string[] {
   return [f.access_token, f.refresh_token, f.id_token].filter((v): v is string => typeof v === 'string');
-}
-
-function readLifetime(value: unknown, name: string, invalid: (why: string) => TokenwardError): number | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  // Bright Pattern (configapi/v2) sends expires_in as a string: "3599".
-  const seconds = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (typeof value === 'string' && /^\s*-/.test(value)) throw invalid(`${name} is negative`);
-  if (Number.isNaN(seconds) || !Number.isFinite(seconds)) throw invalid(`${name} is not a number (${typeof value})`);
-  if (seconds < 0) throw invalid(`${name} is negative`);
-  return Math.min(seconds, MAX_LIFETIME_S);
-}
-
-/** Shortest lifetime believed, seconds: below it a lifetime counts as unknown. */
-const MIN_LIFETIME_S = 1;
-
-function usable(seconds: number | undefined): number | undefined {
-  return seconds !== undefined && seconds >= MIN_LIFETIME_S ? seconds : undefined;
-}
-
-/**
- * The lifetime of a JWT access token, seconds: `exp - iat` when both are numbers (both on the issuer's
- * clock, so skew between hosts cancels out), else `exp - now`. `undefined` when the token is not a JWT
- * with a numeric `exp`, or the lifetime is under a second.
- */
-function jwtLifetime(accessToken: string, now: number): number | undefined {
-  const parts = accessToken.split('.');
-  if (parts.length !== 3) return undefined;
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
-    if (!isRecord(claims) || !isFiniteNumber(claims.exp)) return undefined;
-    const seconds = isFiniteNumber(claims.iat) ? claims.exp - claims.iat : claims.exp - now / 1000;
-    return usable(Math.min(seconds, MAX_LIFETIME_S));
-  } catch {
-    // Not a JWT after all.
-  }
-  return undefined;
-}
-
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
 }
 
 /** `Retry-After` as seconds: delta-seconds or an HTTP date. */
