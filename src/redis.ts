@@ -9,24 +9,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConfigError, ErrorCode, TokenwardError } from './errors.js';
-import { scrub } from './redact.js';
+import { adapt, guardErrorEvents, safeError, type IORedisLike, type NodeRedisLike, type RedisCommander } from './redis-client.js';
+import { encodeEntry, decodeEntry } from './redis-codec.js';
 import type { TokenStore } from './store.js';
 import type { Token } from './token.js';
 
-/** The part of a node-redis v4/v5 client used here. */
-export interface NodeRedisLike {
-  sendCommand(args: string[], options?: object): Promise<unknown>;
-  readonly isReady: boolean;
-}
-
-/** The part of an ioredis client (or `Cluster`) used here. */
-export interface IORedisLike {
-  call(command: string, ...args: string[]): Promise<unknown>;
-  readonly status: string;
-}
-
-/** Any other client: a function that sends one command (`['SET', key, value, 'PX', '1000']`) and resolves to its reply. */
-export type RedisCommander = (args: string[], signal: AbortSignal) => Promise<unknown>;
+export type { IORedisLike, NodeRedisLike, RedisCommander };
 
 /** Options of {@link RedisTokenStore}. */
 export interface RedisTokenStoreOptions {
@@ -59,18 +47,11 @@ export interface RedisTokenStoreOptions {
 }
 
 /**
- * Stored value: a version tag and the token. The refresh token travels with the access token, in one SET.
- * `v: 1` when the key expires with the access token; `v: 2` when it outlives it by `tailMs` (to keep the
- * refresh token), so a reader can tell the access token's remaining life from the key's TTL. Readers of
- * `v: 1` only (older tokenward) skip a `v: 2` value instead of taking a dead access token for a live one.
+ * The value and its remaining TTL in one step: read separately, a SET between the two would pair an old
+ * value with a new TTL (or the reverse), and a token would be re-based onto the wrong expiry. A
+ * missing key comes back as `{nil, -2}`.
  */
-interface Stored {
-  v: 1 | 2;
-  token: Token;
-  /** `v: 2`: how much longer than the access token the key lives, ms. */
-  tailMs?: number;
-}
-
+const READ = "return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}";
 /** Releases the lock only if this owner still holds it: a holder whose lock expired must not free the next one's. */
 const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 /** Extends the lock only if this owner still holds it. */
@@ -122,21 +103,21 @@ export class RedisTokenStore implements TokenStore {
   #down = false;
   #probeAt = 0;
 
-  /** @throws {ConfigError} when `client` is neither node-redis, ioredis nor a function. */
+  /**
+   * @throws {ConfigError} when `client` is neither node-redis, ioredis nor a function, or an option is
+   * unknown or not what it should be (every duration is a whole number of ms).
+   */
   constructor(client: NodeRedisLike | IORedisLike | RedisCommander, options: RedisTokenStoreOptions = {}) {
     const adapter = adapt(client);
     this.#send = adapter.send;
     this.#ready = adapter.ready;
-    this.#prefix = options.prefix ?? 'tokenward';
-    this.#timeoutMs = positive(options.commandTimeoutMs, 'commandTimeoutMs') ?? 500;
-    this.#retryAfterMs = positive(options.retryAfterMs, 'retryAfterMs') ?? 1000;
-    this.#lockTtlMs = positive(options.lockTtlMs, 'lockTtlMs');
-    this.#refreshTokenTtlMs = options.refreshTokenTtlMs ?? REFRESH_TOKEN_TTL_MS;
-    if (!(this.#refreshTokenTtlMs >= 0 && Number.isFinite(this.#refreshTokenTtlMs))) {
-      throw new ConfigError(`RedisTokenStore option \`refreshTokenTtlMs\` must be a number of ms >= 0, got ${String(options.refreshTokenTtlMs)}`);
-    }
-    this.revalidateMs = options.revalidateMs ?? 5000;
-    if (!(this.revalidateMs >= 0)) throw new ConfigError(`RedisTokenStore option \`revalidateMs\` must be a number >= 0, got ${String(options.revalidateMs)}`);
+    const o = checkOptions(options);
+    this.#prefix = o.prefix ?? 'tokenward';
+    this.#timeoutMs = o.commandTimeoutMs ?? 500;
+    this.#retryAfterMs = o.retryAfterMs ?? 1000;
+    this.#lockTtlMs = o.lockTtlMs;
+    this.#refreshTokenTtlMs = o.refreshTokenTtlMs ?? REFRESH_TOKEN_TTL_MS;
+    this.revalidateMs = o.revalidateMs ?? 5000;
     guardErrorEvents(client);
   }
 
@@ -152,9 +133,9 @@ export class RedisTokenStore implements TokenStore {
    * `expiresAt` in the past, and the manager renews from its refresh token instead of adopting it.
    */
   async get(key: string): Promise<Token | undefined> {
-    const k = this.keyFor(key);
-    const [value, pttl] = await Promise.all([this.#run(['GET', k]), this.#run(['PTTL', k])]);
-    const stored = decode(value);
+    const reply = await this.#run(['EVAL', READ, '1', this.keyFor(key)], 'GET+PTTL');
+    const [value, pttl] = Array.isArray(reply) ? reply : [];
+    const stored = decodeEntry(value);
     const remaining = Number(pttl);
     if (stored === undefined || !(remaining > 0)) return undefined;
     const { token, tailMs } = stored;
@@ -181,8 +162,7 @@ export class RedisTokenStore implements TokenStore {
       ttl = token.refreshExpiresAt !== undefined ? Math.max(life, Math.floor(token.refreshExpiresAt - now)) : life + this.#refreshTokenTtlMs;
     }
     if (ttl <= 0) return;
-    const value: Stored = ttl > life ? { v: 2, token, tailMs: ttl - life } : { v: 1, token };
-    await this.#run(['SET', this.keyFor(key), JSON.stringify(value), 'PX', String(ttl)]);
+    await this.#run(['SET', this.keyFor(key), encodeEntry(token, ttl - life), 'PX', String(ttl)]);
   }
 
   /** Deletes the shared entry: the other instances notice on their next re-validation or renewal. */
@@ -195,12 +175,14 @@ export class RedisTokenStore implements TokenStore {
    * token another instance stored meanwhile stays. Resolves to whether it deleted.
    */
   async deleteIf(key: string, accessToken: string): Promise<boolean> {
-    return Number(await this.#run(['EVAL', DELETE_IF, '1', this.keyFor(key), accessToken])) === 1;
+    return Number(await this.#run(['EVAL', DELETE_IF, '1', this.keyFor(key), accessToken], 'compare-and-delete')) === 1;
   }
 
   /**
    * `SET <key>:lock <owner> NX PX ttl`, polled with backoff until `waitMs` runs out. A waiter stops early
-   * (resolving `undefined`) when the token under `key` changes, meaning the holder stored a new one.
+   * (resolving `undefined`) when the token under `key` changes, meaning the holder stored a new one: it
+   * reads the token only after a `SET NX` that did not take the lock, so a failed read never leaves a
+   * lock behind that nobody releases.
    * The lock's TTL is short (`lockTtlMs`), so a holder that died blocks the others briefly; a live
    * holder's lock is extended by a watchdog, but never past `ttlMs` after it was taken, so a holder that
    * hangs cannot keep it for good. It is released by a compare-and-delete script.
@@ -216,8 +198,8 @@ export class RedisTokenStore implements TokenStore {
     let baseline: unknown;
     let delay = POLL_MIN_MS;
     for (let first = true; ; first = false) {
-      const [taken, current] = await Promise.all([this.#run(['SET', lockKey, owner, 'NX', 'PX', String(ttl)]), this.#run(['GET', k])]);
-      if (taken === 'OK') break;
+      if ((await this.#run(['SET', lockKey, owner, 'NX', 'PX', String(ttl)])) === 'OK') break;
+      const current = await this.#run(['GET', k]);
       if (first) baseline = current;
       else if (current !== baseline && current != null) return undefined;
       if (options.signal?.aborted || Date.now() + delay > deadline) return undefined;
@@ -232,19 +214,19 @@ export class RedisTokenStore implements TokenStore {
         clearInterval(watchdog);
         return;
       }
-      this.#run(['EVAL', EXTEND, '1', lockKey, owner, String(Math.min(ttl, left))]).catch(() => {
+      this.#run(['EVAL', EXTEND, '1', lockKey, owner, String(Math.min(ttl, left))], 'lock extend').catch(() => {
         // Redis is gone or slow: the lock lapses by TTL, which is the safe outcome.
       });
     }, Math.max(50, Math.floor(ttl / 3)));
     watchdog.unref();
     return async () => {
       clearInterval(watchdog);
-      await this.#run(['EVAL', RELEASE, '1', lockKey, owner]);
+      await this.#run(['EVAL', RELEASE, '1', lockKey, owner], 'lock release');
     };
   }
 
-  /** One command, bounded by the command timeout; fails fast while Redis counts as down. */
-  async #run(args: string[]): Promise<unknown> {
+  /** One command (`what` names it in errors), bounded by the command timeout; fails fast while Redis counts as down. */
+  async #run(args: string[], what = args[0]!): Promise<unknown> {
     if (this.#down && (Date.now() < this.#probeAt || this.#ready() === false)) {
       throw new TokenwardError(ErrorCode.STORE, 'redis unavailable; skipping the shared store until it answers again');
     }
@@ -254,7 +236,7 @@ export class RedisTokenStore implements TokenStore {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         controller.abort();
-        timedOut = new TokenwardError(ErrorCode.STORE, `redis ${args[0]} got no answer within ${this.#timeoutMs} ms`);
+        timedOut = new TokenwardError(ErrorCode.STORE, `redis ${what} got no answer within ${this.#timeoutMs} ms`);
         reject(timedOut);
       }, this.#timeoutMs);
     });
@@ -277,81 +259,55 @@ export class RedisTokenStore implements TokenStore {
       this.#probeAt = Date.now() + this.#retryAfterMs;
       if (err !== undefined && err === timedOut) throw err;
       const cause = safeError(err, args);
-      throw new TokenwardError(ErrorCode.STORE, `redis ${args[0]} failed: ${cause.message}`, { cause });
+      throw new TokenwardError(ErrorCode.STORE, `redis ${what} failed: ${cause.message}`, { cause });
     } finally {
       clearTimeout(timer);
     }
   }
 }
 
-/** Tells the client libraries apart by shape; neither is imported. */
-function adapt(client: unknown): { send: RedisCommander; ready: () => boolean | undefined } {
-  if (typeof client === 'function') return { send: client as RedisCommander, ready: () => undefined };
-  const c = client as Partial<NodeRedisLike & IORedisLike> | null;
-  // ioredis: `call(name, ...args)` and a `status` string ('ready', 'reconnecting', 'end', ...).
-  if (c && typeof c.call === 'function' && typeof c.status === 'string') {
-    const io = c as IORedisLike;
-    return { send: (args) => io.call(args[0]!, ...args.slice(1)), ready: () => (io.status === 'wait' ? undefined : io.status === 'ready') };
-  }
-  // node-redis v4/v5: `sendCommand(args, options)` and `isReady`. An aborted command leaves the offline queue.
-  if (c && typeof c.sendCommand === 'function' && 'isReady' in c) {
-    const nr = c as NodeRedisLike;
-    return { send: (args, signal) => nr.sendCommand(args, { abortSignal: signal, signal }), ready: () => nr.isReady };
-  }
-  throw new ConfigError('RedisTokenStore needs a node-redis client (createClient from "redis"), an ioredis client, or a command function');
-}
+const OPTIONS = {
+  prefix: 'a non-empty string',
+  commandTimeoutMs: 'positive',
+  retryAfterMs: 'positive',
+  lockTtlMs: 'positive',
+  refreshTokenTtlMs: 'non-negative',
+  revalidateMs: 'non-negative',
+} as const;
+
+/** Longest duration a timer can wait (setTimeout's limit): longer ones fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
- * node-redis throws an unhandled `error` event (crashing the process) when nobody listens, and ioredis
- * logs one per reconnect attempt. A token cache must not turn a Redis outage into a crash: when the
- * caller attached no listener, attach a silent one. Failures still reach the manager as `store-error`.
+ * Every option checked once, by name: durations are whole numbers of ms (`PX 7200000.5` is refused by
+ * Redis, so a fractional `refreshTokenTtlMs` would make every publish fail quietly), and an unknown key
+ * (`lockTTLMs`) is a mistake, not something to ignore. A key set to `undefined` means the default.
  */
-function guardErrorEvents(client: unknown): void {
-  const c = client as { on?: (e: string, l: () => void) => unknown; listenerCount?: (e: string) => number };
-  if (typeof c.on === 'function' && typeof c.listenerCount === 'function' && c.listenerCount('error') === 0) c.on('error', () => {});
-}
-
-/**
- * A client's error reduced to a plain `Error` with its name, message and code only. ioredis attaches the
- * command to its `ReplyError` (`command.args`: the stored token JSON, or the access token of a
- * compare-and-delete), and a client may echo arguments in a message; the manager passes the store's error
- * on as the `cause` of its `store-error` event. So nothing else leaves the store, and every argument
- * (and each token inside a stored value) is scrubbed from the message.
- */
-function safeError(err: unknown, args: string[]): Error {
-  const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; message?: unknown; code?: unknown };
-  const secrets: string[] = [];
-  for (const arg of args.slice(1)) {
-    secrets.push(arg);
-    const token = decode(arg)?.token;
-    if (token) secrets.push(...[token.accessToken, token.refreshToken, token.idToken].filter((t): t is string => t !== undefined));
+function checkOptions(options: RedisTokenStoreOptions): RedisTokenStoreOptions {
+  if (typeof options !== 'object' || options === null) throw new ConfigError(`RedisTokenStore options must be an object, got ${String(options)}`);
+  for (const [name, value] of Object.entries(options)) {
+    if (!Object.hasOwn(OPTIONS, name)) {
+      throw new ConfigError(`RedisTokenStore has no option \`${name}\` (known: ${Object.keys(OPTIONS).join(', ')})`);
+    }
+    if (value === undefined) continue;
+    const kind = OPTIONS[name as keyof typeof OPTIONS];
+    if (kind === 'a non-empty string') {
+      if (typeof value !== 'string' || value === '') throw new ConfigError(`RedisTokenStore option \`${name}\` must be a non-empty string, got ${describe(value)}`);
+      continue;
+    }
+    if (!(Number.isSafeInteger(value) && (value as number) >= (kind === 'positive' ? 1 : 0))) {
+      throw new ConfigError(`RedisTokenStore option \`${name}\` must be a whole number of ms ${kind === 'positive' ? '> 0' : '>= 0'}, got ${describe(value)}`);
+    }
+    // A refresh token may outlive any timer (Okta's live up to 90 days); the other options feed timers.
+    if (name !== 'refreshTokenTtlMs' && (value as number) > MAX_TIMER_MS) {
+      throw new ConfigError(`RedisTokenStore option \`${name}\` must be at most ${MAX_TIMER_MS} ms (the longest a timer waits), got ${describe(value)}`);
+    }
   }
-  // Longest first, so a token inside the stored JSON is not left half-redacted by a shorter match.
-  secrets.sort((a, b) => b.length - a.length);
-  const text = scrub(typeof e.message === 'string' ? e.message : String(err), secrets);
-  const safe = new Error(text.length > 300 ? `${text.slice(0, 300)}…` : text) as Error & { code?: string };
-  if (typeof e.name === 'string') safe.name = e.name;
-  if (typeof e.code === 'string' || typeof e.code === 'number') safe.code = String(e.code);
-  return safe;
+  return options;
 }
 
-function decode(value: unknown): { token: Token; tailMs: number } | undefined {
-  if (typeof value !== 'string') return undefined;
-  try {
-    const parsed = JSON.parse(value) as Partial<Stored>;
-    const t = parsed.token;
-    if ((parsed.v !== 1 && parsed.v !== 2) || !t || typeof t.accessToken !== 'string' || typeof t.expiresAt !== 'number' || typeof t.receivedAt !== 'number') return undefined;
-    const tailMs = parsed.v === 2 && typeof parsed.tailMs === 'number' && parsed.tailMs > 0 ? parsed.tailMs : 0;
-    return { token: t, tailMs };
-  } catch {
-    return undefined;
-  }
-}
-
-function positive(value: number | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!(typeof value === 'number' && value > 0 && Number.isFinite(value))) throw new ConfigError(`RedisTokenStore option \`${name}\` must be a positive number of ms, got ${String(value)}`);
-  return value;
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' && value !== null ? (Array.isArray(value) ? 'an array' : 'an object') : String(value);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -222,6 +222,100 @@ describe.skipIf(!enabled).each(['node-redis', 'ioredis'] as const)('RedisTokenSt
     await leaked!();
   });
 
+  /** A command function on this test's client, for stores that interpose on the wire. */
+  const commander = async (): Promise<(args: string[]) => Promise<unknown>> => {
+    const raw = (await open()).raw as unknown as { sendCommand?: (a: string[]) => Promise<unknown>; call?: (c: string, ...a: string[]) => Promise<unknown>; on(e: string, l: () => void): void };
+    // Not handed to a store, so nobody else quiets its error events when a later test stops Redis.
+    raw.on('error', () => {});
+    // ioredis has a sendCommand too, taking its own Command objects: tell the libraries apart by kind.
+    return kind === 'ioredis' ? (args) => raw.call!(args[0]!, ...args.slice(1)) : (args) => raw.sendCommand!(args);
+  };
+
+  it('reads a value and its TTL in one step: another instance\'s SET cannot land between them', async () => {
+    const send = await commander();
+    const writer = (await open()).store();
+    await writer.set('atomic', token('old', 60_000));
+    // The wire: the store's first command is answered, then another instance's SET lands, and only
+    // then do any later commands of the same read reach Redis.
+    let first = true;
+    let landed!: () => void;
+    const gate = new Promise<void>((r) => (landed = r));
+    const racing = new RedisTokenStore(async (args) => {
+      if (!first) {
+        await gate;
+        return send(args);
+      }
+      first = false;
+      const reply = await send(args);
+      await writer.set('atomic', token('new', 600_000));
+      landed();
+      return reply;
+    });
+    const read = (await racing.get('atomic'))!;
+    // Either token is fine, each with its own expiry; never the old token with the new one's TTL.
+    expect(read.accessToken).toBe('old');
+    expect(read.expiresAt - Date.now()).toBeLessThanOrEqual(60_000);
+    expect((await racing.get('atomic'))!.accessToken).toBe('new');
+  });
+
+  it('a lock taken while the companion read fails is not left behind', async () => {
+    const send = await commander();
+    let failed = 0;
+    const sent: Array<Promise<unknown>> = [];
+    // GET fails once (a reset connection); SET NX works. A 10 s TTL: a lapse cannot hide a leak.
+    const flaky = new RedisTokenStore(
+      async (args) => {
+        if (args[0] === 'GET' && failed++ === 0) throw new Error('read ECONNRESET');
+        const reply = send(args);
+        sent.push(reply);
+        return reply;
+      },
+      { lockTtlMs: 10_000 },
+    );
+    const release = await flaky.lock('lock-read-fails', { ttlMs: 10_000, waitMs: 1000 }).catch(() => undefined);
+    await release?.().catch(() => undefined);
+    // Once every command the store sent has been answered, no lock is held that nobody will release.
+    await Promise.allSettled(sent);
+    expect(await inspector.exists('tokenward:lock-read-fails:lock')).toBe(0);
+  });
+
+  it('a waiter whose read fails gives up with a store error and leaves the holder\'s lock alone', async () => {
+    const holder = (await open()).store({ lockTtlMs: 10_000 });
+    const release = await holder.lock('lock-waiter-read-fails', { ttlMs: 10_000, waitMs: 1000 });
+    const send = await commander();
+    const waiter = new RedisTokenStore(async (args) => {
+      if (args[0] === 'GET') throw new Error('read ECONNRESET');
+      return send(args);
+    });
+    await expect(waiter.lock('lock-waiter-read-fails', { ttlMs: 10_000, waitMs: 1000 })).rejects.toMatchObject({ code: ErrorCode.STORE });
+    expect(await inspector.exists('tokenward:lock-waiter-read-fails:lock')).toBe(1);
+    await release!();
+    expect(await inspector.exists('tokenward:lock-waiter-read-fails:lock')).toBe(0);
+  });
+
+  it('a stored value that is not a whole token reads as absent (never Authorization: undefined …)', async () => {
+    const store = (await open()).store();
+    const good = { accessToken: 'a', tokenType: 'Bearer', expiresAt: Date.now() + 60_000, receivedAt: Date.now(), raw: {} };
+    const corrupt: Array<[string, unknown]> = [
+      ['no tokenType', { v: 1, token: { ...good, tokenType: undefined } }],
+      ['a numeric tokenType', { v: 1, token: { ...good, tokenType: 7 } }],
+      ['no raw', { v: 1, token: { ...good, raw: undefined } }],
+      ['raw a list', { v: 1, token: { ...good, raw: [] } }],
+      ['an empty access token', { v: 1, token: { ...good, accessToken: '' } }],
+      ['expiresAt a string', { v: 1, token: { ...good, expiresAt: String(good.expiresAt) } }],
+      ['a numeric refresh token', { v: 1, token: { ...good, refreshToken: 5 } }],
+      ['refreshExpiresAt null', { v: 1, token: { ...good, refreshExpiresAt: null } }],
+      ['a v2 value without tailMs', { v: 2, token: good }],
+      ['an unknown version', { v: 3, token: good }],
+    ];
+    for (const [why, value] of corrupt) {
+      await inspector.set('tokenward:corrupt', JSON.stringify(value), 'PX', 60_000);
+      expect(await store.get('corrupt'), why).toBeUndefined();
+    }
+    await inspector.set('tokenward:corrupt', JSON.stringify({ v: 1, token: good }), 'PX', 60_000);
+    expect(await store.get('corrupt')).toMatchObject({ accessToken: 'a', tokenType: 'Bearer' });
+  });
+
   it('deleteIf deletes the entry only while it holds the given access token', async () => {
     const store = (await open()).store();
     await store.set('cad', token('held "quoted" \u00e9', 60_000, { refreshToken: 'r' }));
@@ -362,9 +456,31 @@ describe.skipIf(!enabled)('RedisTokenStore without a working Redis', () => {
     const errors: string[] = [];
     tm.on('store-error', (e) => errors.push(e.message));
     expect((await tm.getToken()).accessToken).toBe('solo');
-    expect(errors[0]).toMatch(/redis (GET|PTTL) got no answer within 50 ms/);
+    expect(errors[0]).toMatch(/redis GET\+PTTL got no answer within 50 ms/);
     // Once down, the store skips Redis instead of waiting on it again for every step.
     expect(sent.length).toBeLessThanOrEqual(2);
+  });
+
+  it('every option is checked by name: durations are whole numbers of ms, unknown keys are refused', () => {
+    const make = (options: Record<string, unknown>) => () => new RedisTokenStore(() => Promise.resolve(null), options as RedisTokenStoreOptions);
+    // Redis refuses `PX 7200000.5`: every publish would fail quietly.
+    expect(make({ refreshTokenTtlMs: 7_200_000.5 })).toThrow(ConfigError);
+    expect(make({ refreshTokenTtlMs: 7_200_000.5 })).toThrow(/option `refreshTokenTtlMs` must be a whole number of ms >= 0, got 7200000\.5/);
+    for (const name of ['commandTimeoutMs', 'retryAfterMs', 'lockTtlMs']) {
+      for (const bad of [0.5, 1.5, 0, -1, Number.NaN, Infinity, '500']) expect(make({ [name]: bad }), `${name}: ${String(bad)}`).toThrow(new RegExp(`option \`${name}\` must be a whole number of ms > 0`));
+      expect(make({ [name]: 2 ** 31 })).toThrow(new RegExp(`option \`${name}\` must be at most 2147483647 ms`));
+      expect(make({ [name]: 1 })).not.toThrow();
+    }
+    for (const name of ['refreshTokenTtlMs', 'revalidateMs']) {
+      for (const bad of [0.5, -1, Number.NaN, Infinity, '0', null]) expect(make({ [name]: bad }), `${name}: ${String(bad)}`).toThrow(new RegExp(`option \`${name}\` must be a whole number of ms >= 0`));
+      expect(make({ [name]: 0 })).not.toThrow();
+    }
+    // A refresh token may live 90 days (Okta): beyond what a timer can wait, but not beyond Redis.
+    expect(make({ refreshTokenTtlMs: 90 * 86_400_000 })).not.toThrow();
+    expect(make({ prefix: '' })).toThrow(/option `prefix` must be a non-empty string, got ""/);
+    expect(make({ prefix: 5 })).toThrow(/option `prefix` must be a non-empty string/);
+    expect(make({ lockTTLMs: 500 })).toThrow(/RedisTokenStore has no option `lockTTLMs` \(known: prefix, commandTimeoutMs/);
+    expect(make({ prefix: undefined, lockTtlMs: undefined })).not.toThrow();
   });
 
   it('rejects a client it does not recognise, naming what it accepts', () => {
