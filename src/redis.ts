@@ -10,7 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError, ErrorCode, TokenwardError } from './errors.js';
 import { adapt, guardErrorEvents, safeError, type IORedisLike, type NodeRedisLike, type RedisCommander } from './redis-client.js';
-import { encodeEntry, decodeEntry } from './redis-codec.js';
+import { decodeEntry, encodeEntry } from './redis-codec.js';
+import { sleep } from './sleep.js';
 import type { TokenStore } from './store.js';
 import type { Token } from './token.js';
 
@@ -308,8 +309,4 @@ function checkOptions(options: RedisTokenStoreOptions): RedisTokenStoreOptions {
 
 function describe(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' && value !== null ? (Array.isArray(value) ? 'an array' : 'an object') : String(value);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

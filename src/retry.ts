@@ -6,6 +6,7 @@
 import pRetry, { AbortError } from 'p-retry';
 import { ErrorCode, TokenwardError } from './errors.js';
 import type { RetryOptions } from './options.js';
+import { sleep } from './sleep.js';
 
 /**
  * Longest `Retry-After` honoured, seconds. A server asking for more is treated as down: no retry, its
@@ -73,19 +74,4 @@ export async function withRetry<T>(
     if (err instanceof AbortError && err.originalError) throw err.originalError;
     throw err;
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
