@@ -70,7 +70,7 @@ export function normalizeTokenResponse(res: TokenHttpResponse, options: Normaliz
   const invalid = (why: string): TokenwardError =>
     new ResponseError(ErrorCode.INVALID_TOKEN_RESPONSE, `token endpoint answered ${res.status} without a usable token: ${why}`, {
       status: res.status,
-      bodyExcerpt: excerpt(res.body, res.status, secrets),
+      bodyExcerpt: excerpt(res.body, res.status, [...secrets, ...tokenValues(f)]),
     });
 
   const accessToken = f.access_token;
@@ -104,9 +104,12 @@ export function normalizeTokenResponse(res: TokenHttpResponse, options: Normaliz
 export function answerError(res: TokenHttpResponse, parsed: ParsedBody, secrets: Iterable<string | undefined> = []): TokenwardError | undefined {
   const f = parsed.fields;
   // Built only when there is an error to report: a successful answer never pays for the excerpt.
+  // The answer's own token values count as secrets too: a server may echo them into any field.
+  let known: Array<string | undefined> | undefined;
+  const all = () => (known ??= [...secrets, ...(f ? tokenValues(f) : [])]);
   const details = (): ErrorDetails => {
     const out: ErrorDetails = { status: res.status };
-    const bodyExcerpt = excerpt(res.body, res.status, secrets);
+    const bodyExcerpt = excerpt(res.body, res.status, all());
     if (bodyExcerpt !== '') out.bodyExcerpt = bodyExcerpt;
     const retryAfter = retryAfterSeconds(header(res.headers, 'retry-after'));
     if (retryAfter !== undefined) out.retryAfter = retryAfter;
@@ -117,11 +120,11 @@ export function answerError(res: TokenHttpResponse, parsed: ParsedBody, secrets:
     // RFC 6749 §5.2, also on a 200: "some unorthodox servers respond 200 in error case" (golang/oauth2).
     if (typeof f.error === 'string' && f.error !== '') {
       // Every field is scrubbed: a server that echoes the request may put a secret anywhere.
-      return oauthError(res.status, scrub(f.error, secrets), scrubbed(str(f.error_description), secrets), scrubbed(str(f.error_uri), secrets), details());
+      return oauthError(res.status, scrub(f.error, all()), scrubbed(str(f.error_description), all()), scrubbed(str(f.error_uri), all()), details());
     }
     // InfoLink wraps every answer: {"result":{"code":"invalid_grant","message":"…"},"status":"error"}.
     if (f.status === 'error' && isRecord(f.result) && typeof f.result.code === 'string') {
-      return oauthError(res.status, scrub(f.result.code, secrets), scrubbed(str(f.result.message), secrets), undefined, details());
+      return oauthError(res.status, scrub(f.result.code, all()), scrubbed(str(f.result.message), all()), undefined, details());
     }
   }
   if (res.status >= 200 && res.status < 300) {
@@ -131,7 +134,7 @@ export function answerError(res: TokenHttpResponse, parsed: ParsedBody, secrets:
     return new ResponseError(ErrorCode.INVALID_TOKEN_RESPONSE, `token endpoint answered ${res.status} with ${what}`, details());
   }
   // ASP.NET Web API: {"Message":"Authorization has been denied for this request."} or <Error><Message>.
-  const message = scrubbed(f ? str(f.Message) ?? str(f.message) : undefined, secrets);
+  const message = scrubbed(f ? str(f.Message) ?? str(f.message) : undefined, all());
   const what = message !== undefined ? `: ${JSON.stringify(truncate(message))}` : parsed.kind === 'html' ? ' with an HTML page' : parsed.kind === 'empty' ? ' with an empty body' : '';
   return new ResponseError(ErrorCode.RESPONSE, `token endpoint answered ${res.status}${what}`, message !== undefined ? { ...details(), errorDescription: message } : details());
 }
@@ -145,7 +148,7 @@ interface ErrorDetails {
 
 function oauthError(status: number, error: string, description: string | undefined, uri: string | undefined, details: ErrorDetails): OAuthError {
   const text = description !== undefined ? `: ${JSON.stringify(truncate(description))}` : '';
-  return new OAuthError(ErrorCode.OAUTH, `token endpoint answered ${status} ${error}${text}`, {
+  return new OAuthError(ErrorCode.OAUTH, `token endpoint answered ${status} ${truncate(error, 80)}${text}`, {
     ...details,
     error,
     ...(description !== undefined ? { errorDescription: description } : {}),

@@ -354,6 +354,13 @@ describe('error answers', () => {
     expect(fail(res('', 503, { 'retry-after': 'soon' })).retryAfter).toBeUndefined();
   });
 
+  it("error fields are scrubbed of the answer's own tokens, even when nobody named them as secrets", () => {
+    const at = 'c5b8d97d-768c-4c21-b8d5-995560b8bde7';
+    const err = fail(res(JSON.stringify({ access_token: at, refresh_token: 'rt-echo-0123', error: 'server_error', error_description: `issued ${at} and rt-echo-0123` })));
+    expect(err.errorDescription).toBe('issued [redacted] and [redacted]');
+    expect(JSON.stringify(err)).not.toMatch(/c5b8d97d|rt-echo-0123/);
+  });
+
   it('error fields are scrubbed of the secrets passed in', () => {
     const err = fail(res('{"error":"invalid_client","error_description":"bad secret hunter2-XYZ for client","error_uri":"https://x/?s=hunter2-XYZ"}', 401), { secrets: ['hunter2-XYZ'] });
     expect(err.errorDescription).toBe('bad secret [redacted] for client');
