@@ -4,7 +4,7 @@
  * `error_description` or a realm is not a rejection, nor is a proxy's `Basic` challenge.
  * @module
  */
-import { parseWwwAuthenticate, type Challenge } from './www-authenticate.js';
+import { asksForDpopNonce, parseWwwAuthenticate, rejectsToken, type Challenge } from './www-authenticate.js';
 
 /** Schemes a token is sent with; only their challenges speak about it. */
 const TOKEN_SCHEMES = new Set(['bearer', 'dpop']);
@@ -19,16 +19,12 @@ export function isTokenRejection(status: number, header: string | readonly strin
   if (status !== 401 && status !== 400 && status !== 403) return false;
   if (status === 401 && (header === undefined || header === null || header.length === 0)) return true;
   const challenges = parseWwwAuthenticate(header).filter((c) => TOKEN_SCHEMES.has(c.scheme.toLowerCase()));
-  if (status === 401) return challenges.length > 0 && !challenges.every(isNonceOnly);
-  return challenges.some((c) => c.params.error === 'invalid_token');
+  // A 401 with a token challenge, unless it only asks for a fresh DPoP proof (RFC 9449 §9: not a rejected token).
+  if (status === 401) return challenges.length > 0 && !(asksForDpopNonce(challenges) && !rejectsToken(challenges));
+  return rejectsToken(challenges);
 }
 
 /** The token challenge of a rejection, for events and errors: scheme and its auth-params (no secrets in them). */
 export function tokenChallenge(header: string | readonly string[] | null | undefined): Challenge | undefined {
   return parseWwwAuthenticate(header).find((c) => TOKEN_SCHEMES.has(c.scheme.toLowerCase()));
-}
-
-/** A DPoP nonce challenge asks for a new proof, not a new token (RFC 9449 §9). */
-function isNonceOnly(challenge: Challenge): boolean {
-  return challenge.params.error === 'use_dpop_nonce';
 }
