@@ -5,7 +5,7 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -35,7 +35,9 @@ export {};
 
 /** `{ file: 'docs/x.md', line, code }` for each ```ts block. */
 function blocks(): Array<{ file: string; line: number; code: string }> {
-  const files = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`), ...readdirSync(join(root, 'docs/systems')).filter((f) => f.endsWith('.md')).map((f) => `docs/systems/${f}`)];
+  // Every page under docs/, at any depth (docs/systems/, docs/migration/, ...).
+  const pages = readdirSync(join(root, 'docs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md'));
+  const files = ['README.md', ...pages.map((f) => `docs/${f.split(sep).join('/')}`).sort()];
   const out: Array<{ file: string; line: number; code: string }> = [];
   for (const file of files) {
     const text = readFileSync(join(root, file), 'utf8');
@@ -62,7 +64,8 @@ describe('code samples in README.md and docs/', () => {
       names.set(name, `${b.file}:${b.line}`);
       writeFileSync(name, `/// <reference path="./prelude.d.ts" />\n${b.code}\nexport {};\n`);
     });
-    const program = ts.createProgram([...names.keys()], {
+    // The migration guides' "before" code imports simple-oauth2, which ships no types.
+    const program = ts.createProgram([...names.keys(), join(root, 'test/types/simple-oauth2.d.ts')], {
       strict: true,
       noEmit: true,
       target: ts.ScriptTarget.ES2022,
