@@ -99,7 +99,10 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
     const response = await ctx.fetch(url, withAuthorization(requestInit, authorization(token)));
     // The default predicate is synchronous: no extra microtask on the hot path.
     const verdict = custom ? await rejects(response) : isAuthFailure(response);
-    if (verdict === false) return response;
+    if (verdict === false) {
+      slot.accepted(token);
+      return response;
+    }
 
     // Only an origin that received the token can condemn it: after a redirect to another origin (an
     // expired presigned URL), fetch dropped the Authorization header, so that 401 says nothing about it.
@@ -117,6 +120,7 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
     // One replay only: a second rejection is returned to the caller as is, and starts the cool-down.
     const replayed = await ctx.fetch(url, withAuthorization(requestInit, authorization(fresh)));
     if ((custom ? await rejects(replayed) : isAuthFailure(replayed)) && receivedToken(replayed, url)) slot.replayRejected();
+    else slot.accepted(fresh);
     return replayed;
   };
 }

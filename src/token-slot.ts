@@ -55,6 +55,8 @@ export interface SlotAccess {
   rejected(token: Token): boolean;
   /** The replay with a renewed token was rejected too: no renewal for {@link RENEWAL_COOLDOWN_MS}. */
   replayRejected(): void;
+  /** An answer to a request with `token` was not a rejection: a renewal that produced it worked. Cheap. */
+  accepted(token: Token): void;
 }
 
 /**
@@ -78,6 +80,12 @@ export class TokenSlot implements SlotAccess {
   readonly #retired = new RetiredTokens();
   /** Monotonic ms until which an API rejection is returned as is (a renewal just proved useless). */
   #noRenewalUntil = -Infinity;
+  /**
+   * The last renewal an API rejection caused: when it was asked for, and the token it produced. If that
+   * token is rejected too within the cool-down, renewing does not help, even when the request could not
+   * be replayed (a stream body) and so no replay told us so.
+   */
+  #rejectionRenewal: { at: number; accessToken: string | undefined } | undefined;
   #revalidating: Promise<void> | undefined;
   readonly #timer = new RefreshTimer();
   #loggingOff: Promise<void> | undefined;
@@ -122,9 +130,21 @@ export class TokenSlot implements SlotAccess {
 
   /** @inheritdoc */
   rejected(token: Token): boolean {
-    if (performance.now() < this.#noRenewalUntil) return false;
+    const now = performance.now();
+    if (now < this.#noRenewalUntil) return false;
+    const last = this.#rejectionRenewal;
+    if (last !== undefined && last.accessToken === token.accessToken && now - last.at < RENEWAL_COOLDOWN_MS) {
+      this.replayRejected();
+      return false;
+    }
+    if (this.#entry?.token.accessToken === token.accessToken) this.#rejectionRenewal = { at: now, accessToken: undefined };
     this.invalidate(token);
     return true;
+  }
+
+  /** @inheritdoc */
+  accepted(token: Token): void {
+    if (this.#rejectionRenewal !== undefined && this.#rejectionRenewal.accessToken === token.accessToken) this.#rejectionRenewal = undefined;
   }
 
   /** @inheritdoc */
@@ -307,6 +327,8 @@ export class TokenSlot implements SlotAccess {
   }
 
   #adopt(token: Token, how: 'grant' | 'refresh' | 'store', grant: string, shared = true): Token {
+    // The first token after a rejection is the one that renewal produced.
+    if (this.#rejectionRenewal !== undefined && this.#rejectionRenewal.accessToken === undefined) this.#rejectionRenewal.accessToken = token.accessToken;
     const entry = makeEntry(token, { refreshSkew: this.#ctx.options.refreshSkew, revalidateMs: this.#store.revalidateMs, clock: readClock(), shared });
     this.#entry = entry;
     this.#ctx.events.emit('token', { how, grant, expiresAt: token.expiresAt, hasRefreshToken: token.refreshToken !== undefined, tokenType: token.tokenType });

@@ -96,7 +96,11 @@ abstract class AuthAttempt {
    */
   protected rejected(statusCode: number, headers: () => IncomingHttpHeaders): boolean {
     const { slot, opts, isAuthFailure } = this.#ctx;
-    if (this.#state === 1 || statusCode < 400 || !isAuthFailure(statusCode, headers())) return false;
+    if (this.#state === 1) return false;
+    if (statusCode < 400 || !isAuthFailure(statusCode, headers())) {
+      if (this.#token !== undefined) slot.accepted(this.#token);
+      return false;
+    }
     // Only an origin that received the token can condemn it: a redirect beneath us to another origin
     // dropped the Authorization header (an expired presigned URL's 401 says nothing about our token).
     if (!this.#receivedToken()) return false;

@@ -222,3 +222,50 @@ describe('a custom isAuthFailure that throws', () => {
     expect(res.statusCode).toBe(401);
   });
 });
+
+describe('an API that rejects every token, with bodies that cannot be replayed', () => {
+  it('tm.fetch: stream bodies cost one renewal per cool-down too, not one per call', async () => {
+    let issued = 0;
+    const s = await server({ 'POST /token': () => ({ body: tokenBody(`tok-${++issued}`) }), 'POST /api': () => ({ status: 401 }) });
+    const tm = manager(s);
+    for (let i = 0; i < 10; i++) {
+      const body = new ReadableStream({ start: (c) => { c.enqueue(new TextEncoder().encode('x')); c.close(); } });
+      const res = await tm.fetch('/api', { method: 'POST', body, duplex: 'half' } as RequestInit);
+      expect(res.status).toBe(401);
+    }
+    // The first token, and one renewal after the first rejection; its rejection starts the cool-down.
+    expect(tokenRequests(s)).toBe(2);
+  });
+
+  it('the interceptor: the same with streamed bodies', async () => {
+    let issued = 0;
+    const s = await server({ 'POST /token': () => ({ body: tokenBody(`tok-${++issued}`) }), 'POST /api': () => ({ status: 401 }) });
+    const tm = manager(s);
+    const dispatcher = interceptorAgent(tm);
+    for (let i = 0; i < 10; i++) {
+      const res = await request(`${s.url}/api`, { method: 'POST', body: Readable.from(['x']), dispatcher });
+      await res.body.dump();
+      expect(res.statusCode).toBe(401);
+    }
+    expect(tokenRequests(s)).toBe(2);
+  });
+
+  it('a token rejected once (a restarted server) still renews at once the next time, after a success', async () => {
+    let issued = 0;
+    const live = new Set<string>();
+    const s = await server({
+      'POST /token': () => {
+        live.add(`tok-${++issued}`);
+        return { body: tokenBody(`tok-${issued}`) };
+      },
+      'POST /api': (req) => ({ status: live.has(req.headers.authorization?.slice(7) ?? '') ? 200 : 401 }),
+    });
+    const tm = manager(s);
+    const post = () => tm.fetch('/api', { method: 'POST', body: new ReadableStream({ start: (c) => c.close() }), duplex: 'half' } as RequestInit);
+    expect((await post()).status).toBe(200);
+    live.clear();
+    expect((await post()).status).toBe(401); // not replayable: the 401 comes back, the token is dropped
+    expect((await post()).status).toBe(200); // the renewed token works
+    expect(tokenRequests(s)).toBe(2);
+  });
+});
