@@ -21,6 +21,9 @@ export interface Finding {
 const MIN_SECRET_LENGTH = 4;
 /** Characters that continue a token: a secret must not be found inside a longer word (`at-1` in `at-12`). */
 const WORD = /[A-Za-z0-9_-]/;
+/** A secret that is one word, and the words of a text. */
+const WHOLE_WORD = /^[A-Za-z0-9_-]+$/;
+const WORDS = /[A-Za-z0-9_-]+/g;
 
 /** Collects secrets and what tokenward said, and finds the one in the other. */
 export class SecretSweep {
@@ -73,15 +76,31 @@ export class SecretSweep {
     for (const text of renderings(value)) if (!this.#texts.has(text)) this.#texts.set(text, where);
   }
 
-  /** Every registered secret found in anything collected: one finding per secret and place. */
+  /**
+   * Every registered secret found in anything collected: one finding per secret and place. A secret made
+   * of word characters only (most tokens) is looked up among each text's words, so thousands of tokens
+   * against thousands of texts stay fast; any other secret is searched for in each text.
+   */
   check(): Finding[] {
     const findings = new Map<string, Finding>();
+    const plain = new Map<string, string>();
+    const other: Array<[string, string]> = [];
+    for (const [secret, label] of this.#secrets) {
+      if (WHOLE_WORD.test(secret)) plain.set(secret, label);
+      else other.push([secret, label]);
+    }
+    const found = (text: string, where: string, secret: string, label: string, at: number) => {
+      const key = `${where}\u0000${secret}`;
+      if (!findings.has(key)) findings.set(key, { secret: label, where, context: maskedContext(text, at, secret.length) });
+    };
     for (const [text, where] of this.#texts) {
-      for (const [secret, label] of this.#secrets) {
-        const key = `${where}\u0000${secret}`;
-        if (findings.has(key)) continue;
+      for (const match of text.matchAll(WORDS)) {
+        const label = plain.get(match[0]);
+        if (label !== undefined) found(text, where, match[0], label, match.index);
+      }
+      for (const [secret, label] of other) {
         const at = findWord(text, secret);
-        if (at >= 0) findings.set(key, { secret: label, where, context: maskedContext(text, at, secret.length) });
+        if (at >= 0) found(text, where, secret, label, at);
       }
     }
     return [...findings.values()];
