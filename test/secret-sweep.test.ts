@@ -42,6 +42,15 @@ describe('SecretSweep', () => {
     expect(sweep.check()).toHaveLength(1);
   });
 
+  it('does not look for a value declared public (a token type that is also a test password)', () => {
+    const sweep = new SecretSweep();
+    sweep.register('sample string 6', 'password');
+    sweep.allow('sample string 6');
+    sweep.collect({ how: 'grant', tokenType: 'sample string 6' }, "the 'token' event payload");
+    expect(sweep.check()).toEqual([]);
+    expect(sweep.isSecret('sample string 6')).toBe(false);
+  });
+
   it('stops collecting while paused', () => {
     const sweep = new SecretSweep();
     sweep.register('paused-secret-value', 'client secret');

@@ -1,57 +1,13 @@
 /**
- * Rows of the fault table for the API side: `tm.fetch` and the undici interceptor against an API that
- * rejects tokens in the ways real APIs and proxies do. Outcomes follow docs/fetch.md ("When the API
- * rejects the token") and issue 9's items 3, 4 and 12 where a row names a defect.
+ * Rows of the fault table for `tm.fetch` against an API that rejects tokens in the ways real APIs and
+ * proxies do. Outcomes follow docs/fetch.md ("When the API rejects the token") and issue 9's items 3, 4
+ * and 12 where a row names a defect.
  */
-import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { expect } from 'vitest';
-import { authInterceptor } from '../../src/index.js';
-import { healthyApi, type Fault } from '../helpers/fault-server.js';
+import { healthyApi } from '../helpers/fault-server.js';
 import * as f from '../helpers/faults.js';
-import { callApi, calls, type ApiAnswer, type Ctx, type FaultCase } from './harness.js';
-
-/** A 401 with an RFC 6750 `invalid_token` challenge: the API's way of saying "this token is no good". */
-const invalidToken = f.unauthorized('Bearer error="invalid_token", error_description="The access token expired"');
-
-/** The API rejects only the first token the server issued. */
-const rejectFirstToken: Fault = (ex) => {
-  const first = ex.server.issued[0];
-  return ex.request.headers.authorization === `Bearer ${first}` ? invalidToken(ex) : healthyApi(ex);
-};
-
-/** The cached token is still the one the manager started with: nothing dropped it. */
-async function tokenKept(ctx: Ctx): Promise<void> {
-  expect(ctx.tm.peekToken()?.accessToken, 'the token was dropped').toBe(ctx.server.issued[0]);
-}
-
-/** The API saw exactly `n` requests: no replay when `n` is the number of calls. */
-const apiSaw = (n: number) => (ctx: Ctx) => expect(ctx.server.apiRequests(), 'requests the API saw').toHaveLength(n);
-
-/** A request body that can be read once only. */
-function streamBody(): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(controller) {
-      controller.enqueue(new TextEncoder().encode('{"upload":"once"}'));
-      controller.close();
-    },
-  });
-}
-
-/** An undici `Agent` composed with the interceptor (and `inner` interceptors beneath it); closed after the row. */
-function interceptorAgent(ctx: Ctx, ...inner: Dispatcher.DispatcherComposeInterceptor[]): Dispatcher {
-  const agent = new Agent();
-  ctx.defer(() => agent.close());
-  return agent.compose(...inner, authInterceptor(ctx.tm));
-}
-
-/** `undici.request` through `dispatcher`, read to the end. */
-async function viaInterceptor(ctx: Ctx, dispatcher: Dispatcher, options: Partial<Dispatcher.RequestOptions> = {}): Promise<ApiAnswer> {
-  const { statusCode, body, headers } = await request(ctx.server.apiUrl, { dispatcher, ...options });
-  const challenge = headers['www-authenticate'];
-  return { status: statusCode, body: await body.text(), wwwAuthenticate: typeof challenge === 'string' ? challenge : null };
-}
-
-const warm = async (ctx: Ctx) => void (await ctx.tm.getToken());
+import { apiSaw, invalidToken, rejectFirstToken, streamBody, tokenKept, warm } from './api-faults.js';
+import { callApi, calls, type FaultCase } from './harness.js';
 
 export const apiCases: FaultCase[] = [
   // --- tm.fetch -------------------------------------------------------------------------------------
@@ -249,79 +205,4 @@ export const apiCases: FaultCase[] = [
     recovery: { act: (ctx) => callApi(ctx), tokenRequests: 1 },
   },
 
-  // --- the undici interceptor ----------------------------------------------------------------------
-  {
-    name: 'interceptor: API answers 401 for the new token too (a different token each time)',
-    setup: ({ server }) => server.fault('api', invalidToken),
-    act: async (ctx) => {
-      const api = interceptorAgent(ctx);
-      return calls(ctx, 5, (c) => viaInterceptor(c, api));
-    },
-    expect: { answers: [401, 401, 401, 401, 401], tokenRequests: 2 },
-    recovery: { act: (ctx) => viaInterceptor(ctx, interceptorAgent(ctx)), tokenRequests: 2 },
-  },
-  {
-    // issue 9 defect 3
-    name: 'interceptor: API answers 401 for the new token too, and the token endpoint hands back the same token',
-    defect: 3,
-    setup: ({ server }) => {
-      server.fault('token', f.sameToken());
-      server.fault('api', invalidToken);
-    },
-    act: async (ctx) => {
-      const api = interceptorAgent(ctx);
-      return calls(ctx, 5, (c) => viaInterceptor(c, api));
-    },
-    expect: { answers: [401, 401, 401, 401, 401], tokenRequests: 2 },
-    recovery: { act: (ctx) => viaInterceptor(ctx, interceptorAgent(ctx)), tokenRequests: 2 },
-  },
-  {
-    // issue 9 defect 12
-    name: 'interceptor: API answers 401 with WWW-Authenticate: Basic (a proxy)',
-    defect: 12,
-    setup: async (ctx) => {
-      await warm(ctx);
-      ctx.server.fault('api', f.unauthorized('Basic realm="corp-proxy"'));
-    },
-    act: async (ctx) => [(await viaInterceptor(ctx, interceptorAgent(ctx))).status],
-    expect: { answers: [401], tokenRequests: 1 },
-    check: async (ctx) => {
-      apiSaw(1)(ctx);
-      await tokenKept(ctx);
-    },
-    recovery: { act: (ctx) => viaInterceptor(ctx, interceptorAgent(ctx)), tokenRequests: 1 },
-  },
-  {
-    // issue 9 defect 4
-    name: 'interceptor: API redirects (302) to another origin, which answers 401',
-    defect: 4,
-    setup: async (ctx) => {
-      await warm(ctx);
-      ctx.server.fault('api', f.redirect(ctx.other.apiUrl));
-      ctx.other.fault('api', f.unauthorized('Bearer error="invalid_token"'));
-    },
-    // The redirect interceptor beneath the auth interceptor: the auth interceptor sees the final answer.
-    act: async (ctx) => [(await viaInterceptor(ctx, interceptorAgent(ctx, interceptors.redirect({ maxRedirections: 2 })))).status],
-    expect: { answers: [401], tokenRequests: 1 },
-    check: async (ctx) => {
-      expect(ctx.other.apiRequests().map((r) => r.headers.authorization), 'the other origin got the token').toEqual([undefined]);
-      apiSaw(1)(ctx);
-      await tokenKept(ctx);
-    },
-    recovery: { act: (ctx) => viaInterceptor(ctx, interceptorAgent(ctx)), tokenRequests: 1 },
-  },
-  {
-    name: 'interceptor: API answers 401 to a request whose body is a stream',
-    setup: async (ctx) => {
-      await warm(ctx);
-      ctx.server.fault('api', invalidToken);
-    },
-    act: async (ctx) => {
-      const { Readable } = await import('node:stream');
-      return [(await viaInterceptor(ctx, interceptorAgent(ctx), { method: 'POST', body: Readable.from(['{"upload":"once"}']) })).status];
-    },
-    expect: { answers: [401], tokenRequests: 1 },
-    check: apiSaw(1),
-    recovery: { act: (ctx) => viaInterceptor(ctx, interceptorAgent(ctx)), tokenRequests: 2 },
-  },
 ];

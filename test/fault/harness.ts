@@ -64,8 +64,9 @@ export interface FaultCase {
 export const CLIENT_SECRET = `fault-secret-${randomBytes(6).toString('hex')}`;
 
 /**
- * Small budgets so the table runs fast: each try is bounded by 500 ms and one retry follows a transient
- * failure after 5–10 ms. The time budget is large so that a busy machine never changes the retry count.
+ * Small budgets so the table runs fast: each try is bounded by 1 s (a healthy loopback answer takes a few
+ * ms, even on a busy CI machine) and one retry follows a transient failure after 5–10 ms. The time budget
+ * is large so that a busy machine never changes the retry count.
  */
 export function baseOptions(server: FaultServer): TokenManagerOptions {
   return {
@@ -74,7 +75,7 @@ export function baseOptions(server: FaultServer): TokenManagerOptions {
     clientId: 'fault-client',
     clientSecret: CLIENT_SECRET,
     clientAuth: 'basic',
-    timeout: 500,
+    timeout: 1000,
     retry: { retries: 1, minTimeout: 5, maxTimeout: 10, maxRetryTime: 60_000 },
   };
 }
@@ -93,6 +94,20 @@ export async function calls(ctx: Ctx, count: number, act: (ctx: Ctx) => Promise<
   const statuses: number[] = [];
   for (let i = 0; i < count; i++) statuses.push((await act(ctx)).status);
   return statuses;
+}
+
+/** `count` getToken() calls one after another (the cache must serve all but the first). */
+export async function tokens(ctx: Ctx, count: number): Promise<Token[]> {
+  const out: Token[] = [];
+  for (let i = 0; i < count; i++) out.push(await ctx.tm.getToken());
+  return out;
+}
+
+/** `count` forced renewals one after another. */
+export async function forced(ctx: Ctx, count: number): Promise<Token[]> {
+  const out: Token[] = [];
+  for (let i = 0; i < count; i++) out.push(await ctx.tm.getToken({ forceRefresh: true }));
+  return out;
 }
 
 /** Active ref'd timers, the kind that keep a process alive. */

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { apiCases } from './api.cases.js';
 import { requestsAfterRecovery } from './harness.js';
+import { interceptorCases } from './interceptor.cases.js';
+import { sessionCases } from './session.cases.js';
 import { tokenEndpointCases } from './token-endpoint.cases.js';
 
 const doc = readFileSync(new URL('../../docs/reliability.md', import.meta.url), 'utf8');
@@ -18,7 +20,7 @@ const rows = new Map(
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => [m[1]!, [Number(m[2]), Number(m[3])]] as const),
 );
-const cases = [...tokenEndpointCases, ...apiCases];
+const cases = [...tokenEndpointCases, ...sessionCases, ...apiCases, ...interceptorCases];
 
 describe('docs/reliability.md', () => {
   it.each(cases.map((row) => [row.name, row] as const))('lists "%s" with its token requests', (name, row) => {

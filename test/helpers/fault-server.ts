@@ -5,8 +5,8 @@
  * redirects... Switching the fault off again (`recover()`) is "the server recovers".
  *
  * It counts what a test asserts on: token requests (by grant), API requests, connections, and the sockets
- * still open on the server side (from `connection` to `close`), so a test can wait for the client to let
- * go of every socket. Every timer it starts is `unref()`ed and cleared when its socket closes, so it never
+ * open on the server side (from `connection` to `close`), so a test can check that, idle keep-alive
+ * connections aside, the client left no exchange open. Every timer it starts is `unref()`ed and cleared when its socket closes, so it never
  * shows up in a test's count of active timers.
  */
 import http from 'node:http';
@@ -89,7 +89,10 @@ export interface FaultServer {
   listen(): Promise<void>;
   /** Registers a timer to clear when `socket` closes, `unref()`ed. */
   track(socket: Socket, timer: ReturnType<typeof setTimeout>): void;
-  /** Resolves once no socket is open, or after `timeoutMs`; resolves to the number still open. */
+  /**
+   * Closes idle connections and resolves once no socket is open, or after `timeoutMs`, to the number still
+   * open: those in the middle of an exchange.
+   */
   waitForNoOpenSockets(timeoutMs?: number): Promise<number>;
   close(): Promise<void>;
 }
@@ -125,9 +128,6 @@ export const healthyLogoff: Fault = (ex) => {
   ex.res.writeHead(204).end();
 };
 
-/** How long the server keeps a connection that is idle (before its first request, or between two). */
-const IDLE_MS = 300;
-
 const HEALTHY: Record<Route, Fault> = { token: healthyToken, api: healthyApi, logoff: healthyLogoff };
 
 function routeOf(method: string, path: string): Route | undefined {
@@ -146,6 +146,7 @@ export async function startFaultServer(): Promise<FaultServer> {
   const requests: FaultRequest[] = [];
   let connections = 0;
 
+  /** Sockets that carried a request: Node's closeIdleConnections() skips one that never did. */
   const requested = new WeakSet<Socket>();
   const server = http.createServer((req, res) => {
     requested.add(req.socket);
@@ -182,14 +183,6 @@ export async function startFaultServer(): Promise<FaultServer> {
     }
     sockets.add(socket);
     socket.on('error', () => {});
-    // undici's pool opens a spare connection after an aborted request and keeps it idle for its keep-alive
-    // time (10 s in tokenward's agent) without sending anything. Like a server's header timeout, close a
-    // connection that sends no request: what is left open afterwards is an exchange the client never ended.
-    const idle = setTimeout(() => {
-      if (!requested.has(socket)) socket.destroy();
-    }, IDLE_MS);
-    idle.unref();
-    socket.once('close', () => clearTimeout(idle));
     socket.once('close', () => {
       sockets.delete(socket);
       for (const t of timers.get(socket) ?? []) clearTimeout(t);
@@ -197,9 +190,6 @@ export async function startFaultServer(): Promise<FaultServer> {
     });
   });
   server.on('clientError', (_err, socket) => socket.destroy());
-  // Idle keep-alive sockets are closed quickly, so "no socket open" is reached soon after the client is
-  // done; a socket still open after that is one the client never let go of (an unread body, a hung request).
-  server.keepAliveTimeout = IDLE_MS;
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -244,8 +234,15 @@ export async function startFaultServer(): Promise<FaultServer> {
     },
     waitForNoOpenSockets: async (timeoutMs = 3000) => {
       const deadline = Date.now() + timeoutMs;
-      while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      return sockets.size;
+      for (;;) {
+        // Idle connections are the client's pool (undici also opens a spare one after an aborted request)
+        // and close when the server says so. What stays open is an exchange the client never ended: a
+        // request it stopped waiting for without closing, an answer it stopped reading.
+        server.closeIdleConnections();
+        for (const socket of sockets) if (!requested.has(socket)) socket.destroy();
+        if (sockets.size === 0 || Date.now() >= deadline) return sockets.size;
+        await new Promise((r) => setTimeout(r, 20));
+      }
     },
     close: () =>
       new Promise<void>((resolve) => {

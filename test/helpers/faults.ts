@@ -22,7 +22,7 @@ export const hangAfterHeaders: Fault = (ex) => {
 };
 
 /** Writes `text` one byte every `everyMs`, raw on the socket (`raw`) or as the body of a 200. */
-export function trickle(text: string, { everyMs = 50, raw = false } = {}): Fault {
+export function trickle(text: string, { everyMs = 100, raw = false } = {}): Fault {
   return (ex) => {
     if (!raw) ex.res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }).flushHeaders();
     const bytes = Buffer.from(text);

@@ -31,6 +31,7 @@ export class SecretSweep {
   /** Rendered text → where it came from (the first place), deduplicated. */
   readonly #texts = new Map<string, string>();
   readonly #seen = new WeakSet<object>();
+  readonly #public = new Set<string>();
   /** Words tokenward itself uses ("password", "Bearer"): never secrets, whatever a test calls its values. */
   readonly #vocabulary: string;
   #paused = false;
@@ -61,9 +62,18 @@ export class SecretSweep {
     }
   }
 
+  /**
+   * Declares `value` public: tokenward shows it by design (a token's type and scope are in every `token`
+   * event). A test value that is both (the ASP.NET help page's "sample string 6" for the password and the
+   * token type alike) cannot leak, so it is not looked for.
+   */
+  allow(value: unknown): void {
+    if (typeof value === 'string') this.#public.add(value);
+  }
+
   /** Whether `value` is a registered secret. */
   isSecret(value: string): boolean {
-    return this.#secrets.has(value);
+    return this.#secrets.has(value) && !this.#public.has(value);
   }
 
   /** Collects every way `value` can be looked at (see {@link renderings}), once per object. */
@@ -86,12 +96,15 @@ export class SecretSweep {
     const plain = new Map<string, string>();
     const other: Array<[string, string]> = [];
     for (const [secret, label] of this.#secrets) {
+      if (this.#public.has(secret)) continue;
       if (WHOLE_WORD.test(secret)) plain.set(secret, label);
       else other.push([secret, label]);
     }
     const found = (text: string, where: string, secret: string, label: string, at: number) => {
       const key = `${where}\u0000${secret}`;
-      if (!findings.has(key)) findings.set(key, { secret: label, where, context: maskedContext(text, at, secret.length) });
+      // SECRET_SWEEP_SHOW=1 names the secret itself, to tell a real leak from a test value that is a common word.
+      const what = process.env.SECRET_SWEEP_SHOW ? `${label} ${JSON.stringify(secret)}` : label;
+      if (!findings.has(key)) findings.set(key, { secret: what, where, context: maskedContext(text, at, secret.length) });
     };
     for (const [text, where] of this.#texts) {
       for (const match of text.matchAll(WORDS)) {
@@ -114,6 +127,7 @@ export class SecretSweep {
   /** Forgets everything: secrets and collected text. */
   reset(): void {
     this.#secrets.clear();
+    this.#public.clear();
     this.#texts.clear();
   }
 

@@ -33,13 +33,16 @@ function vocabulary(dir: string): string {
 const sweep = new SecretSweep(vocabulary(srcDir));
 installSweep(sweep);
 
-type TokenLike = { accessToken?: unknown; refreshToken?: unknown };
+type TokenLike = { accessToken?: unknown; refreshToken?: unknown; tokenType?: unknown; scope?: unknown };
 const seenTokens = new WeakSet<object>();
 function registerToken(token: unknown): void {
   if (typeof token !== 'object' || token === null || seenTokens.has(token)) return;
   seenTokens.add(token);
   sweep.register((token as TokenLike).accessToken, 'access token');
   sweep.register((token as TokenLike).refreshToken, 'refresh token');
+  // Shown in every `token` event by design.
+  sweep.allow((token as TokenLike).tokenType);
+  sweep.allow((token as TokenLike).scope);
 }
 
 // undici (the npm package and Node's bundled copy alike) publishes every request it sends.
