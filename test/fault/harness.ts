@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { TokenManager, TokenwardError, type ErrorCode, type Token, type TokenManagerOptions } from '../../src/index.js';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
+import { trackTimers } from '../helpers/timer-tracker.js';
 
 /** What one row's test sees. */
 export interface Ctx {
@@ -110,11 +111,6 @@ export async function forced(ctx: Ctx, count: number): Promise<Token[]> {
   return out;
 }
 
-/** Active ref'd timers, the kind that keep a process alive. */
-export function activeTimers(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-}
-
 type Settled = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 async function settle(promise: Promise<unknown>, what: string): Promise<Settled> {
@@ -164,9 +160,9 @@ export function requestsAfterRecovery(row: FaultCase): number {
   return row.recovery?.tokenRequests ?? row.expect.tokenRequests + ('error' in row.expect ? 1 : 0);
 }
 
-/** Runs one row; see the module comment for what it asserts. */
-export async function runCase(row: FaultCase): Promise<void> {
-  const timersBefore = activeTimers();
+/** Runs one row; see the module comment for what it asserts. `socketWaitMs` bounds the wait for sockets to close. */
+export async function runCase(row: FaultCase, { socketWaitMs = 3000 } = {}): Promise<void> {
+  const timers = trackTimers();
   const cleanups: Array<() => unknown> = [];
   const server = await startFaultServer();
   const other = await startFaultServer();
@@ -195,12 +191,11 @@ export async function runCase(row: FaultCase): Promise<void> {
     // (b) done with the manager: no socket left open on either server, no timer left behind.
     await tm.logoff();
     for (const cleanup of cleanups.splice(0)) await cleanup();
-    expect(await server.waitForNoOpenSockets(), 'sockets still open on the server').toBe(0);
-    expect(await other.waitForNoOpenSockets(), 'sockets still open on the other origin').toBe(0);
-    const deadline = Date.now() + 2000;
-    while (activeTimers() > timersBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(activeTimers(), 'timers left behind').toBeLessThanOrEqual(timersBefore);
+    expect(await server.waitForNoOpenSockets(socketWaitMs), 'sockets still open on the server').toBe(0);
+    expect(await other.waitForNoOpenSockets(socketWaitMs), 'sockets still open on the other origin').toBe(0);
+    expect(timers.stop(), 'timers left behind').toEqual([]);
   } finally {
+    timers.stop();
     for (const cleanup of cleanups) await cleanup();
     await server.close();
     await other.close();
