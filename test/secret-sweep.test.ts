@@ -81,6 +81,14 @@ describe('the sweep wired into every test file', () => {
     expect(sweep.check()).toEqual([]);
   });
 
+  it('learns a token acquired only through tm.fetch (the per-parameter-set slot path)', async () => {
+    const endpoint = fakeEndpoint(() => ({ access_token: 'sweep-fetch-only-at-91c3e0', expires_in: 3600 }));
+    const tm = new TokenManager({ tokenUrl: 'https://auth.example.com/token', fetch: endpoint.fetch });
+    await (await tm.fetch('https://auth.example.com/api')).text();
+    expect(endpoint.requests.map((r) => r.headers.get('authorization'))).toContain('Bearer sweep-fetch-only-at-91c3e0');
+    expect(currentSweep().isSecret('sweep-fetch-only-at-91c3e0')).toBe(true);
+  });
+
   it('learns credentials sent over the wire through undici', async () => {
     const server = await startServer({ 'POST /token': () => ({ status: 204 }) });
     try {

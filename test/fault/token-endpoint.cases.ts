@@ -120,7 +120,7 @@ export const tokenEndpointCases: FaultCase[] = [
     name: 'token endpoint answers token_type "N_A"',
     defect: 11,
     setup: ({ server }) => server.fault('token', f.tokenWith({ token_type: 'N_A' })),
-    expect: { error: ErrorCode.INVALID_TOKEN_RESPONSE, tokenRequests: 1 },
+    expect: { error: ErrorCode.UNSUPPORTED_TOKEN_TYPE, tokenRequests: 1 },
     check: (_ctx, err) => expect((err as Error).message).toContain('N_A'),
   },
   {
@@ -128,7 +128,7 @@ export const tokenEndpointCases: FaultCase[] = [
     name: 'token endpoint answers token_type "MAC"',
     defect: 11,
     setup: ({ server }) => server.fault('token', f.tokenWith({ token_type: 'mac' })),
-    expect: { error: ErrorCode.INVALID_TOKEN_RESPONSE, tokenRequests: 1 },
+    expect: { error: ErrorCode.UNSUPPORTED_TOKEN_TYPE, tokenRequests: 1 },
     check: (_ctx, err) => expect((err as Error).message).toMatch(/mac/i),
   },
   {

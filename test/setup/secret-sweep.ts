@@ -2,7 +2,8 @@
  * Wires the secret sweep (test/helpers/secret-sweep.ts) into every test file (vitest `setupFiles`).
  *
  * Secrets are learned from what tokenward is given and hands out, without test-only code in src/:
- * - every token `getToken()`, `peekToken()` and the stores see (access and refresh tokens);
+ * - every token handed out by `getToken()` / `peekToken()` (of the manager, its views and its per-parameter
+ *   slots, which `tm.fetch` and the interceptor use) and every token the stores see;
  * - what the token endpoint client scrubs (`TokenEndpoint#secrets`: client secret, password, Basic pair);
  * - what goes over the wire through undici or Node's fetch (`undici:request:*` diagnostics channels):
  *   `Authorization` credentials and secret body fields (`client_secret`, `password`, `refresh_token`...).
@@ -64,7 +65,7 @@ const unsubscribers: Array<() => void> = [
 
 const PATCHED = Symbol.for('tokenward.test.secretSweep.patched');
 const managers: Array<WeakRef<object>> = [];
-const stores: Array<WeakRef<object>> = [];
+const storeInstances: Array<WeakRef<object>> = [];
 const known = new WeakSet<object>();
 function remember(list: Array<WeakRef<object>>, instance: object): void {
   if (known.has(instance)) return;
@@ -88,47 +89,60 @@ function observe(result: unknown, onValue: (value: unknown) => void, where: stri
   else onValue(result);
 }
 
+/** Where tokens are handed out: the manager and, since tokens live per parameter set, its slots. */
+const TOKEN_HOLDERS: Array<{ load: () => Promise<Record<string, unknown>>; name: string }> = [
+  { load: () => import('../../src/manager.js'), name: 'TokenManager' },
+  { load: () => import('../../src/manager.js'), name: 'TokenView' },
+  { load: () => import('../../src/token-slot.js'), name: 'TokenSlot' },
+];
+
+/** Loads `name` from a module, or `undefined` when a refactoring moved it (the sweep then sees less, never breaks). */
+async function classFrom(load: () => Promise<Record<string, unknown>>, name: string): Promise<{ prototype: object; name: string } | undefined> {
+  try {
+    const value = (await load())[name];
+    return typeof value === 'function' ? (value as { prototype: object; name: string }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 beforeAll(async () => {
   // Imported here, after the test file's own imports (and its vi.mock()s), so these are the very modules
   // the test uses.
-  const [{ TokenManager }, events, sources, store, redis] = await Promise.all([
-    import('../../src/manager.js'),
-    import('../../src/events.js'),
-    import('../../src/sources.js').catch(() => undefined),
-    import('../../src/store.js'),
-    import('../../src/redis.js').catch(() => undefined),
-  ]);
-
+  const events = await import('../../src/events.js');
   const handed = new WeakSet<object>();
-  patch(TokenManager.prototype, 'getToken', (original) =>
-    function (this: object, ...args: unknown[]) {
-      remember(managers, this);
-      const result = original.apply(this, args);
-      // A cache hit returns the same settled promise every time: look at each promise once.
-      if (result instanceof Promise && !handed.has(result)) {
-        handed.add(result);
-        observe(result, registerToken, 'a getToken() rejection');
-      }
-      return result;
-    },
-  );
-  for (const name of ['peekToken', 'peekForRequest']) {
-    patch(TokenManager.prototype, name, (original) =>
+  for (const { load, name } of TOKEN_HOLDERS) {
+    const holder = await classFrom(load, name);
+    patch(holder?.prototype, 'getToken', (original) =>
       function (this: object, ...args: unknown[]) {
-        const token = original.apply(this, args);
-        registerToken(token);
-        return token;
+        if (name === 'TokenManager') remember(managers, this);
+        const result = original.apply(this, args);
+        // A cache hit returns the same settled promise every time: look at each promise once.
+        if (result instanceof Promise && !handed.has(result)) {
+          handed.add(result);
+          observe(result, registerToken, 'a getToken() rejection');
+        }
+        return result;
+      },
+    );
+    for (const method of ['peekToken', 'peek', 'peekForRequest']) {
+      patch(holder?.prototype, method, (original) =>
+        function (this: object, ...args: unknown[]) {
+          const token = original.apply(this, args);
+          registerToken(token);
+          return token;
+        },
+      );
+    }
+    patch(holder?.prototype, 'logoff', (original) =>
+      function (this: object, ...args: unknown[]) {
+        if (name === 'TokenManager') remember(managers, this);
+        const result = original.apply(this, args);
+        observe(result, () => {}, 'a logoff() rejection');
+        return result;
       },
     );
   }
-  patch(TokenManager.prototype, 'logoff', (original) =>
-    function (this: object, ...args: unknown[]) {
-      remember(managers, this);
-      const result = original.apply(this, args);
-      observe(result, () => {}, 'a logoff() rejection');
-      return result;
-    },
-  );
   patch(events.Emitter.prototype, 'emit', (original) =>
     function (this: object, ...args: unknown[]) {
       sweep.collect(args[1], `the '${String(args[0])}' event payload`);
@@ -141,18 +155,20 @@ beforeAll(async () => {
     unsubscribers.push(() => channel.unsubscribe(onMessage));
   }
   // The secrets the token endpoint client scrubs from answers: client secret, password, the Basic pair, tokens.
-  patch(sources?.TokenEndpoint?.prototype, 'secrets', (original) =>
+  const endpoint = await classFrom(() => import('../../src/sources.js'), 'TokenEndpoint');
+  patch(endpoint?.prototype, 'secrets', (original) =>
     function (this: object, ...args: unknown[]) {
       const secrets = original.apply(this, args);
       if (Array.isArray(secrets)) for (const s of secrets) sweep.register(s, 'a credential the token endpoint client holds');
       return secrets;
     },
   );
-  for (const Store of [store.MemoryTokenStore, redis?.RedisTokenStore]) {
+  const stores = [await classFrom(() => import('../../src/store.js'), 'MemoryTokenStore'), await classFrom(() => import('../../src/redis.js'), 'RedisTokenStore')];
+  for (const Store of stores) {
     for (const method of ['get', 'set', 'delete', 'deleteIf', 'lock']) {
       patch(Store?.prototype, method, (original) =>
         function (this: object, ...args: unknown[]) {
-          remember(stores, this);
+          remember(storeInstances, this);
           if (method === 'set') registerToken(args[1]);
           const result = original.apply(this, args);
           observe(result, method === 'get' ? registerToken : () => {}, `an error from ${Store!.name}.${method}()`);
@@ -166,7 +182,7 @@ beforeAll(async () => {
 afterAll(() => {
   for (const unsubscribe of unsubscribers.splice(0)) unsubscribe();
   for (const ref of managers) sweep.collect(ref.deref(), 'util.inspect / JSON.stringify of a TokenManager');
-  for (const ref of stores) sweep.collect(ref.deref(), 'util.inspect / JSON.stringify of a token store');
+  for (const ref of storeInstances) sweep.collect(ref.deref(), 'util.inspect / JSON.stringify of a token store');
   const findings = sweep.check();
   // SECRET_SWEEP_VERBOSE=1 shows how much each file's sweep saw (a sweep that sees nothing proves nothing).
   if (process.env.SECRET_SWEEP_VERBOSE) console.info(`secret sweep: ${sweep.size.secrets} secrets, ${sweep.size.texts} texts, ${findings.length} findings`);
