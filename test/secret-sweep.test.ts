@@ -34,6 +34,7 @@ describe('SecretSweep', () => {
   it('ignores values too short to mean anything, the library\'s own words, and matches inside longer tokens', () => {
     const sweep = new SecretSweep('const field = "password"; // Bearer');
     sweep.register('pw', 'password');
+    sweep.register(' , ; ', 'password');
     sweep.register('password', 'password');
     sweep.register('at-1', 'access token');
     sweep.collect(new Error('wrong password: pw. Bearer at-12 is not at-1x'), 'an error');

@@ -54,6 +54,8 @@ export class SecretSweep {
   /** Makes `value` a known secret, described by `label`. Non-strings, short strings and library words are ignored. */
   register(value: unknown, label: string): void {
     if (this.#paused || typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || this.#secrets.has(value)) return;
+    // Mostly spaces or punctuation (a property test's generated secret): it would match in any text.
+    if ((value.match(/[\p{L}\p{N}]/gu)?.length ?? 0) < 3) return;
     if (findWord(this.#vocabulary, value) >= 0) return;
     this.#secrets.set(value, label);
     // The spellings a secret takes on its way into a message: form-encoded, URI-encoded, JSON-escaped.
