@@ -31,8 +31,9 @@ export function canPrompt(input: { readonly isTTY?: boolean } = process.stdin): 
  */
 export function askHidden(question: string, io: PromptIO = { input: process.stdin, output: process.stderr }): Promise<string> {
   const { input, output } = io;
-  output.write(question);
+  // Echo off before the question shows: a secret typed (or pasted) the moment it appears must not echo.
   input.setRawMode?.(true);
+  output.write(question);
   let answer = '';
   return new Promise<string>((resolve, reject) => {
     const finish = (error?: Error) => {

@@ -92,8 +92,16 @@ export class Session {
    */
   async manager(): Promise<TokenManager> {
     const { needed, who } = secretsNeeded(this.settings, this.system);
+    const { TokenManager } = await import('../manager.js');
+    // Before asking for a missing secret, check the rest: a prompt followed by "no base URL" wastes the answer.
+    const given = await resolveSecrets(this.flags, this.io.env, { needed: new Map(), ask: undefined, who });
+    const missing = [...needed.keys()].filter((key) => given.values[key] === undefined);
+    if (missing.length > 0) {
+      const placeholders = Object.fromEntries(missing.map((key) => [key, 'placeholder, never sent']));
+      new TokenManager(await buildOptions(this.settings, { values: { ...given.values, ...placeholders }, from: {} }, this.system));
+    }
     const ask = canPrompt(this.io.stdin) ? (question: string) => askHidden(question, { input: this.io.stdin, output: this.io.stderr }) : undefined;
-    const secrets = await resolveSecrets(this.flags, this.io.env, { needed, ask, who });
+    const secrets = missing.length > 0 ? await resolveSecrets(this.flags, this.io.env, { needed, ask, who }) : given;
     for (const [key, value] of Object.entries(secrets.values)) {
       this.secrets.add(value);
       this.context.secretsGiven.add(key);
@@ -103,7 +111,6 @@ export class Session {
     if (this.store) this.cached(); // checks the directory once, and learns the cached token's values for scrubbing
     if (this.store) options.store = this.store;
     if (this.verbose) await this.#verboseTransport(options);
-    const { TokenManager } = await import('../manager.js');
     const tm = new TokenManager(options);
     if (this.store) this.store.clientAuthOf = () => tm.clientAuth;
     tm.on('store-error', (err) => this.warn(`token cache: ${err.message.replace(/^tokenward: /, '')}`));
