@@ -75,6 +75,18 @@ describe.runIf(runCliTests)('tokenward logoff --system jim2', () => {
     expect(sessions()).toBe(1);
   });
 
+  it('a cached token the server has forgotten: the session is renewed by its refresh token and its licence released', async () => {
+    const { args, env, sessions } = await jim2();
+    expect((await runCli(['token', ...args], { env })).code).toBe(0);
+    emulation!.server.forgetAccessTokens();
+    const result = await runCli(['logoff', ...args], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('released the session of the cached token');
+    expect(sessions()).toBe(0);
+    // The grant, then one refresh to release the session: never a second grant (a second licence).
+    expect(emulation!.server.counts.token).toBe(2);
+  });
+
   it('fetch --logoff releases the licence right after the call', async () => {
     const { args, env, sessions } = await jim2();
     const result = await runCli(['fetch', 'api/v1/cardfilecreate', '-H', 'content-type: application/json', '-d', '{"Name":"Acme"}', '--logoff', ...args], { env });
@@ -117,6 +129,21 @@ describe.runIf(runCliTests)('tokenward logoff', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('nothing to release: no cached token for this configuration');
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('a session that had already ended at the server: said so, and the cache file is deleted', async () => {
+    server = await startServer({
+      'POST /token': () => ({ body: { access_token: `ended-${'e'.repeat(30)}`, token_type: 'Bearer', expires_in: 600 } }),
+      'DELETE /session': () => ({ status: 401 }),
+    });
+    const cache = join(scratchDir(), 'cache');
+    const args = ['--token-url', `${server.url}/token`, '--client-id', 'c', '--logoff-url', `${server.url}/session`];
+    const env = { TOKENWARD_CLIENT_SECRET: 'x-secret', TOKENWARD_CACHE_DIR: cache };
+    expect((await runCli(['token', ...args], { env })).code).toBe(0);
+    const result = await runCli(['logoff', ...args], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('the session of the cached token had already ended at the server; the cache file is deleted\n');
+    expect(readdirSync(cache).filter((f) => f.endsWith('.json'))).toEqual([]);
   });
 
   it('a server that does not release the session: exit 6, and the cache file is gone anyway', async () => {

@@ -15,7 +15,7 @@ import { decodeJwt, expiresPhrase, formatDuration, formatLocalTime, redactHeader
 import { askHidden } from '../../src/cli/prompt.js';
 import { resolveSecrets, refuseSecretFlags } from '../../src/cli/secrets.js';
 import { readSettings } from '../../src/cli/settings.js';
-import { refreshAtOf } from '../../src/cache-entry.js';
+import { skewOf } from '../../src/cache-entry.js';
 import { DEFAULTS, OAuthError, ErrorCode, type Token } from '../../src/index.js';
 
 const dirs: string[] = [];
@@ -140,7 +140,7 @@ describe('cache', () => {
     const received = 1_000_000;
     for (const lifetimeS of [1, 10, 59, 120, 899, 3600]) {
       const t = token({ receivedAt: received, expiresAt: received + lifetimeS * 1000 });
-      const refreshAt = refreshAtOf(t, DEFAULTS.refreshSkew);
+      const refreshAt = t.expiresAt - skewOf(t, DEFAULTS.refreshSkew);
       for (const at of [received, refreshAt - 1, refreshAt, refreshAt + 1, t.expiresAt]) expect(isFresh(t, at), `${lifetimeS} s token at +${at - received} ms`).toBe(at < refreshAt);
     }
   });

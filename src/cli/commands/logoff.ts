@@ -13,9 +13,6 @@ import { formatLocalTime } from '../output.js';
 import type { Session } from '../session.js';
 import { print } from './print.js';
 
-/** A refresh token this close to its expiry is not used to revive a session for its logoff. */
-const REFRESH_MARGIN_MS = 5_000;
-
 /** Runs `tokenward logoff`; resolves to the exit code. */
 export async function run(session: Session): Promise<number> {
   const cached = session.cached();
@@ -30,16 +27,13 @@ export async function run(session: Session): Promise<number> {
   tm.on('logoff', (e) => {
     released = e.released;
   });
-  const now = Date.now();
-  const endpoint = hasLogoffEndpoint(session);
   if (cached !== undefined) {
-    // A bearer logoff with an expired access token is answered "already gone" (401) while the session
-    // lives on with its refresh token (Veeam: 15-minute access, 120-minute refresh tokens). Renew it
-    // through that refresh token first, so the request names a live session.
-    const refreshable = cached.refreshToken !== undefined && (cached.refreshExpiresAt === undefined || now < cached.refreshExpiresAt - REFRESH_MARGIN_MS);
-    if (endpoint === 'bearer' && now >= cached.expiresAt && refreshable) await tm.getToken({ signal: session.signal });
+    // With a dead access token and a live refresh token, tm.logoff() renews by the refresh token (never a
+    // new grant) and releases the session with the fresh token: Jim2 keeps the licence while the refresh
+    // token lives, and answers a dead access token's logoff with 401.
     await tm.logoff();
     if (released) await say('released the session of the cached token at the server; the cache file is deleted');
+    else if (hasLogoffEndpoint(session)) await say('the session of the cached token had already ended at the server; the cache file is deleted');
     else await say(`${describeNoEndpoint(session)}: the cached token is deleted here, and stays valid at the server until ${formatLocalTime(cached.expiresAt)}`);
     return EXIT.OK;
   }
@@ -61,11 +55,9 @@ export async function run(session: Session): Promise<number> {
   return EXIT.OK;
 }
 
-/** How this configuration releases a session: a bearer request, RFC 7009 revocation, or not at all. */
-function hasLogoffEndpoint(session: Session): 'bearer' | 'revoke' | false {
-  if (session.system) return session.system.logoff ? 'bearer' : false;
-  if (!session.settings.has('logoff.url')) return false;
-  return session.settings.get('logoff.style')?.value === 'revoke' ? 'revoke' : 'bearer';
+/** Whether this configuration releases sessions at the server (a system with a logoff, or --logoff-url). */
+function hasLogoffEndpoint(session: Session): boolean {
+  return session.system ? session.system.logoff : session.settings.has('logoff.url');
 }
 
 function describeNoEndpoint(session: Session): string {
