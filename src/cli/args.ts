@@ -65,7 +65,7 @@ export interface ParsedArgs {
  */
 export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   refuseSecretFlags(argv);
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: [...argv], options: allOptions(), allowPositionals: true, strict: true });
   } catch (err) {

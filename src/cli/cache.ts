@@ -179,7 +179,7 @@ export class FileTokenStore implements TokenStore {
    */
   #checkDir(create: boolean): void {
     if (create) mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
-    let stat;
+    let stat: ReturnType<typeof lstatSync>;
     try {
       stat = lstatSync(this.#dir);
     } catch (err) {

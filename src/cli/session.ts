@@ -4,7 +4,7 @@
  * @module
  */
 import type { TokenManager } from '../manager.js';
-import type { FetchLike, TokenManagerOptions } from '../options.js';
+import type { TokenManagerOptions } from '../options.js';
 import type { Token } from '../token.js';
 import type { ParsedArgs } from './args.js';
 import { FileTokenStore, cacheDir, cacheFile } from './cache.js';
@@ -14,7 +14,7 @@ import { askHidden, canPrompt } from './prompt.js';
 import { resolveSecrets } from './secrets.js';
 import { readSettings, type Env, type Settings } from './settings.js';
 import { secretsNeeded, systemNamed, buildOptions, type SystemSpec } from './systems.js';
-import { Secrets, logEvents, verboseFetch, type Write } from './verbose.js';
+import { Secrets, logEvents, watchExchanges, type Write } from './verbose.js';
 
 /** The process's streams and environment; tests of the modules pass their own. */
 export interface Io {
@@ -110,25 +110,12 @@ export class Session {
     const options: TokenManagerOptions = { ...(await buildOptions(this.settings, secrets, this.system)) };
     if (this.store) this.cached(); // checks the directory once, and learns the cached token's values for scrubbing
     if (this.store) options.store = this.store;
-    if (this.verbose) await this.#verboseTransport(options);
+    if (this.verbose) watchExchanges(this.secrets, this.verbose);
     const tm = new TokenManager(options);
     if (this.store) this.store.clientAuthOf = () => tm.clientAuth;
     tm.on('store-error', (err) => this.warn(`token cache: ${err.message.replace(/^tokenward: /, '')}`));
     if (this.verbose) logEvents(tm, this.secrets, this.verbose);
     return tm;
-  }
-
-  /**
-   * Sends through a logging wrapper around undici's `fetch`; a profile's dispatcher (Veeam's `ca`)
-   * moves into it, since `fetch` and `dispatcher` cannot both be options.
-   */
-  async #verboseTransport(options: TokenManagerOptions): Promise<void> {
-    const undici = await import('undici');
-    const dispatcher = options.dispatcher;
-    delete options.dispatcher;
-    const base = ((input: string | URL | Request, init?: RequestInit) =>
-      undici.fetch(input as never, { ...(init as object), ...(dispatcher ? { dispatcher } : {}) } as never)) as unknown as FetchLike;
-    options.fetch = verboseFetch(options.fetch ?? base, this.secrets, this.verbose!);
   }
 }
 

@@ -130,8 +130,9 @@ export function setPath(target: Record<string, unknown>, key: string, value: unk
   const parts = key.split('.');
   let node = target;
   for (const part of parts.slice(0, -1)) {
-    const next = node[part];
-    node = (node[part] = typeof next === 'object' && next !== null ? next : {}) as Record<string, unknown>;
+    const next = typeof node[part] === 'object' && node[part] !== null ? node[part] : {};
+    node[part] = next;
+    node = next as Record<string, unknown>;
   }
   node[parts.at(-1)!] = value;
 }

@@ -1,12 +1,12 @@
 /**
- * `--verbose`: each HTTP exchange on stderr, as the `fetch` that `TokenManager` sends with. Method, URL
- * without its query, status, time, headers with credentials hidden, and bodies as redacted excerpts:
- * token-looking fields, the configured secrets and every token seen are never shown. Bodies of API
- * answers are not repeated (they go to stdout); those of the token and logoff endpoints are.
+ * `--verbose`: each HTTP exchange on stderr, as undici reports it on `node:diagnostics_channel`. Method,
+ * URL without its query, status, time, headers with credentials hidden, and bodies as redacted
+ * excerpts: token-looking fields, the configured secrets and every token seen are never shown. Bodies
+ * of API answers are not repeated (they go to stdout); those of the token and logoff endpoints are.
  * @module
  */
+import diagnostics from 'node:diagnostics_channel';
 import type { TokenManager } from '../manager.js';
-import type { FetchLike } from '../options.js';
 import { excerpt, scrub } from '../redact.js';
 import { expiresPhrase, redactHeader } from './output.js';
 
@@ -58,58 +58,98 @@ export function urlForLog(url: string): string {
   }
 }
 
-/** Wraps `base` so each exchange is written to `write` before and after it happens. */
-export function verboseFetch(base: FetchLike, secrets: Secrets, write: Write): FetchLike {
-  return async (input, init) => {
-    const request = input instanceof Request ? input : undefined;
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
-    const headers = new Headers(init?.headers ?? request?.headers);
-    const bearer = /^bearer\s+(\S+)/i.exec(headers.get('authorization') ?? '')?.[1];
-    secrets.add(bearer);
-    write(`* ${method} ${urlForLog(url)}`);
-    for (const [name, value] of headers) write(`> ${name}: ${redactHeader(name, value, secrets.scrub)}`);
-    const body = init?.body;
-    if (typeof body === 'string' || body instanceof URLSearchParams) write(`> ${secrets.excerpt(String(body))}`);
-    else if (body !== undefined && body !== null) write(`> [${ArrayBuffer.isView(body) ? `${body.byteLength} bytes` : 'body'}]`);
-    const started = performance.now();
-    let response: Response;
-    try {
-      response = await base(input, init);
-    } catch (err) {
-      write(`< no answer after ${elapsed(started)}: ${secrets.scrub(describe(err))}`);
-      throw err;
-    }
-    write(`< ${response.status}${response.statusText ? ` ${response.statusText}` : ''} (${elapsed(started)})`);
-    for (const [name, value] of response.headers) write(`< ${name}: ${redactHeader(name, value, secrets.scrub)}`);
-    // An API answer (the request carried the token) goes to stdout whole; an authorization server's is shown here.
-    if (bearer === undefined) {
-      const text = await peek(response);
-      secrets.learnFrom(text);
-      if (text !== '') write(`< ${secrets.excerpt(text)}`);
-    }
-    return response;
+/** What is kept about one request while it is in flight. */
+interface Exchange {
+  readonly started: number;
+  /** It carried a bearer token: an API call, whose answer goes to stdout, not here. */
+  readonly api: boolean;
+  sent: string;
+  received: string;
+}
+
+/** The fields of undici's `Request` that its channels hand out and are read here. */
+interface UndiciRequest {
+  readonly origin?: unknown;
+  readonly method?: unknown;
+  readonly path?: unknown;
+  readonly headers?: unknown;
+}
+
+/**
+ * Writes each HTTP exchange to `write` as undici reports it on `node:diagnostics_channel`
+ * (`undici:request:*`), so `--verbose` watches the very requests the library sends, through whatever
+ * dispatcher it uses (a proxy, a private CA), without changing how they are sent. Returns a function
+ * that stops watching.
+ */
+export function watchExchanges(secrets: Secrets, write: Write): () => void {
+  const exchanges = new WeakMap<object, Exchange>();
+  const handlers: Record<string, (message: unknown) => void> = {
+    'undici:request:create': (m) => {
+      const request = (m as { request: UndiciRequest }).request;
+      const headers = pairs(request.headers);
+      const bearer = headers.map(([name, value]) => (name.toLowerCase() === 'authorization' ? /^bearer\s+(\S+)/i.exec(value)?.[1] : undefined)).find(Boolean);
+      secrets.add(bearer);
+      exchanges.set(request, { started: performance.now(), api: bearer !== undefined, sent: '', received: '' });
+      write(`* ${String(request.method)} ${urlForLog(`${String(request.origin)}${String(request.path)}`)}`);
+      for (const [name, value] of headers) write(`> ${name}: ${redactHeader(name, value, secrets.scrub)}`);
+    },
+    'undici:request:bodyChunkSent': (m) => {
+      const { request, chunk } = m as { request: object; chunk: unknown };
+      const x = exchanges.get(request);
+      if (x && x.sent.length < BODY_PEEK) x.sent += text(chunk);
+    },
+    'undici:request:bodySent': (m) => {
+      const x = exchanges.get((m as { request: object }).request);
+      if (x && x.sent !== '') write(`> ${secrets.excerpt(x.sent)}`);
+    },
+    'undici:request:headers': (m) => {
+      const { request, response } = m as { request: object; response: { statusCode: number; statusText?: string; headers: unknown } };
+      const x = exchanges.get(request);
+      write(`< ${response.statusCode}${response.statusText ? ` ${response.statusText}` : ''}${x ? ` (${elapsed(x.started)})` : ''}`);
+      for (const [name, value] of pairs(response.headers)) write(`< ${name}: ${redactHeader(name, value, secrets.scrub)}`);
+    },
+    'undici:request:bodyChunkReceived': (m) => {
+      const { request, chunk } = m as { request: object; chunk: unknown };
+      const x = exchanges.get(request);
+      // An API answer (the request carried the token) goes to stdout whole; an authorization server's is shown here.
+      if (x && !x.api && x.received.length < BODY_PEEK) x.received += text(chunk);
+    },
+    'undici:request:trailers': (m) => {
+      const request = (m as { request: object }).request;
+      const x = exchanges.get(request);
+      exchanges.delete(request);
+      if (x === undefined || x.received === '') return;
+      secrets.learnFrom(x.received);
+      write(`< ${secrets.excerpt(x.received.slice(0, BODY_PEEK))}`);
+    },
+    'undici:request:error': (m) => {
+      const { request, error } = m as { request: object; error: unknown };
+      const x = exchanges.get(request);
+      exchanges.delete(request);
+      write(`< no answer${x ? ` after ${elapsed(x.started)}` : ''}: ${secrets.scrub(describe(error))}`);
+    },
+  };
+  for (const [name, handler] of Object.entries(handlers)) diagnostics.subscribe(name, handler);
+  return () => {
+    for (const [name, handler] of Object.entries(handlers)) diagnostics.unsubscribe(name, handler);
   };
 }
 
-/** The first 4 KiB of a copy of the body; the caller's copy is untouched. */
-async function peek(response: Response): Promise<string> {
-  if (response.body === null) return '';
-  const reader = response.clone().body!.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  try {
-    while (text.length < BODY_PEEK) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  } catch {
-    // The answer broke off: the caller sees that on its own copy.
-  } finally {
-    reader.cancel().catch(() => {});
+/** undici's flat header lists (`[name, value, name, value]`; values strings, string arrays or Buffers) as pairs. */
+function pairs(headers: unknown): Array<[string, string]> {
+  if (!Array.isArray(headers)) return [];
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    const value: unknown = headers[i + 1];
+    for (const v of Array.isArray(value) ? value : [value]) out.push([text(headers[i]), text(v)]);
   }
-  return text.slice(0, BODY_PEEK);
+  return out;
+}
+
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  return String(value);
 }
 
 function elapsed(started: number): string {

@@ -78,7 +78,10 @@ describe('askHidden', () => {
     const asked: string[] = [];
     const result = await resolveSecrets({}, { TOKENWARD_CLIENT_SECRET: 'from-env' }, {
       needed: new Map([['clientSecret', 'Client secret'], ['password', 'Password for jan']] as const),
-      ask: async (q) => (asked.push(q), 'typed'),
+      ask: async (q) => {
+        asked.push(q);
+        return 'typed';
+      },
       who: 'test',
     });
     expect(asked).toEqual(['Password for jan: ']);

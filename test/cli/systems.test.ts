@@ -4,10 +4,13 @@
  * Bright Pattern's tenant-host scope, the ASP.NET facade's JSON body): the settings reach the
  * profile's inputs by name. And the secret prompt through a real pseudo-terminal (`script`).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_SECRET } from '../../demo/emulations.js';
+import { DEMO_SECRET, EMULATIONS, EmulatedServer } from '../../demo/emulations.js';
 import { CLI, cleanupDirs, expectNoSecrets, runCli, runCliTests, scratchDir, startEmulation, type Emulated } from './harness.js';
 
 let emulation: Emulated | undefined;
@@ -42,6 +45,39 @@ describe.runIf(runCliTests)('--system', () => {
     expect(emulation.server.counts.token).toBe(1);
     for (const r of [fetched, inspected]) expectNoSecrets(r, [DEMO_SECRET, ...emulation.issued]);
     expectNoSecrets(token, [DEMO_SECRET], { stdout: false });
+  });
+});
+
+describe.runIf(runCliTests)('--system veeam --ca over real TLS (a self-signed certificate)', () => {
+  it('trusts the given CA with certificate checks on, with and without --verbose; without --ca the certificate is refused', async () => {
+    const dir = scratchDir();
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=vro.test',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const veeam = new EmulatedServer(EMULATIONS.veeam!, () => {});
+    const server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const answer = veeam.handle({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(answer.status, answer.headers).end(answer.body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const args = ['--system', 'veeam', '--base-url', `https://127.0.0.1:${(server.address() as AddressInfo).port}`, '--username', 'vdro\\administrator', '--no-cache', '--retries', '0'];
+      const env = { TOKENWARD_PASSWORD: DEMO_SECRET };
+      const plain = await runCli(['fetch', '/api/v7.2/Clients', ...args, '--ca', join(dir, 'cert.pem')], { env });
+      expect(plain.code, plain.stderr).toBe(0);
+      const verbose = await runCli(['fetch', '/api/v7.2/Clients', '-v', ...args], { env: { ...env, TOKENWARD_CA_FILE: join(dir, 'cert.pem') } });
+      expect(verbose.code, verbose.stderr).toBe(0);
+      expect(verbose.stderr).toContain('* POST https://127.0.0.1:');
+      const refused = await runCli(['token', ...args], { env });
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toMatch(/certificate/i);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
