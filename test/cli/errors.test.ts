@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/http-server.js';
-import { cleanupDirs, closedPort, expectNoSecrets, runCli, runCliTests } from './harness.js';
+import { CLI_TEST_TIMEOUT, cleanupDirs, closedPort, expectNoSecrets, runCli, runCliTests } from './harness.js';
 
 const SECRET = 'errors-secret-value';
 let server: TestServer | undefined;
@@ -18,7 +18,7 @@ afterEach(async () => {
 
 const env = { TOKENWARD_CLIENT_SECRET: SECRET };
 
-describe.runIf(runCliTests)('exit codes', () => {
+describe.runIf(runCliTests)('exit codes', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('2: the token endpoint refuses the client, with a hint naming the settings to check', async () => {
     server = await startServer({ 'POST /token': () => ({ status: 401, body: { error: 'invalid_client', error_description: 'Unknown client or wrong secret' } }) });
     const result = await runCli(['token', '--token-url', `${server.url}/token`, '--client-id', 'svc', '--client-auth', 'basic'], { env });

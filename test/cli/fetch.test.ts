@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type RecordedRequest, type RouteAnswer, type TestServer } from '../helpers/http-server.js';
-import { cleanupDirs, closedPort, expectNoSecrets, runCli, runCliTests, scratchDir } from './harness.js';
+import { CLI_TEST_TIMEOUT, cleanupDirs, closedPort, expectNoSecrets, runCli, runCliTests, scratchDir } from './harness.js';
 
 const SECRET = 'fetch-secret-value';
 let server: TestServer;
@@ -46,7 +46,7 @@ async function api() {
   };
 }
 
-describe.runIf(runCliTests)('tokenward fetch', () => {
+describe.runIf(runCliTests)('tokenward fetch', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('sends the bearer token and prints the body exactly as it came', async () => {
     const { args, env } = await api();
     const result = await runCli(['fetch', '/v1/orders?status=open', ...args], { env });

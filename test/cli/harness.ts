@@ -24,6 +24,12 @@ if (!built && !ci) console.warn('test/cli: dist/cli.js is missing, skipping. Run
 /** Whether the CLI tests run: dist/ is built, or this is CI (where a missing build must fail). */
 export const runCliTests = built || ci;
 
+/**
+ * Per-test time limit for files that spawn the CLI: each run is a fresh Node process, and on the
+ * 2-core CI machine beside other suites one can take seconds. A generous limit, not a timed assertion.
+ */
+export const CLI_TEST_TIMEOUT = 120_000;
+
 /** What a run of the CLI produced. */
 export interface CliResult {
   readonly code: number | null;

@@ -10,12 +10,12 @@ import { EXIT_TABLE } from '../../src/cli/exit-codes.js';
 import { SECRETS } from '../../src/cli/secrets.js';
 import { SETTINGS } from '../../src/cli/settings.js';
 import { SYSTEMS } from '../../src/cli/systems.js';
-import { root, runCli, runCliTests } from './harness.js';
+import { CLI_TEST_TIMEOUT, root, runCli, runCliTests } from './harness.js';
 
 const everyFlag = [...SETTINGS.map((s) => `--${s.flag}`), ...SECRETS.map((s) => `--${s.fileFlag}`), '--system', '--verbose', '--no-cache', '--cache-dir', '--help', '--version'];
 const everyVariable = [...SETTINGS.map((s) => s.env), ...SECRETS.flatMap((s) => [s.env, s.fileEnv]), 'TOKENWARD_SYSTEM', 'TOKENWARD_CACHE', 'TOKENWARD_CACHE_DIR'];
 
-describe.runIf(runCliTests)('help', () => {
+describe.runIf(runCliTests)('help', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('--help lists every command, flag, environment variable, system and exit code', async () => {
     const result = await runCli(['--help']);
     expect(result.code).toBe(0);

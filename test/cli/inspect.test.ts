@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/http-server.js';
-import { cleanupDirs, expectNoSecrets, fakeJwt, runCli, runCliTests, scratchDir } from './harness.js';
+import { CLI_TEST_TIMEOUT, cleanupDirs, expectNoSecrets, fakeJwt, runCli, runCliTests, scratchDir } from './harness.js';
 
 const SECRET = 'inspect-secret-value';
 const SIGNATURE = Buffer.from('signature-bytes-that-must-never-be-printed').toString('base64url');
@@ -30,7 +30,7 @@ async function jwtServer(token: string, extra: Record<string, unknown> = {}) {
   return ['--token-url', `${server.url}/token`, '--client-id', 'inspector'];
 }
 
-describe.runIf(runCliTests)('tokenward inspect', () => {
+describe.runIf(runCliTests)('tokenward inspect', { timeout: CLI_TEST_TIMEOUT }, () => {
   const exp = Math.floor(Date.parse('2031-01-02T03:04:05Z') / 1000);
   const jwt = fakeJwt({ sub: 'svc-reports', aud: 'orders-api', exp, iat: exp - 840, roles: ['reader'] });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_SECRET } from '../../demo/emulations.js';
 import { startServer, type TestServer } from '../helpers/http-server.js';
-import { cleanupDirs, expectNoSecrets, runCli, runCliTests, scratchDir, startEmulation, type Emulated } from './harness.js';
+import { CLI_TEST_TIMEOUT, cleanupDirs, expectNoSecrets, runCli, runCliTests, scratchDir, startEmulation, type Emulated } from './harness.js';
 
 let emulation: Emulated | undefined;
 let server: TestServer | undefined;
@@ -33,7 +33,7 @@ async function jim2() {
   };
 }
 
-describe.runIf(runCliTests)('tokenward logoff --system jim2', () => {
+describe.runIf(runCliTests)('tokenward logoff --system jim2', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('releases the licence the cached token holds, so the next login finds it free', async () => {
     const { args, env, cache, sessions } = await jim2();
     expect((await runCli(['token', ...args], { env })).code).toBe(0);
@@ -97,7 +97,7 @@ describe.runIf(runCliTests)('tokenward logoff --system jim2', () => {
   });
 });
 
-describe.runIf(runCliTests)('tokenward logoff', () => {
+describe.runIf(runCliTests)('tokenward logoff', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('Veeam: DELETE /api/token with the cached token ends the session', async () => {
     emulation = await startEmulation('veeam');
     const args = ['--system', 'veeam', '--base-url', emulation.origin, '--username', 'vdro\\administrator'];

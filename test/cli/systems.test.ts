@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_SECRET, EMULATIONS, EmulatedServer } from '../../demo/emulations.js';
-import { CLI, cleanupDirs, expectNoSecrets, runCli, runCliTests, scratchDir, startEmulation, type Emulated } from './harness.js';
+import { CLI_TEST_TIMEOUT, CLI, cleanupDirs, expectNoSecrets, runCli, runCliTests, scratchDir, startEmulation, type Emulated } from './harness.js';
 
 let emulation: Emulated | undefined;
 afterEach(async () => {
@@ -28,7 +28,7 @@ const systems: Array<{ name: string; emulation: string; args: (origin: string) =
   { name: 'aspnet', emulation: 'aspnet', args: (o) => ['--base-url', o, '--client-id', 'portal', '--username', 'jan.novak'], env: { TOKENWARD_CLIENT_SECRET: DEMO_SECRET, TOKENWARD_PASSWORD: DEMO_SECRET }, api: '/api/v1/profile' },
 ];
 
-describe.runIf(runCliTests)('--system', () => {
+describe.runIf(runCliTests)('--system', { timeout: CLI_TEST_TIMEOUT }, () => {
   it.each(systems)('$name: token, then fetch with the cached token, then inspect', async (system) => {
     emulation = await startEmulation(system.emulation);
     const args = ['--system', system.name, ...system.args(emulation.origin)];
@@ -48,7 +48,7 @@ describe.runIf(runCliTests)('--system', () => {
   });
 });
 
-describe.runIf(runCliTests)('--system veeam --ca over real TLS (a self-signed certificate)', () => {
+describe.runIf(runCliTests)('--system veeam --ca over real TLS (a self-signed certificate)', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('trusts the given CA with certificate checks on, with and without --verbose; without --ca the certificate is refused', async () => {
     const dir = scratchDir();
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=vro.test',
@@ -83,7 +83,7 @@ describe.runIf(runCliTests)('--system veeam --ca over real TLS (a self-signed ce
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
-describe.runIf(runCliTests && hasScript && process.platform === 'linux')('the secret prompt on a terminal', () => {
+describe.runIf(runCliTests && hasScript && process.platform === 'linux')('the secret prompt on a terminal', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('asks with echo off when stdin is a terminal and the secret is missing, and the answer works', async () => {
     emulation = await startEmulation('jim2');
     const command = [process.execPath, CLI, 'token', '--system', 'jim2', '--base-url', `${emulation.origin}/Jim_Test/`, '--client-id', 'TestClientId', '--no-cache']

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/http-server.js';
-import { cleanupDirs, expectNoSecrets, runCli, runCliTests, scratchDir } from './harness.js';
+import { CLI_TEST_TIMEOUT, cleanupDirs, expectNoSecrets, runCli, runCliTests, scratchDir } from './harness.js';
 
 const SECRET = 'cli s3cret: with + and %';
 let server: TestServer;
@@ -33,7 +33,7 @@ async function tokenServer(extra: Record<string, unknown> = {}) {
   return { url: `${server.url}/oauth/token`, base: ['--token-url', `${server.url}/oauth/token`, '--client-id', 'my-client'] };
 }
 
-describe.runIf(runCliTests)('tokenward token', () => {
+describe.runIf(runCliTests)('tokenward token', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('prints the access token and a newline, nothing else, and nothing on stderr', async () => {
     const { base } = await tokenServer();
     const result = await runCli(['token', ...base], { env: { TOKENWARD_CLIENT_SECRET: SECRET } });
@@ -105,7 +105,7 @@ describe.runIf(runCliTests)('tokenward token', () => {
   });
 });
 
-describe.runIf(runCliTests)('secrets', () => {
+describe.runIf(runCliTests)('secrets', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('reads the client secret from --client-secret-file and TOKENWARD_CLIENT_SECRET_FILE, without the trailing newline', async () => {
     const { base } = await tokenServer();
     const file = join(scratchDir(), 'secret.txt');

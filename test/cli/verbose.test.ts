@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/http-server.js';
-import { cleanupDirs, expectNoSecrets, runCli, runCliTests, scratchDir } from './harness.js';
+import { CLI_TEST_TIMEOUT, cleanupDirs, expectNoSecrets, runCli, runCliTests, scratchDir } from './harness.js';
 
 const SECRET = 'verbose+secret/with=chars';
 const PASSWORD = 'p@ss word:1234';
@@ -35,7 +35,7 @@ async function echoingServer() {
   return ['--token-url', `${server.url}/oauth/token?tenant=query-secret-value`, '--client-id', 'verbose-client', '--username', 'DOMAIN\\jan', '--base-url', server.url];
 }
 
-describe.runIf(runCliTests)('--verbose', () => {
+describe.runIf(runCliTests)('--verbose', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('token: shows the exchange, redacted; stdout is still exactly the token', async () => {
     const args = await echoingServer();
     const result = await runCli(['token', '-v', ...args], { env: { TOKENWARD_CLIENT_SECRET: SECRET, TOKENWARD_PASSWORD: PASSWORD } });
