@@ -42,6 +42,7 @@ const BY_CODE: Readonly<Record<string, number>> = {
   ERR_TOKENWARD_TIMEOUT: EXIT.NETWORK,
   ERR_TOKENWARD_RESPONSE: EXIT.RESPONSE,
   ERR_TOKENWARD_INVALID_TOKEN_RESPONSE: EXIT.RESPONSE,
+  ERR_TOKENWARD_UNSUPPORTED_TOKEN_TYPE: EXIT.RESPONSE,
   ERR_TOKENWARD_RESPONSE_TOO_LARGE: EXIT.RESPONSE,
   ERR_TOKENWARD_LOGOFF: EXIT.LOGOFF,
   ERR_TOKENWARD_ABORTED: EXIT.INTERRUPTED,
@@ -87,6 +88,8 @@ function hintFor(err: LibraryError, ctx: ExplainContext): string | undefined {
     case 'ERR_TOKENWARD_RESPONSE':
     case 'ERR_TOKENWARD_INVALID_TOKEN_RESPONSE':
       return `is ${ctx.system ? `--base-url right for --system ${ctx.system}` : 'the token URL (--token-url) the token endpoint'}? An HTML page usually means a login page, a proxy, or a wrong path; --verbose shows the answer`;
+    case 'ERR_TOKENWARD_UNSUPPORTED_TOKEN_TYPE':
+      return 'the server issues tokens of a type tokenward cannot send as Bearer; check the client\'s token type settings at the server';
     case 'ERR_TOKENWARD_LOGOFF':
       return 'the cached token was forgotten anyway; check --logoff-url and --logoff-method (the session ends at the server when its tokens expire)';
     default:

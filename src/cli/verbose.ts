@@ -27,9 +27,12 @@ export class Secrets {
   }
   /** `text` with each known secret (and its encoded spellings) replaced by `[redacted]`. */
   scrub = (text: string): string => scrub(text, this.#values);
-  /** A redacted excerpt of a body. */
-  excerpt(text: string): string {
-    return excerpt(text, this.#values);
+  /**
+   * A redacted excerpt of a body, by the library's rule: a 2xx answer (`status`) as its shape only, any
+   * other answer (and a request body, `status` 0) readable with secret-looking values hidden.
+   */
+  excerpt(text: string, status: number): string {
+    return excerpt(text, status, this.#values);
   }
   /** Token values in a token answer (JSON, form or XML), so they are scrubbed wherever they turn up later. */
   learnFrom(text: string): void {
@@ -63,6 +66,7 @@ interface Exchange {
   readonly started: number;
   /** It carried a bearer token: an API call, whose answer goes to stdout, not here. */
   readonly api: boolean;
+  status: number;
   sent: string;
   received: string;
 }
@@ -89,7 +93,7 @@ export function watchExchanges(secrets: Secrets, write: Write): () => void {
       const headers = pairs(request.headers);
       const bearer = headers.map(([name, value]) => (name.toLowerCase() === 'authorization' ? /^bearer\s+(\S+)/i.exec(value)?.[1] : undefined)).find(Boolean);
       secrets.add(bearer);
-      exchanges.set(request, { started: performance.now(), api: bearer !== undefined, sent: '', received: '' });
+      exchanges.set(request, { started: performance.now(), api: bearer !== undefined, status: 0, sent: '', received: '' });
       write(`* ${String(request.method)} ${urlForLog(`${String(request.origin)}${String(request.path)}`)}`);
       for (const [name, value] of headers) write(`> ${name}: ${redactHeader(name, value, secrets.scrub)}`);
     },
@@ -100,11 +104,12 @@ export function watchExchanges(secrets: Secrets, write: Write): () => void {
     },
     'undici:request:bodySent': (m) => {
       const x = exchanges.get((m as { request: object }).request);
-      if (x && x.sent !== '') write(`> ${secrets.excerpt(x.sent)}`);
+      if (x && x.sent !== '') write(`> ${secrets.excerpt(x.sent, 0)}`);
     },
     'undici:request:headers': (m) => {
       const { request, response } = m as { request: object; response: { statusCode: number; statusText?: string; headers: unknown } };
       const x = exchanges.get(request);
+      if (x) x.status = response.statusCode;
       write(`< ${response.statusCode}${response.statusText ? ` ${response.statusText}` : ''}${x ? ` (${elapsed(x.started)})` : ''}`);
       for (const [name, value] of pairs(response.headers)) write(`< ${name}: ${redactHeader(name, value, secrets.scrub)}`);
     },
@@ -120,7 +125,7 @@ export function watchExchanges(secrets: Secrets, write: Write): () => void {
       exchanges.delete(request);
       if (x === undefined || x.received === '') return;
       secrets.learnFrom(x.received);
-      write(`< ${secrets.excerpt(x.received.slice(0, BODY_PEEK))}`);
+      write(`< ${secrets.excerpt(x.received.slice(0, BODY_PEEK), x.status)}`);
     },
     'undici:request:error': (m) => {
       const { request, error } = m as { request: object; error: unknown };
