@@ -4,13 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/args.js';
 import { EXIT_TABLE } from '../../src/cli/exit-codes.js';
 import { SECRETS } from '../../src/cli/secrets.js';
 import { SETTINGS } from '../../src/cli/settings.js';
 import { SYSTEMS } from '../../src/cli/systems.js';
-import { CLI_TEST_TIMEOUT, root, runCli, runCliTests } from './harness.js';
+import { CLI_TEST_TIMEOUT, cleanupDirs, root, runCli, runCliTests } from './harness.js';
+
+afterEach(cleanupDirs);
 
 const everyFlag = [...SETTINGS.map((s) => `--${s.flag}`), ...SECRETS.map((s) => `--${s.fileFlag}`), '--system', '--verbose', '--no-cache', '--cache-dir', '--help', '--version'];
 const everyVariable = [...SETTINGS.map((s) => s.env), ...SECRETS.flatMap((s) => [s.env, s.fileEnv]), 'TOKENWARD_SYSTEM', 'TOKENWARD_CACHE', 'TOKENWARD_CACHE_DIR'];
