@@ -5,6 +5,7 @@
  */
 import { ErrorCode, TokenwardError } from './errors.js';
 import type { Emitter } from './events.js';
+import { scrub } from './redact.js';
 import type { TokenStore } from './store.js';
 import type { Token } from './token.js';
 
@@ -21,6 +22,11 @@ export class StoreSlot {
   readonly key: string;
   readonly #store: TokenStore;
   readonly #events: Emitter;
+  /**
+   * Token values this slot handed the store or read from it lately: a store's error may quote them (some
+   * clients put a failed command's arguments in the message), so they are scrubbed from what it reports.
+   */
+  readonly #handled: string[] = [];
 
   /** `key` is the token's cache key; failures are reported on `events` as `store-error`. */
   constructor(store: TokenStore, key: string, events: Emitter) {
@@ -49,26 +55,52 @@ export class StoreSlot {
     }
   }
 
-  /** Reports a store failure as a `store-error` event; the message carries the store's, never a token. */
+  /**
+   * Reports a store failure as a `store-error` event. The store's message is kept, with every token this
+   * slot gave or took from the store scrubbed; the cause is a plain copy (name, scrubbed message, code),
+   * never the store's own error object, which may hold the command and its arguments.
+   */
   report(err: unknown): void {
-    this.#events.emit('store-error', new TokenwardError(ErrorCode.STORE, `token store failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
+    // tokenward's own stores (tokenward/redis) already report safe errors: keep them whole.
+    if (err instanceof TokenwardError) {
+      this.#events.emit('store-error', new TokenwardError(ErrorCode.STORE, `token store failed: ${scrub(err.message.replace(/^tokenward: /, ''), this.#handled)}`, { cause: err }));
+      return;
+    }
+    const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; message?: unknown; code?: unknown };
+    const text = scrub(typeof e.message === 'string' ? e.message : String(err), this.#handled);
+    const cause = new Error(text.length > 300 ? `${text.slice(0, 300)}…` : text) as Error & { code?: string };
+    if (typeof e.name === 'string') cause.name = e.name;
+    if (typeof e.code === 'string' || typeof e.code === 'number') cause.code = String(e.code);
+    this.#events.emit('store-error', new TokenwardError(ErrorCode.STORE, `token store failed: ${cause.message}`, { cause }));
+  }
+
+  /** Remembers a token's values for {@link StoreSlot.report} (the last few only). */
+  #handle(token: Token | undefined): void {
+    if (token === undefined) return;
+    for (const value of [token.accessToken, token.refreshToken, token.idToken]) if (value !== undefined && !this.#handled.includes(value)) this.#handled.push(value);
+    if (this.#handled.length > 12) this.#handled.splice(0, this.#handled.length - 12);
   }
 
   /** The stored token; `undefined` when there is none or the store failed. */
-  get(): Promise<Token | undefined> {
-    return this.call(() => this.#store.get(this.key));
+  async get(): Promise<Token | undefined> {
+    const token = await this.call(() => this.#store.get(this.key));
+    this.#handle(token);
+    return token;
   }
 
   /**
    * The stored token, straight from the store and not reported: for a caller that must tell "nothing
    * stored" (another instance logged off) from "the store failed" (change nothing).
    */
-  getOrThrow(): Token | undefined | Promise<Token | undefined> {
-    return this.#store.get(this.key);
+  async getOrThrow(): Promise<Token | undefined> {
+    const token = await this.#store.get(this.key);
+    this.#handle(token);
+    return token;
   }
 
   /** Stores `token`; resolves to `true` once it is known to be in the store, `undefined` if the store failed. */
   publish(token: Token): Promise<true | undefined> {
+    this.#handle(token);
     return this.call(async () => {
       await this.#store.set(this.key, token);
       return true as const;

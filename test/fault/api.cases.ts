@@ -198,9 +198,16 @@ export const apiCases: FaultCase[] = [
       ctx.server.fault('api', f.huge(50 * 1024 * 1024));
     },
     act: (ctx) => callApi(ctx),
-    // The predicate's error reaches the caller; the answer nobody will read must be cancelled, or its
-    // socket stays blocked on a write the client never reads (the harness then finds it open).
-    expect: { rejects: (err) => expect((err as Error).message).toBe('predicate bug'), tokenRequests: 1 },
+    // The predicate's error reaches the caller as a typed callback error naming the option (its own error
+    // as the cause); the answer nobody will read must be cancelled, or its socket stays blocked on a write
+    // the client never reads (the harness then finds it open).
+    expect: {
+      rejects: (err) => {
+        expect(err).toMatchObject({ code: 'ERR_TOKENWARD_CALLBACK', message: expect.stringContaining('isAuthFailure') });
+        expect(((err as Error).cause as Error).message).toBe('predicate bug');
+      },
+      tokenRequests: 1,
+    },
     check: (ctx) => expect(ctx.server.largeWrites[0]!.finished, 'the client read the whole 50 MB answer').toBe(false),
     recovery: { act: (ctx) => callApi(ctx), tokenRequests: 1 },
   },
