@@ -35,17 +35,17 @@ export function basicAuthorization(clientId: string, clientSecret: string, encod
 }
 
 /**
- * Whether an answer to a Basic-authenticated request means "the client was not authenticated", the only
- * case in which `clientAuth: 'auto'` retries with body credentials: a 401, an `invalid_client`, or a
- * 400/403 with no OAuth error body at all (some servers answer a client they cannot authenticate with
- * an empty 403).
+ * Whether an answer to a client-authenticated request means "the client was not authenticated", the only
+ * case in which `clientAuth: 'auto'` tries another method: an `invalid_client`, or a 400/401/403 with no
+ * OAuth error body at all (some servers answer a client they cannot authenticate with an empty 401 or 403).
  *
- * Never on network errors, 5xx, or another OAuth error such as `invalid_grant` or `invalid_scope`:
- * golang/oauth2 falls back on any error and learns the wrong style (#718, #786).
+ * Never on network errors, 5xx, or another OAuth error such as `invalid_grant` or `invalid_scope`, whatever
+ * the status: a server that answers a wrong user password with `401 invalid_grant` authenticated the client,
+ * and re-sending would double the user's lockout count. golang/oauth2 falls back on any error and learns
+ * the wrong style (#718, #786).
  */
 export function isClientNotAuthenticated(err: TokenwardError): boolean {
   if (err.status === undefined || err.status >= 500) return false;
   if (err.error === 'invalid_client') return true;
-  if (err.status === 401) return true;
-  return (err.status === 400 || err.status === 403) && err.error === undefined;
+  return (err.status === 400 || err.status === 401 || err.status === 403) && err.error === undefined;
 }

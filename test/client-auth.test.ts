@@ -69,7 +69,10 @@ describe('isClientNotAuthenticated', () => {
     new TokenwardError(code, 'x', { ...(status !== undefined ? { status } : {}), ...(error ? { error } : {}) });
   it.each([
     [401, undefined, true],
-    [401, 'invalid_grant', true],
+    // Issue 9 #8: a 401 that carries another OAuth error got past client authentication.
+    [401, 'invalid_grant', false],
+    [401, 'invalid_scope', false],
+    [401, 'invalid_client', true],
     [400, 'invalid_client', true],
     [200, 'invalid_client', true],
     [400, undefined, true],
@@ -138,6 +141,17 @@ describe("clientAuth: 'auto'", () => {
     const err = await tm.getToken().catch((e: unknown) => e);
     expect(err).toMatchObject({ code });
     expect(requests).toHaveLength(1);
+    expect(tm.clientAuth).toBeUndefined();
+  });
+
+  it('a 401 invalid_grant to the password grant never re-sends the password with body credentials (issue 9 #8)', async () => {
+    // A server that answers a wrong user password with 401 invalid_grant authenticated the client fine:
+    // re-sending would double the user's lockout count and teach `auto` the wrong style.
+    const f = scriptedFetch(answer(401, { error: 'invalid_grant', error_description: 'wrong password' }), tokenAnswer());
+    const tm = new TokenManager({ tokenUrl, clientId: 'svc', clientSecret: 'secret-1', username: 'u', password: 'not-the-password-1', fetch: f.fetch, retry: false });
+    await expect(tm.getToken()).rejects.toMatchObject({ code: ErrorCode.OAUTH, status: 401, error: 'invalid_grant' });
+    expect(f.requests).toHaveLength(1);
+    expect(f.requests.filter((r) => r.body.includes('password=')).length).toBe(1);
     expect(tm.clientAuth).toBeUndefined();
   });
 
