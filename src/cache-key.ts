@@ -8,8 +8,9 @@ import { createHash } from 'node:crypto';
 import type { ResolvedOptions } from './options.js';
 
 /** `tokenward:<sha256 prefix>` for these options. */
-export function cacheKey(o: Pick<ResolvedOptions, 'tokenUrl' | 'clientId' | 'grant' | 'username' | 'scope' | 'params'>): string {
+export function cacheKey(o: Pick<ResolvedOptions, 'tokenUrl' | 'issuer' | 'clientId' | 'grant' | 'username' | 'scope' | 'params'>): string {
   const params = Object.keys(o.params).sort().map((k) => [k, o.params[k]]);
-  const material = JSON.stringify([o.tokenUrl.href, o.clientId ?? null, o.grant, o.username ?? null, o.scope ?? null, params]);
+  // With `issuer`, the issuer names the server: the token endpoint it publishes may change.
+  const material = JSON.stringify([o.tokenUrl?.href ?? `issuer:${o.issuer}`, o.clientId ?? null, o.grant, o.username ?? null, o.scope ?? null, params]);
   return `tokenward:${createHash('sha256').update(material).digest('base64url').slice(0, 32)}`;
 }

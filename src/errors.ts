@@ -40,6 +40,12 @@ export const ErrorCode = {
   STORE: 'ERR_TOKENWARD_STORE',
   /** A function passed in the options (`mapError`, `isAuthFailure`, ...) threw; `cause` holds what it threw. */
   CALLBACK: 'ERR_TOKENWARD_CALLBACK',
+  /** The issuer's metadata could not be fetched or is unusable (wrong `issuer`, no `token_endpoint`). Names the URL. */
+  DISCOVERY: 'ERR_TOKENWARD_DISCOVERY',
+  /** Client authentication could not be prepared or was refused below HTTP: an assertion that could not be signed or made, a client certificate the server refused in the TLS handshake. */
+  CLIENT_AUTH: 'ERR_TOKENWARD_CLIENT_AUTH',
+  /** The proxy refused the request or the CONNECT tunnel (403, 407 Proxy Authentication Required, ...). Not retried. */
+  PROXY: 'ERR_TOKENWARD_PROXY',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -24,7 +24,7 @@ export {
 export { ConfigError, ErrorCode, NetworkError, OAuthError, ResponseError, TokenwardError, isTokenwardError, type TokenwardErrorDetails } from './errors.js';
 export { normalizeTokenResponse, normalizeTokenType, type NormalizeOptions, type TokenHttpResponse } from './normalize.js';
 export { buildTokenRequest, type TokenHttpRequest, type TokenRequestInput } from './token-request.js';
-export { basicAuthorization, formEncode, isClientNotAuthenticated } from './client-auth.js';
+export { basicAuthorization, formEncode, isClientNotAuthenticated, type WireClientAuth } from './client-auth/index.js';
 export { MemoryTokenStore, type TokenStore } from './store.js';
 export { defaultIsAuthFailure } from './auth-fetch.js';
 export { isReplayableBody } from './request-parts.js';

@@ -3,18 +3,20 @@
  * Jim2's logoff page) or RFC 7009 revocation. "Already logged off" is success.
  * @module
  */
-import { basicAuthorization, type WireClientAuth } from './client-auth.js';
 import { ErrorCode, TokenwardError } from './errors.js';
 import { answerError, header } from './normalize.js';
 import type { ResolvedOptions } from './options.js';
 import { parseBody } from './parse-body.js';
+import type { ReleaseTarget } from './sources.js';
 import { authorizationValue, type Token } from './token.js';
+import { finishRequest, startRequest } from './token-request.js';
 import { redactUrl, type Send, type WireRequest } from './transport.js';
 
 /** What {@link releaseSession} needs from the manager. */
 export interface ReleaseContext {
   send: Send;
-  clientAuth: WireClientAuth;
+  /** The endpoints (discovered if need be) and the client authentication to revoke with. */
+  target: () => Promise<ReleaseTarget>;
   options: ResolvedOptions;
   secrets: Array<string | undefined>;
 }
@@ -32,29 +34,51 @@ export type ReleaseOutcome = 'released' | 'gone' | 'unauthorized';
  * @throws {TokenwardError} `ERR_TOKENWARD_LOGOFF` when the server neither released the session nor said it was already gone.
  */
 export async function releaseSession(token: Token, style: Exclude<ResolvedOptions['logoff'], false>, ctx: ReleaseContext): Promise<ReleaseOutcome> {
+  const target = style.url === undefined || style.style === 'revoke' ? await releaseTarget(ctx) : undefined;
   if (style.style === 'bearer') {
-    return sendRelease({ url: style.url.href, method: style.method, headers: { authorization: authorizationValue(token), accept: 'application/json' } }, ctx, BEARER);
+    const url = style.url?.href ?? target!.endpoints.token;
+    return sendRelease({ url, method: style.method, headers: { authorization: authorizationValue(token), accept: 'application/json' } }, ctx, BEARER);
+  }
+  const url = style.url?.href ?? target!.endpoints.revocation;
+  if (url === undefined) {
+    throw new TokenwardError(ErrorCode.LOGOFF, `logoff failed: the metadata of issuer ${JSON.stringify(ctx.options.issuer)} names no revocation_endpoint; set \`logoff.url\``);
   }
   // RFC 7009: the refresh token first (revoking it ends the grant), then the access token.
   let outcome: ReleaseOutcome = 'gone';
   for (const kind of style.tokens) {
     const value = kind === 'refresh_token' ? token.refreshToken : token.accessToken;
     if (value === undefined) continue;
-    if ((await sendRelease(revocationRequest(style.url, value, kind, ctx), ctx, kind === 'access_token' ? REVOKE_ACCESS : REVOKE_REFRESH)) === 'released') outcome = 'released';
+    const { secrets, ...request } = await revocationRequest(url, value, kind, target!);
+    const reading = kind === 'access_token' ? REVOKE_ACCESS : REVOKE_REFRESH;
+    if ((await sendRelease(request, { ...ctx, secrets: [...ctx.secrets, ...secrets] }, reading)) === 'released') outcome = 'released';
   }
   return outcome;
 }
 
-function revocationRequest(url: URL, value: string, hint: string, ctx: ReleaseContext): WireRequest {
-  const o = ctx.options;
-  const fields: Array<[string, string]> = [['token', value], ['token_type_hint', hint]];
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-  if (ctx.clientAuth === 'basic' && o.clientId !== undefined) headers.authorization = basicAuthorization(o.clientId, o.clientSecret ?? '', o.basicEncoding);
-  else if (o.clientId !== undefined) {
-    fields.push(['client_id', o.clientId]);
-    if (ctx.clientAuth === 'body' && o.clientSecret !== undefined) fields.push(['client_secret', o.clientSecret]);
+/** The release target, a failure to find it (discovery) reported as a logoff failure. */
+async function releaseTarget(ctx: ReleaseContext): Promise<ReleaseTarget> {
+  try {
+    return await ctx.target();
+  } catch (err) {
+    const cause = err as TokenwardError;
+    throw new TokenwardError(ErrorCode.LOGOFF, `logoff failed: ${String(cause?.message).replace(/^tokenward: /, '')}`, { cause });
   }
-  return { url: url.href, method: 'POST', headers, body: new URLSearchParams(fields).toString() };
+}
+
+/**
+ * An RFC 7009 revocation request, authenticated by the same strategy as token requests (a fresh
+ * assertion for `private_key_jwt`), with the secrets it carries for scrubbing.
+ */
+async function revocationRequest(url: string, value: string, hint: string, target: ReleaseTarget): Promise<WireRequest & { secrets: string[] }> {
+  const request = startRequest(url, { token: value, token_type_hint: hint });
+  request.secrets.push(value);
+  try {
+    await target.clientAuth.decorate(request, { audience: target.audience });
+  } catch (err) {
+    const cause = err as TokenwardError;
+    throw new TokenwardError(ErrorCode.LOGOFF, `logoff failed: ${String(cause?.message).replace(/^tokenward: /, '')}`, { cause });
+  }
+  return { ...finishRequest(request), secrets: request.secrets };
 }
 
 /** How to read a logoff answer. */

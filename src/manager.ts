@@ -8,6 +8,8 @@ import { registerAccessPoint } from './access-point.js';
 import { createAuthFetch } from './auth-fetch.js';
 import type { GetTokenOptions } from './caller.js';
 import { cacheKey } from './cache-key.js';
+import { createClientAuth, type WireClientAuth } from './client-auth/index.js';
+import { staticEndpoints } from './endpoints.js';
 import type { ConfigError } from './errors.js';
 import { Emitter, type TokenwardEvents } from './events.js';
 import { resolveOptions, type FetchLike, type ResolvedOptions, type TokenManagerOptions } from './options.js';
@@ -65,7 +67,7 @@ export class TokenManager implements AsyncDisposable {
     const o = (this.#o = resolveOptions(options));
     const fetchImpl = (this.#fetchImpl = resolveFetch(o.fetch, o.dispatcher));
     const send = createSend({ fetch: fetchImpl, timeout: o.timeout, maxResponseBytes: o.maxResponseBytes });
-    this.#endpoint = new TokenEndpoint(o, send, this.#events);
+    this.#endpoint = new TokenEndpoint(o, send, this.#events, createClientAuth(o), staticEndpoints(o.tokenUrl!));
     this.cacheKey = cacheKey(o);
     const store: TokenStore = o.store ?? new MemoryTokenStore();
     // A store of its own is this manager's memory only: a dropped set's token goes with the set.
@@ -158,7 +160,7 @@ export class TokenManager implements AsyncDisposable {
   }
 
   /** The client authentication in use (`basic`, `body`, `none`), or `undefined` before `auto` has learned it. */
-  get clientAuth(): 'basic' | 'body' | 'none' | undefined {
+  get clientAuth(): WireClientAuth | undefined {
     return this.#endpoint.clientAuth;
   }
 

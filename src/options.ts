@@ -2,17 +2,33 @@
  * Options: their types, the one defaults table, and validation (once, in the constructor).
  * @module
  */
+import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { Dispatcher } from 'undici';
 import { ConfigError, type ErrorCode, type TokenwardError } from './errors.js';
 import { hasScheme } from './request-parts.js';
+import type { WireClientAuth } from './client-auth/strategy.js';
+import { resolveEnterprise, type EnterpriseOptions, type ResolvedEnterprise } from './options-enterprise.js';
 import type { TokenStore } from './store.js';
 
 /** A WHATWG-`fetch`-compatible function: `globalThis.fetch`, `undici.fetch`, or a test's mock. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-/** How the client authenticates at the token endpoint. The RFC 7591 names are accepted as aliases. */
-export type ClientAuthMethod = 'auto' | 'basic' | 'body' | 'none' | 'client_secret_basic' | 'client_secret_post';
+/**
+ * How the client authenticates at the token endpoint: the RFC 7591 / RFC 8705 names, plus tokenward's
+ * short `basic` (= `client_secret_basic`) and `body` (= `client_secret_post`), and `auto`.
+ */
+export type ClientAuthMethod =
+  | 'auto'
+  | 'basic'
+  | 'body'
+  | 'none'
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'private_key_jwt'
+  | 'client_secret_jwt'
+  | 'tls_client_auth'
+  | 'self_signed_tls_client_auth';
 
 /** A value of an extra body field. Kept typed in JSON bodies (`WindowsAuthentication: false`). */
 export type ParamValue = string | number | boolean;
@@ -46,8 +62,8 @@ export type LogoffOptions =
   | {
       /** RFC 7009 token revocation with client authentication: the refresh token, then the access token. */
       style: 'revoke';
-      /** The revocation endpoint. */
-      url: string | URL;
+      /** The revocation endpoint. @default the discovered `revocation_endpoint` (with `issuer`) */
+      url?: string | URL;
       /** Which tokens to revoke, in order. @default ['refresh_token', 'access_token'] */
       tokens?: ReadonlyArray<'refresh_token' | 'access_token'>;
     };
@@ -86,13 +102,14 @@ export interface RetryEvent {
   readonly error: TokenwardError;
 }
 
-/** Options of a {@link TokenManager}. Only `tokenUrl` is required. */
-export interface TokenManagerOptions {
+/** Options of a {@link TokenManager}. Exactly one of `tokenUrl` and `issuer` is required. */
+export interface TokenManagerOptions extends EnterpriseOptions {
   /**
    * The token endpoint, used exactly as given (Jim2's carries a site path: `http://host/Jim_Test/token`).
    * No user info (`user:pass@`) in this or any URL option: credentials go in their own options.
+   * Not together with `issuer`.
    */
-  tokenUrl: string | URL;
+  tokenUrl?: string | URL;
   /** The OAuth client id. */
   clientId?: string;
   /** The client secret. Never logged, never in an error. */
@@ -103,7 +120,12 @@ export interface TokenManagerOptions {
   username?: string;
   /** Resource owner's password. Never logged, never in an error. */
   password?: string;
-  /** Client authentication. @default 'auto' (Basic first, body once if the server says the client was not authenticated) */
+  /**
+   * Client authentication. `auto` uses `private_key_jwt` when `privateKey` or `clientAssertion` is set,
+   * `tls_client_auth` when only `tls` is, `none` without a secret; with a secret, a method the discovered
+   * metadata lists, else Basic first and body once if the server says the client was not authenticated.
+   * @default 'auto'
+   */
   clientAuth?: ClientAuthMethod;
   /** How Basic credentials are encoded: RFC 6749 §2.3.1 form-encoding, or raw for servers that do not decode. @default 'form' */
   basicEncoding?: 'form' | 'none';
@@ -170,17 +192,19 @@ export const DEFAULTS = Object.freeze({
   maxCachedTokens: 100,
   logoffMethod: 'DELETE',
   revokeTokens: Object.freeze(['refresh_token', 'access_token'] as const),
+  assertionLifetime: 60,
 } as const);
 
 /** Options after validation and defaults. */
-export interface ResolvedOptions {
-  tokenUrl: URL;
+export interface ResolvedOptions extends ResolvedEnterprise {
+  /** The token endpoint as configured; `undefined` with `issuer` (then discovery finds it). */
+  tokenUrl: URL | undefined;
   clientId: string | undefined;
   clientSecret: string | undefined;
   grant: 'client_credentials' | 'password';
   username: string | undefined;
   password: string | undefined;
-  clientAuth: 'auto' | 'basic' | 'body' | 'none';
+  clientAuth: 'auto' | WireClientAuth;
   basicEncoding: 'form' | 'none';
   scope: string | undefined;
   params: Readonly<Record<string, ParamValue>>;
@@ -199,7 +223,8 @@ export interface ResolvedOptions {
   baseUrl: URL | undefined;
   allowedOrigins: ReadonlySet<string>;
   isAuthFailure: ((response: Response) => boolean | Promise<boolean>) | undefined;
-  logoff: { style: 'bearer'; url: URL; method: string } | { style: 'revoke'; url: URL; tokens: ReadonlyArray<'refresh_token' | 'access_token'> } | false;
+  /** `url` is `undefined` when discovery gives it: the token endpoint (bearer) or the revocation endpoint. */
+  logoff: { style: 'bearer'; url: URL | undefined; method: string } | { style: 'revoke'; url: URL | undefined; tokens: ReadonlyArray<'refresh_token' | 'access_token'> } | false;
   mapError: ((error: TokenwardError) => ErrorCode | undefined) | undefined;
   hooks: TokenwardHooks;
 }
@@ -246,16 +271,38 @@ const maxInt32 = { message: `must be at most ${MAX_INT32} (2^31-1, about 24.8 da
 const nonEmpty = z.string().min(1, { message: 'must not be empty' });
 const positiveMs = z.number().int().positive().max(MAX_INT32, maxInt32);
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
+const pem = z.union([z.string().min(1, { message: 'must not be empty' }), z.instanceof(Buffer)]);
+/** A proxy URL may carry credentials (`http://user:pass@proxy:3128`): they are secrets, never echoed. */
+const httpUrlWithCredentials = z.union([z.string(), z.instanceof(URL)]).transform((value, ctx) => {
+  const url = URL.canParse(String(value)) ? new URL(String(value)) : undefined;
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    ctx.addIssue({ code: 'custom', message: `must be an http(s) proxy URL or false, got ${JSON.stringify(hideUserInfo(String(value)))}` });
+    return z.NEVER;
+  }
+  return url;
+});
 
 const schema = z
   .object({
-    tokenUrl: httpUrl,
+    tokenUrl: httpUrl.optional(),
+    issuer: httpUrl.optional(),
     clientId: nonEmpty.optional(),
     clientSecret: z.string().optional(),
     grant: z.enum(['client_credentials', 'password']).optional(),
     username: nonEmpty.optional(),
     password: z.string().optional(),
-    clientAuth: z.enum(['auto', 'basic', 'body', 'none', 'client_secret_basic', 'client_secret_post']).optional(),
+    clientAuth: z
+      .enum(['auto', 'basic', 'body', 'none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt', 'client_secret_jwt', 'tls_client_auth', 'self_signed_tls_client_auth'])
+      .optional(),
+    privateKey: z.custom<KeyObject | string | Buffer | Record<string, unknown>>((v) => typeof v === 'string' || (typeof v === 'object' && v !== null), { message: 'must be a PEM string or Buffer, a JWK object or a KeyObject' }).optional(),
+    keyId: nonEmpty.optional(),
+    signingAlgorithm: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'HS256', 'HS384', 'HS512']).optional(),
+    signingCertificate: pem.optional(),
+    assertionAudience: nonEmpty.optional(),
+    assertionLifetime: z.number().int().min(1).max(3600).optional(),
+    clientAssertion: fn.optional(),
+    tls: z.object({ cert: pem, key: pem, passphrase: z.string().optional(), ca: z.union([pem, z.array(pem)]).optional() }).strict().optional(),
+    proxy: z.union([z.literal(false), httpUrlWithCredentials]).optional(),
     basicEncoding: z.enum(['form', 'none']).optional(),
     scope: z.union([z.string(), z.array(nonEmpty)]).optional(),
     params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
@@ -293,7 +340,7 @@ const schema = z
       .union([
         z.literal(false),
         z.object({ style: z.literal('bearer'), url: z.union([z.string(), z.instanceof(URL)]).optional(), method: z.string().regex(/^[A-Za-z]+$/).optional() }).strict(),
-        z.object({ style: z.literal('revoke'), url: z.union([z.string(), z.instanceof(URL)]), tokens: z.array(z.enum(['refresh_token', 'access_token'])).min(1).optional() }).strict(),
+        z.object({ style: z.literal('revoke'), url: z.union([z.string(), z.instanceof(URL)]).optional(), tokens: z.array(z.enum(['refresh_token', 'access_token'])).min(1).optional() }).strict(),
       ])
       .optional(),
     mapError: fn.optional(),
@@ -302,7 +349,7 @@ const schema = z
   .strict();
 
 /** Options whose values must never be echoed in an error message. */
-const SECRET_OPTIONS = new Set(['clientSecret', 'password']);
+const SECRET_OPTIONS = new Set(['clientSecret', 'password', 'privateKey', 'tls', 'proxy', 'clientAssertion']);
 
 /**
  * Validates options and applies {@link DEFAULTS}.
@@ -324,28 +371,35 @@ export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
   if (grant === 'password' && (o.username === undefined || o.password === undefined)) {
     throw new ConfigError('option `grant` is "password", which needs both `username` and `password`');
   }
-  const clientAuth = o.clientAuth === 'client_secret_basic' ? 'basic' : o.clientAuth === 'client_secret_post' ? 'body' : (o.clientAuth ?? DEFAULTS.clientAuth);
-  if ((clientAuth === 'basic' || clientAuth === 'body' || clientAuth === 'none') && o.clientId === undefined) {
-    throw new ConfigError(`option \`clientAuth\` is "${clientAuth}", which needs \`clientId\``);
-  }
+  const clientAuth: ResolvedOptions['clientAuth'] = o.clientAuth === 'client_secret_basic' ? 'basic' : o.clientAuth === 'client_secret_post' ? 'body' : (o.clientAuth ?? DEFAULTS.clientAuth);
   // Without this, `auto` would send a Basic header for an empty client id.
   if (o.clientSecret !== undefined && o.clientId === undefined) {
     throw new ConfigError('option `clientSecret` is set, which needs `clientId`');
   }
+  const enterprise = resolveEnterprise(o, input.issuer, clientAuth, DEFAULTS.assertionLifetime);
+  // The endpoints' own URL: the token endpoint, else the issuer (whose metadata names the token endpoint).
+  const endpointBase = o.tokenUrl ?? o.issuer!;
   const scope = o.scope === undefined ? undefined : typeof o.scope === 'string' ? o.scope : o.scope.join(' ');
   const retry = o.retry === false ? false : { ...DEFAULTS.retry, ...o.retry };
   // A base URL names a directory (Jim2's `http://host/Jim_Test`); the token URL names a file in one.
-  const resolveAgainst = o.baseUrl ? new URL(o.baseUrl.href.endsWith('/') ? o.baseUrl.href : `${o.baseUrl.href}/`) : o.tokenUrl;
+  const resolveAgainst = o.baseUrl ? new URL(o.baseUrl.href.endsWith('/') ? o.baseUrl.href : `${o.baseUrl.href}/`) : endpointBase;
   let logoff: ResolvedOptions['logoff'] = false;
   if (o.logoff) {
-    const url = resolveUrl(o.logoff.url ?? o.tokenUrl, resolveAgainst, 'logoff.url', o.baseUrl !== undefined);
-    const userInfo = userInfoProblem(url);
+    // Without a url: bearer logoff goes to the token endpoint, revocation to the discovered one.
+    const given = o.logoff.url ?? (o.logoff.style === 'bearer' ? o.tokenUrl : undefined);
+    if (given === undefined && o.logoff.style === 'revoke' && enterprise.issuer === undefined) {
+      throw new ConfigError("option `logoff.url` is required for style 'revoke' without `issuer` (whose metadata gives the revocation endpoint)");
+    }
+    const url = given === undefined ? undefined : resolveUrl(given, resolveAgainst, 'logoff.url', o.baseUrl !== undefined);
+    const userInfo = url === undefined ? undefined : userInfoProblem(url);
     if (userInfo !== undefined) throw new ConfigError(`invalid options: option \`logoff.url\` ${userInfo}`);
     logoff = o.logoff.style === 'bearer'
       ? { style: 'bearer', url, method: (o.logoff.method ?? DEFAULTS.logoffMethod).toUpperCase() }
       : { style: 'revoke', url, tokens: o.logoff.tokens ?? DEFAULTS.revokeTokens };
   }
-  const allowed = new Set<string>([(o.baseUrl ?? o.tokenUrl).origin]);
+  // With `issuer` and no `baseUrl`, the issuer's origin: known at construction, and never widened by what a
+  // metadata document says (its token endpoint may live elsewhere, and an API token must not follow it).
+  const allowed = new Set<string>([(o.baseUrl ?? endpointBase).origin]);
   for (const url of o.allowedOrigins ?? []) allowed.add(url.origin);
   return {
     tokenUrl: o.tokenUrl,
@@ -376,6 +430,7 @@ export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
     logoff,
     mapError: o.mapError as ResolvedOptions['mapError'],
     hooks: (o.hooks ?? {}) as TokenwardHooks,
+    ...enterprise,
   };
 }
 

@@ -115,7 +115,7 @@ async function renewToRelease(token: Token, s: SlotLogoffContext): Promise<Token
 }
 
 function releaseContext(token: Token, ctx: SlotContext): ReleaseContext {
-  return { send: ctx.send, clientAuth: ctx.endpoint.clientAuth ?? 'basic', options: ctx.options, secrets: ctx.endpoint.secrets(token) };
+  return { send: ctx.send, target: () => ctx.endpoint.releaseTarget(), options: ctx.options, secrets: ctx.endpoint.secrets(token) };
 }
 
 /** The slot's own token: its deadlines are monotonic. */

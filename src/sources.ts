@@ -1,9 +1,11 @@
 /**
- * The token endpoint as a token source: the configured grant, the refresh_token grant, client
- * authentication (with `auto` probing) and retries. No caching here; see `manager.ts`.
+ * The token endpoint as a token source: the configured grant, the refresh_token grant, retries, and
+ * client authentication as a strategy chosen by a policy (`client-auth/`): no branch here knows a method.
+ * No caching here; see `manager.ts`.
  * @module
  */
-import { basicAuthorization, isClientNotAuthenticated, type WireClientAuth } from './client-auth.js';
+import { basicAuthorization, isClientNotAuthenticated, NO_CLIENT_AUTH, type ClientAuthPolicy, type ClientAuthStrategy, type WireClientAuth } from './client-auth/index.js';
+import type { Endpoints, EndpointSource } from './endpoints.js';
 import { callOption, ErrorCode, OAuthError, ResponseError, TokenwardError } from './errors.js';
 import type { Emitter } from './events.js';
 import { normalizeTokenResponse } from './normalize.js';
@@ -11,29 +13,45 @@ import type { ResolvedOptions } from './options.js';
 import { withRetry } from './retry.js';
 import type { Token } from './token.js';
 import { NO_PARAMETERS, parameterFields, type ResolvedParameters } from './token-params.js';
-import { buildTokenRequest } from './token-request.js';
+import { finishRequest, startRequest } from './token-request.js';
 import type { Send } from './transport.js';
+
+/** What one token request sends besides client authentication. */
+interface RequestBody {
+  readonly fields: Record<string, string | undefined>;
+  readonly scope: string | undefined;
+  /** The token's parameter set (`resource`, `audience`, its own params). */
+  readonly parameters: ResolvedParameters;
+}
+
+/** What a logoff needs to reach the server as this client. */
+export interface ReleaseTarget {
+  readonly endpoints: Endpoints;
+  /** The client authentication in use (learned by `auto`, else its first choice). */
+  readonly clientAuth: ClientAuthStrategy;
+  /** The `aud` of client assertions. */
+  readonly audience: string;
+}
 
 /** Acquires tokens from one token endpoint. */
 export class TokenEndpoint {
   readonly #o: ResolvedOptions;
   readonly #send: Send;
   readonly #events: Emitter;
-  /** What `auto` learned works for this client, kept for the life of the manager. */
-  #learned: WireClientAuth | undefined;
+  readonly #auth: ClientAuthPolicy;
+  readonly #endpoints: EndpointSource;
 
-  constructor(options: ResolvedOptions, send: Send, events: Emitter) {
+  constructor(options: ResolvedOptions, send: Send, events: Emitter, auth: ClientAuthPolicy, endpoints: EndpointSource) {
     this.#o = options;
     this.#send = send;
     this.#events = events;
-    if (options.clientAuth !== 'auto') this.#learned = options.clientAuth;
-    // Without a secret there is nothing to put in a Basic header: a public client sends its id in the body.
-    else if (options.clientSecret === undefined) this.#learned = 'none';
+    this.#auth = auth;
+    this.#endpoints = endpoints;
   }
 
   /** The client authentication in use: configured, learned by `auto`, or `undefined` before the first answer. */
   get clientAuth(): WireClientAuth | undefined {
-    return this.#learned;
+    return this.#auth.current;
   }
 
   /** Runs the configured grant (`client_credentials` or `password`) for one parameter set. */
@@ -75,6 +93,13 @@ export class TokenEndpoint {
     return { token: await this.grant(parameters), how: 'grant' };
   }
 
+  /** The endpoints (discovered if need be) and client authentication a logoff uses. */
+  async releaseTarget(): Promise<ReleaseTarget> {
+    const endpoints = await this.#endpoints.get();
+    const clientAuth = this.#auth.candidates(endpoints.authMethods)[0]!;
+    return { endpoints, clientAuth, audience: this.#audience(endpoints) };
+  }
+
   /** Secrets to scrub from anything derived from an answer. */
   secrets(extra?: Token): Array<string | undefined> {
     const o = this.#o;
@@ -83,79 +108,73 @@ export class TokenEndpoint {
     return [o.clientSecret, o.password, basic, extra?.refreshToken, extra?.accessToken];
   }
 
+  /**
+   * One exchange: the endpoints (metadata fetched at most once, and again when the token endpoint
+   * answered 404), then each client-authentication candidate in turn while the server says the client
+   * was not authenticated.
+   */
   async #exchange(fields: Record<string, string | undefined>, scope: string | undefined, parameters: ResolvedParameters, previous: Token | undefined, signal?: AbortSignal): Promise<Token> {
-    const isRefresh = fields.grant_type === 'refresh_token';
-    const p = parameters;
-    if (isRefresh && !this.#o.refreshWithClientAuth) return this.#attempt(fields, scope, p, 'none', previous, signal, false);
-    const known = this.#learned;
-    if (known !== undefined) return this.#attempt(fields, scope, p, known, previous, signal, true);
-
-    // clientAuth 'auto', first request: Basic, then body once if the server says the client was not authenticated.
-    let basicError: TokenwardError;
+    const endpoints = await this.#endpoints.get(signal);
     try {
-      const token = await this.#attempt(fields, scope, p, 'basic', previous, signal, true);
-      this.#learned = 'basic';
-      return token;
+      return await this.#authenticated(endpoints, { fields, scope, parameters }, previous, signal);
     } catch (err) {
-      if (!(err instanceof TokenwardError) || !isClientNotAuthenticated(err)) throw err;
-      basicError = err;
-    }
-    try {
-      const token = await this.#attempt(fields, scope, p, 'body', previous, signal, true);
-      this.#learned = 'body';
-      return token;
-    } catch (err) {
-      if (!(err instanceof TokenwardError)) throw err;
-      if (!isClientNotAuthenticated(err)) {
-        // Body credentials got past client authentication (the grant itself failed: invalid_grant, ...),
-        // so body is what this server takes. A 5xx or network error proves nothing: learn nothing.
-        if (err.error !== undefined) this.#learned = 'body';
-        throw err;
-      }
-      // Report both answers: golang/oauth2 returns only the second, which hides the real problem (#786).
-      const Both = err instanceof OAuthError ? OAuthError : ResponseError;
-      throw new Both(err.code, `client authentication failed both ways: with Basic, ${summary(basicError)}; with body credentials, ${summary(err)}`, {
-        ...(err.status !== undefined ? { status: err.status } : {}),
-        ...(err.error !== undefined ? { error: err.error } : {}),
-        ...(err.errorDescription !== undefined ? { errorDescription: err.errorDescription } : {}),
-        attempts: [basicError, err],
-        cause: err,
-      });
+      // The token endpoint moved (a realm renamed, a tenant migrated): fetch the metadata again, once.
+      if (!(err instanceof TokenwardError) || err.status !== 404 || !this.#endpoints.invalidate()) throw err;
+      const fresh = await this.#endpoints.get(signal);
+      if (fresh.token === endpoints.token) throw err;
+      return this.#authenticated(fresh, { fields, scope, parameters }, previous, signal);
     }
   }
 
-  /** One request (with retries) using one client-auth style. */
-  #attempt(
-    fields: Record<string, string | undefined>,
-    scope: string | undefined,
-    parameters: ResolvedParameters,
-    clientAuth: WireClientAuth,
-    previous: Token | undefined,
-    signal: AbortSignal | undefined,
-    sendClientId: boolean,
-  ): Promise<Token> {
+  async #authenticated(endpoints: Endpoints, body: RequestBody, previous: Token | undefined, signal?: AbortSignal): Promise<Token> {
+    if (body.fields.grant_type === 'refresh_token' && !this.#o.refreshWithClientAuth) return this.#attempt(endpoints, body, NO_CLIENT_AUTH, previous, signal);
+    const candidates = this.#auth.candidates(endpoints.authMethods);
+    const refused: TokenwardError[] = [];
+    for (const [i, strategy] of candidates.entries()) {
+      try {
+        const token = await this.#attempt(endpoints, body, strategy, previous, signal);
+        this.#auth.settle(strategy);
+        return token;
+      } catch (err) {
+        if (!(err instanceof TokenwardError)) throw err;
+        this.#auth.settle(strategy, err);
+        const notAuthenticated = isClientNotAuthenticated(err);
+        if (notAuthenticated && i < candidates.length - 1) {
+          refused.push(err);
+          continue;
+        }
+        if (!notAuthenticated || refused.length === 0) throw err;
+        // Report every answer: golang/oauth2 returns only the last, which hides the real problem (#786).
+        const attempts = [...refused, err];
+        const labels = candidates.map((c) => c.label);
+        const Both = err instanceof OAuthError ? OAuthError : ResponseError;
+        throw new Both(err.code, `client authentication failed ${attempts.length === 2 ? 'both ways' : 'every way'}: ${attempts.map((a, n) => `with ${labels[n]}, ${summary(a)}`).join('; ')}`, {
+          ...(err.status !== undefined ? { status: err.status } : {}),
+          ...(err.error !== undefined ? { error: err.error } : {}),
+          ...(err.errorDescription !== undefined ? { errorDescription: err.errorDescription } : {}),
+          attempts,
+          cause: err,
+        });
+      }
+    }
+    throw new Error('unreachable: a client-auth policy offered no strategy');
+  }
+
+  /** One request (with retries) using one client-authentication strategy, decorated afresh for every try. */
+  #attempt(endpoints: Endpoints, body: RequestBody, auth: ClientAuthStrategy, previous: Token | undefined, signal: AbortSignal | undefined): Promise<Token> {
     const o = this.#o;
-    const request = buildTokenRequest({
-      tokenUrl: o.tokenUrl,
-      grant: fields,
-      clientAuth,
-      clientId: sendClientId ? o.clientId : undefined,
-      clientSecret: o.clientSecret,
-      basicEncoding: o.basicEncoding,
-      scope,
-      params: o.params,
-      extra: parameterFields(parameters),
-      bodyFormat: o.bodyFormat,
-    });
     const secrets = this.secrets(previous);
+    const target = { audience: this.#audience(endpoints) };
     return withRetry(
       async () => {
-        const res = await this.#send(request, signal);
+        const request = startRequest(endpoints.token, body.fields, body.scope);
+        await auth.decorate(request, target);
+        const res = await this.#send(finishRequest(request, o.params, o.bodyFormat, parameterFields(body.parameters)), signal);
         try {
           return normalizeTokenResponse(res, {
             now: Date.now(),
             defaultExpiresIn: o.defaultExpiresIn,
-            secrets,
+            secrets: [...secrets, ...request.secrets],
             ...(previous?.refreshToken !== undefined ? { previousRefreshToken: previous.refreshToken } : {}),
           });
         } catch (err) {
@@ -168,7 +187,12 @@ export class TokenEndpoint {
     );
   }
 
-  /** Applies the `mapError` option (Jim2's "no licence free") to an answer's error. */
+  /** The `aud` of assertions: configured, else the issuer (after the 2025 audience disclosure), else the token endpoint. */
+  #audience(endpoints: Endpoints): string {
+    return this.#o.assertionAudience ?? endpoints.issuer ?? endpoints.tokenAudience;
+  }
+
+/** Applies the `mapError` option (Jim2's "no licence free") to an answer's error. */
   #mapped(err: unknown): unknown {
     const mapError = this.#o.mapError;
     if (!(err instanceof TokenwardError) || mapError === undefined) return err;

@@ -1,8 +1,12 @@
 /**
- * Building a token request: pure, no I/O, so most tests need no network.
+ * Building a token request: pure, no I/O, so most tests need no network. Client authentication decorates
+ * the request between {@link startRequest} and {@link finishRequest}.
  * @module
  */
-import { basicAuthorization, type WireClientAuth } from './client-auth.js';
+import { clientSecretBasic } from './client-auth/basic.js';
+import { noneAuth } from './client-auth/none.js';
+import { clientSecretPost } from './client-auth/post.js';
+import type { EndpointRequest, SyncClientAuthStrategy } from './client-auth/strategy.js';
 import type { ParamValue } from './options.js';
 
 /** A request ready to send: what goes on the wire, nothing more. */
@@ -19,8 +23,8 @@ export interface TokenRequestInput {
   tokenUrl: URL | string;
   /** Grant fields, `grant_type` first (`{ grant_type: 'password', username, password }`). */
   grant: Readonly<Record<string, string | undefined>>;
-  /** How the client authenticates on this request. */
-  clientAuth: WireClientAuth;
+  /** How the client authenticates on this request (the secret-based methods; the others need I/O). */
+  clientAuth: 'basic' | 'body' | 'none';
   clientId?: string | undefined;
   clientSecret?: string | undefined;
   basicEncoding?: 'form' | 'none';
@@ -53,30 +57,50 @@ export interface TokenRequestInput {
  * ```
  */
 export function buildTokenRequest(input: TokenRequestInput): TokenHttpRequest {
+  const request = startRequest(input.tokenUrl, input.grant, input.scope);
+  const auth: SyncClientAuthStrategy =
+    input.clientAuth === 'basic'
+      ? clientSecretBasic(input.clientId ?? '', input.clientSecret ?? '', input.basicEncoding ?? 'form')
+      : input.clientAuth === 'body'
+        ? clientSecretPost(input.clientId ?? '', input.clientSecret)
+        : noneAuth(input.clientId);
+  // A body-credentials request without a client id (never built by the manager) sends only the secret, as before.
+  if (input.clientAuth === 'body' && input.clientId === undefined) {
+    if (input.clientSecret !== undefined) request.fields.push(['client_secret', input.clientSecret]);
+  } else auth.decorate(request);
+  return finishRequest(request, input.params, input.bodyFormat, input.extra);
+}
+
+/** A token request before client authentication: grant fields, then `scope`. */
+export function startRequest(url: URL | string, grant: Readonly<Record<string, string | undefined>>, scope?: string): EndpointRequest {
   const fields: Array<[string, ParamValue]> = [];
-  for (const [key, value] of Object.entries(input.grant)) if (value !== undefined) fields.push([key, value]);
-  if (input.scope !== undefined && input.scope !== '') fields.push(['scope', input.scope]);
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (input.clientAuth === 'basic') {
-    headers.authorization = basicAuthorization(input.clientId ?? '', input.clientSecret ?? '', input.basicEncoding);
-  } else if (input.clientAuth === 'body') {
-    if (input.clientId !== undefined) fields.push(['client_id', input.clientId]);
-    if (input.clientSecret !== undefined) fields.push(['client_secret', input.clientSecret]);
-  } else if (input.clientId !== undefined) {
-    fields.push(['client_id', input.clientId]);
-  }
-  // Parameter-set fields, then extra params; neither overrides what the grant and client auth set.
+  for (const [key, value] of Object.entries(grant)) if (value !== undefined) fields.push([key, value]);
+  if (scope !== undefined && scope !== '') fields.push(['scope', scope]);
+  return { url: String(url), headers: { accept: 'application/json' }, fields, secrets: [] };
+}
+
+/**
+ * Appends a parameter set's fields (`extra`), then `params`, neither overriding what the grant and client
+ * authentication set (and `params` never overriding `extra`), and encodes the body as a form or JSON.
+ */
+export function finishRequest(
+  request: EndpointRequest,
+  params: Readonly<Record<string, ParamValue>> = {},
+  bodyFormat: 'form' | 'json' = 'form',
+  extra: ReadonlyArray<readonly [string, ParamValue]> = [],
+): TokenHttpRequest {
+  const fields = request.fields;
   const taken = new Set(fields.map(([key]) => key));
   const own = new Set<string>();
-  for (const [key, value] of input.extra ?? []) {
+  for (const [key, value] of extra) {
     if (taken.has(key)) continue;
     own.add(key);
     fields.push([key, value]);
   }
-  for (const [key, value] of Object.entries(input.params ?? {})) if (!taken.has(key) && !own.has(key)) fields.push([key, value]);
-
+  for (const [key, value] of Object.entries(params)) if (!taken.has(key) && !own.has(key)) fields.push([key, value]);
+  const headers = { ...request.headers };
   let body: string;
-  if (input.bodyFormat === 'json') {
+  if (bodyFormat === 'json') {
     headers['content-type'] = 'application/json';
     const record: Record<string, ParamValue | ParamValue[]> = {};
     for (const [key, value] of fields) {
@@ -88,5 +112,5 @@ export function buildTokenRequest(input: TokenRequestInput): TokenHttpRequest {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     body = new URLSearchParams(fields.map(([key, value]): [string, string] => [key, String(value)])).toString();
   }
-  return { url: String(input.tokenUrl), method: 'POST', headers, body };
+  return { url: request.url, method: 'POST', headers, body };
 }

@@ -8,6 +8,7 @@ import { ConfigError, DEFAULTS, ErrorCode, resolveOptions, TokenManager, type To
 
 const doc = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
 const source = readFileSync(new URL('../src/options.ts', import.meta.url), 'utf8');
+const enterpriseSource = readFileSync(new URL('../src/options-enterprise.ts', import.meta.url), 'utf8');
 
 /** Rows of the doc's options table: option name → default cell. */
 function docDefaults(): Map<string, string> {
@@ -63,6 +64,7 @@ describe('DEFAULTS and docs/configuration.md', () => {
     maxCachedTokens: DEFAULTS.maxCachedTokens,
     'logoff.method': DEFAULTS.logoffMethod,
     'logoff.tokens': DEFAULTS.revokeTokens,
+    assertionLifetime: DEFAULTS.assertionLifetime,
   };
 
   it('every entry of DEFAULTS is in the doc table (a new default must be documented)', () => {
@@ -77,11 +79,13 @@ describe('DEFAULTS and docs/configuration.md', () => {
   });
 
   it('every option of TokenManagerOptions has a row', () => {
-    const body = /export interface TokenManagerOptions \{([\s\S]*?)\n\}/.exec(source)![1]!;
+    // TokenManagerOptions extends EnterpriseOptions (options-enterprise.ts): both bodies hold options.
+    const body = /export interface TokenManagerOptions extends EnterpriseOptions \{([\s\S]*?)\n\}/.exec(source)![1]! + /export interface EnterpriseOptions \{([\s\S]*?)\n\}/.exec(enterpriseSource)![1]!;
     const names = [...body.matchAll(/^ {2}(\w+)\??:/gm)].map((m) => m[1]!);
     expect(names.length).toBeGreaterThan(20);
     for (const name of names) expect(rows.has(name), `docs/configuration.md has no row for \`${name}\``).toBe(true);
-    expect(rows.get('tokenUrl')).toBe('required');
+    expect(rows.get('tokenUrl')).toBe('required unless `issuer`');
+    expect(rows.get('issuer')).toBe('required unless `tokenUrl`');
   });
 
   it('resolveOptions applies exactly these defaults', () => {
@@ -124,7 +128,7 @@ describe('resolveOptions', () => {
   });
 
   it('tokenUrl is kept exactly, plain http and site path included', () => {
-    expect(resolveOptions({ tokenUrl: 'http://localhost/Jim_Test/token' }).tokenUrl.href).toBe('http://localhost/Jim_Test/token');
+    expect(resolveOptions({ tokenUrl: 'http://localhost/Jim_Test/token' }).tokenUrl?.href).toBe('http://localhost/Jim_Test/token');
   });
 
   it('retry merges over the defaults; false disables it', () => {
@@ -156,7 +160,7 @@ describe('configuration errors name the option and never echo a secret', () => {
     [{}, 'option `tokenUrl`'],
     [{ tokenUrl: 'not a url' }, 'option `tokenUrl` must be an absolute http(s) URL, got "not a url"'],
     [{ tokenUrl: 'ftp://h/token' }, 'option `tokenUrl` must use http: or https:, got "ftp:"'],
-    [{ tokenUrl, clientAuth: 'magic' }, 'option `clientAuth` must be one of "auto", "basic", "body", "none", "client_secret_basic", "client_secret_post", got "magic"'],
+    [{ tokenUrl, clientAuth: 'magic' }, 'option `clientAuth` must be one of "auto", "basic", "body", "none", "client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt", "tls_client_auth", "self_signed_tls_client_auth", got "magic"'],
     [{ tokenUrl, bodyFormat: 'xml' }, 'option `bodyFormat` must be one of "form", "json", got "xml"'],
     [{ tokenUrl, timeout: -5 }, 'option `timeout`'],
     [{ tokenUrl, timeout: 1.5 }, 'option `timeout`'],

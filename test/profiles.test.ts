@@ -48,7 +48,7 @@ describe('jim2()', () => {
 
   it('clientAuth basic sends the secret raw, like the vendor C# sample', () => {
     const o = jim2({ ...input, secret: 'password', clientAuth: 'basic' });
-    const req = buildTokenRequest({ tokenUrl: o.tokenUrl, grant: { grant_type: 'client_credentials' }, clientAuth: 'basic', clientId: o.clientId, clientSecret: o.clientSecret, basicEncoding: o.basicEncoding!, scope: 'view' });
+    const req = buildTokenRequest({ tokenUrl: o.tokenUrl!, grant: { grant_type: 'client_credentials' }, clientAuth: 'basic', clientId: o.clientId, clientSecret: o.clientSecret, basicEncoding: o.basicEncoding!, scope: 'view' });
     // The page's own value: "TestClientId:password" in base64.
     expect(req.headers.authorization).toBe('Basic VGVzdENsaWVudElkOnBhc3N3b3Jk');
     expect(req.body).toBe('grant_type=client_credentials&scope=view');
@@ -196,7 +196,7 @@ describe('brightPattern()', () => {
   it('the tenant host is the scope, one value, and the default host', () => {
     const o = brightPattern({ tenantHost: 'acme.brightpattern.com', clientId: 'sheila.thomas', secret: 's' });
     expect(o).toMatchObject({ tokenUrl: 'https://acme.brightpattern.com/configapi/v2/oauth/token', scope: 'acme.brightpattern.com', clientAuth: 'body', logoff: false });
-    const req = buildTokenRequest({ tokenUrl: o.tokenUrl, grant: { grant_type: 'client_credentials' }, clientAuth: 'body', clientId: o.clientId, clientSecret: o.clientSecret, scope: o.scope as string });
+    const req = buildTokenRequest({ tokenUrl: o.tokenUrl!, grant: { grant_type: 'client_credentials' }, clientAuth: 'body', clientId: o.clientId, clientSecret: o.clientSecret, scope: o.scope as string });
     expect(req.body).toBe('grant_type=client_credentials&scope=acme.brightpattern.com&client_id=sheila.thomas&client_secret=s');
     const hosted = brightPattern({ tenantHost: 'example.com', clientId: 'c', secret: 's', baseUrl: 'https://bp.example.net:8443/' });
     expect(hosted.tokenUrl).toBe('https://bp.example.net:8443/configapi/v2/oauth/token');
@@ -213,7 +213,7 @@ describe('aspnetAuthToken()', () => {
   it('a JSON body with WindowsAuthentication false as a JSON boolean', () => {
     const o = aspnetAuthToken({ baseUrl: 'https://api.example.com', clientId: 'portal', clientSecret: 'pw', username: 'jan', password: 'p' });
     expect(o).toMatchObject({ tokenUrl: 'https://api.example.com/api/v1/auth/token', bodyFormat: 'json', params: { WindowsAuthentication: false }, grant: 'password', clientAuth: 'body', logoff: false });
-    const req = buildTokenRequest({ tokenUrl: o.tokenUrl, grant: { grant_type: 'password', username: 'jan', password: 'p' }, clientAuth: 'body', clientId: 'portal', clientSecret: 'pw', params: o.params!, bodyFormat: 'json' });
+    const req = buildTokenRequest({ tokenUrl: o.tokenUrl!, grant: { grant_type: 'password', username: 'jan', password: 'p' }, clientAuth: 'body', clientId: 'portal', clientSecret: 'pw', params: o.params!, bodyFormat: 'json' });
     expect(req.headers.accept).toBe('application/json');
     expect(JSON.parse(req.body)).toEqual({ grant_type: 'password', username: 'jan', password: 'p', client_id: 'portal', client_secret: 'pw', WindowsAuthentication: false });
     expect(req.body).toContain('"WindowsAuthentication":false');

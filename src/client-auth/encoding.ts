@@ -1,12 +1,9 @@
 /**
- * Client authentication at the token endpoint: Basic (RFC 6749 §2.3.1), body, or none, and the rule
- * that decides when `auto` may fall back from Basic to body.
+ * The encodings client authentication needs (RFC 6749 §2.3.1 Basic), and the rule that decides when
+ * `auto` may try another method.
  * @module
  */
-import type { TokenwardError } from './errors.js';
-
-/** The client authentication actually put on the wire. */
-export type WireClientAuth = 'basic' | 'body' | 'none';
+import type { TokenwardError } from '../errors.js';
 
 /**
  * `application/x-www-form-urlencoded` serialisation of one value, per the WHATWG URL standard:

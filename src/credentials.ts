@@ -1,0 +1,143 @@
+/**
+ * Key material from options, read once at construction: a private key (PEM, JWK or `KeyObject`) with its
+ * JWS algorithm, an optional certificate naming it, and the client certificate for mutual TLS. A key or
+ * certificate that cannot be read, does not match, or has expired is a {@link ConfigError} that never
+ * quotes the material.
+ * @module
+ */
+import { createHash, createPrivateKey, KeyObject, X509Certificate } from 'node:crypto';
+import type { SigningKey } from './client-auth/assertion.js';
+import { ConfigError } from './errors.js';
+
+/** A private key as options accept it. */
+export type PrivateKeyInput = string | Buffer | KeyObject | Readonly<Record<string, unknown>>;
+
+/** JWS algorithms by key type; the first is the default. */
+const ALGORITHMS: Readonly<Record<string, readonly string[]>> = {
+  rsa: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'],
+  'rsa-pss': ['PS256', 'PS384', 'PS512'],
+  'ec:prime256v1': ['ES256'],
+  'ec:secp384r1': ['ES384'],
+  'ec:secp521r1': ['ES512'],
+  ed25519: ['EdDSA'],
+};
+
+/** HMAC algorithms for `client_secret_jwt`. */
+export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+
+/**
+ * Reads `privateKey` into a {@link SigningKey}: the algorithm from the key (RSA → RS256, EC P-256 →
+ * ES256, P-384 → ES384, Ed25519 → EdDSA) unless `alg` overrides it; `kid` from the option, else the JWK;
+ * `x5t` and `x5t#S256` from `certificate` (how Entra ID names a certificate credential).
+ */
+export function readSigningKey(input: PrivateKeyInput, options: { alg?: string; keyId?: string; certificate?: string | Buffer; now: number }): SigningKey {
+  const key = readPrivateKey(input);
+  const type = key.asymmetricKeyType === 'ec' ? `ec:${key.asymmetricKeyDetails?.namedCurve}` : String(key.asymmetricKeyType);
+  const allowed = ALGORITHMS[type];
+  if (allowed === undefined) {
+    throw new ConfigError(`option \`privateKey\` is a ${type} key, which cannot sign client assertions; use RSA (2048 bits or more), EC P-256/P-384/P-521 or Ed25519`);
+  }
+  if (type.startsWith('rsa') && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) {
+    throw new ConfigError(`option \`privateKey\` is a ${key.asymmetricKeyDetails?.modulusLength}-bit RSA key; RFC 7518 §3.3 needs 2048 bits or more`);
+  }
+  const jwk = isJwk(input) ? input : undefined;
+  const alg = options.alg ?? (typeof jwk?.alg === 'string' && allowed.includes(jwk.alg) ? jwk.alg : allowed[0]!);
+  if (!allowed.includes(alg)) throw new ConfigError(`option \`signingAlgorithm\` must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')} for this ${type} key, got ${JSON.stringify(alg)}`);
+  const header: Record<string, string> = {};
+  const kid = options.keyId ?? (typeof jwk?.kid === 'string' ? jwk.kid : undefined);
+  if (kid !== undefined) header.kid = kid;
+  if (options.certificate !== undefined) {
+    const cert = readCertificate(options.certificate, 'signingCertificate', options.now);
+    if (!cert.checkPrivateKey(key)) throw new ConfigError('option `signingCertificate` does not belong to `privateKey` (their public keys differ)');
+    header.x5t = createHash('sha1').update(cert.raw).digest('base64url');
+    header['x5t#S256'] = createHash('sha256').update(cert.raw).digest('base64url');
+  }
+  return { key, alg, header };
+}
+
+function isJwk(input: PrivateKeyInput): input is Readonly<Record<string, unknown>> {
+  return typeof input === 'object' && !(input instanceof KeyObject) && !Buffer.isBuffer(input);
+}
+
+function readPrivateKey(input: PrivateKeyInput): KeyObject {
+  if (input instanceof KeyObject) {
+    if (input.type !== 'private') throw new ConfigError(`option \`privateKey\` must be a private KeyObject, got a ${input.type} one`);
+    return input;
+  }
+  try {
+    if (isJwk(input)) {
+      if (typeof input.d !== 'string') throw new ConfigError('option `privateKey` is a JWK without its private part (`d`): that is a public key');
+      return createPrivateKey({ key: input as unknown as import('node:crypto').JsonWebKey, format: 'jwk' });
+    }
+    return createPrivateKey(input);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    // Node's message ("error:1E08010C:DECODER routines::unsupported") names the failure, never the key.
+    const code = (err as { code?: unknown }).code;
+    throw new ConfigError(`option \`privateKey\` could not be read as a private key (PKCS#8 or PKCS#1/SEC1 PEM, JWK or KeyObject; an encrypted PEM must be decrypted into a KeyObject first)${typeof code === 'string' ? `: ${code}` : ''}`);
+  }
+}
+
+/**
+ * Reads a PEM certificate and checks its validity period against `now`: an expired certificate fails
+ * at construction rather than at the first token request.
+ */
+export function readCertificate(pem: string | Buffer, option: string, now: number): X509Certificate {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(pem);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new ConfigError(`option \`${option}\` could not be read as a PEM certificate${typeof code === 'string' ? `: ${code}` : ''}`);
+  }
+  const notAfter = Date.parse(cert.validTo);
+  const notBefore = Date.parse(cert.validFrom);
+  if (notAfter <= now) throw new ConfigError(`option \`${option}\` expired on ${new Date(notAfter).toISOString()} (subject ${JSON.stringify(cert.subject.replace(/\n/g, ', '))})`);
+  if (notBefore > now) throw new ConfigError(`option \`${option}\` is not valid before ${new Date(notBefore).toISOString()}`);
+  return cert;
+}
+
+/** The client certificate and key for mutual TLS, held so that neither `util.inspect` nor JSON shows the key. */
+export class TlsCredentials {
+  readonly #cert: string | Buffer;
+  readonly #key: string | Buffer;
+  readonly #passphrase: string | undefined;
+  readonly #ca: string | Buffer | ReadonlyArray<string | Buffer> | undefined;
+  /** The certificate, parsed: its SHA-256 thumbprint is what RFC 8705 binds tokens to. */
+  readonly certificate: X509Certificate;
+
+  constructor(input: { cert: string | Buffer; key: string | Buffer; passphrase?: string | undefined; ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined }, now: number) {
+    this.certificate = readCertificate(input.cert, 'tls.cert', now);
+    let key: KeyObject;
+    try {
+      key = createPrivateKey(input.passphrase === undefined ? input.key : { key: input.key, passphrase: input.passphrase });
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      throw new ConfigError(`option \`tls.key\` could not be read as a PEM private key${input.passphrase !== undefined ? ' with `tls.passphrase`' : ''}${typeof code === 'string' ? `: ${code}` : ''}`);
+    }
+    if (!this.certificate.checkPrivateKey(key)) throw new ConfigError('option `tls.key` does not belong to `tls.cert` (their public keys differ)');
+    this.#cert = input.cert;
+    this.#key = input.key;
+    this.#passphrase = input.passphrase;
+    this.#ca = input.ca;
+  }
+
+  /** Options for `tls.connect` (undici's `connect` / `requestTls`). */
+  connectOptions(): { cert: string | Buffer; key: string | Buffer; passphrase?: string; ca?: string | Buffer | Array<string | Buffer> } {
+    return {
+      cert: this.#cert,
+      key: this.#key,
+      ...(this.#passphrase !== undefined ? { passphrase: this.#passphrase } : {}),
+      ...(this.#ca !== undefined ? { ca: (Array.isArray(this.#ca) ? [...this.#ca] : this.#ca) as string | Buffer | Array<string | Buffer> } : {}),
+    };
+  }
+
+  /** `[TlsCredentials subject=…]`: never the key. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `TlsCredentials { subject: ${JSON.stringify(this.certificate.subject.replace(/\n/g, ', '))} }`;
+  }
+
+  toJSON(): Record<string, string> {
+    return { subject: this.certificate.subject };
+  }
+}
