@@ -3,6 +3,11 @@
  * either configured (`tokenUrl`) or discovered from the issuer's metadata (`issuer`, see `discovery.ts`).
  * @module
  */
+import { Discovery } from './discovery.js';
+import type { Emitter } from './events.js';
+import type { RetryOptions } from './options.js';
+import type { TokenStore } from './store.js';
+import type { Send } from './transport.js';
 
 /** The endpoints a manager uses. URLs are strings, used exactly as given or discovered. */
 export interface Endpoints {
@@ -33,4 +38,19 @@ export interface EndpointSource {
 export function staticEndpoints(tokenUrl: URL): EndpointSource {
   const endpoints: Endpoints = { token: tokenUrl.href, tokenAudience: tokenUrl.href };
   return { get: () => endpoints, invalidate: () => false };
+}
+
+/** What {@link createEndpoints} reads. */
+export interface EndpointsInput {
+  tokenUrl: URL | undefined;
+  issuer: string | undefined;
+  tls: unknown;
+  retry: Required<RetryOptions> | false;
+  store: TokenStore | undefined;
+}
+
+/** The endpoint source for these options: `tokenUrl` as is, or discovery from `issuer`. */
+export function createEndpoints(o: EndpointsInput, send: Send, events: Emitter): EndpointSource {
+  if (o.tokenUrl !== undefined) return staticEndpoints(o.tokenUrl);
+  return new Discovery({ issuer: o.issuer!, send, retry: o.retry, events, mtls: o.tls !== undefined, store: o.store });
 }

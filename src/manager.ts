@@ -9,7 +9,7 @@ import { createAuthFetch } from './auth-fetch.js';
 import type { GetTokenOptions } from './caller.js';
 import { cacheKey } from './cache-key.js';
 import { createClientAuth, type WireClientAuth } from './client-auth/index.js';
-import { staticEndpoints } from './endpoints.js';
+import { createEndpoints } from './endpoints.js';
 import type { ConfigError } from './errors.js';
 import { Emitter, type TokenwardEvents } from './events.js';
 import { resolveOptions, type FetchLike, type ResolvedOptions, type TokenManagerOptions } from './options.js';
@@ -67,7 +67,7 @@ export class TokenManager implements AsyncDisposable {
     const o = (this.#o = resolveOptions(options));
     const fetchImpl = (this.#fetchImpl = resolveFetch(o.fetch, o.dispatcher));
     const send = createSend({ fetch: fetchImpl, timeout: o.timeout, maxResponseBytes: o.maxResponseBytes });
-    this.#endpoint = new TokenEndpoint(o, send, this.#events, createClientAuth(o), staticEndpoints(o.tokenUrl!));
+    this.#endpoint = new TokenEndpoint(o, send, this.#events, createClientAuth(o), createEndpoints(o, send, this.#events));
     this.cacheKey = cacheKey(o);
     const store: TokenStore = o.store ?? new MemoryTokenStore();
     // A store of its own is this manager's memory only: a dropped set's token goes with the set.

@@ -226,6 +226,22 @@ export class RedisTokenStore implements TokenStore {
     };
   }
 
+  /** A small JSON value (discovery metadata) under `<prefix>:json:<key>`, or `undefined`. */
+  async getJson(key: string): Promise<unknown> {
+    const value = await this.#run(['GET', `${this.#prefix}:json:${key}`]);
+    if (typeof value !== 'string') return undefined;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores a small JSON value under `<prefix>:json:<key>` for `ttlMs` (`SET … PX`). */
+  async setJson(key: string, value: unknown, ttlMs: number): Promise<void> {
+    await this.#run(['SET', `${this.#prefix}:json:${key}`, JSON.stringify(value), 'PX', String(Math.max(1, Math.floor(ttlMs)))]);
+  }
+
   /** One command (`what` names it in errors), bounded by the command timeout; fails fast while Redis counts as down. */
   async #run(args: string[], what = args[0]!): Promise<unknown> {
     if (this.#down && (Date.now() < this.#probeAt || this.#ready() === false)) {

@@ -39,6 +39,14 @@ export interface TokenStore {
    * holder is gone (a crashed process).
    */
   lock?(key: string, options: { ttlMs: number; waitMs: number; signal?: AbortSignal }): Promise<(() => Promise<void>) | undefined>;
+  /**
+   * Optional: a small JSON value (an issuer's discovery metadata) stored under `key`, or `undefined` when
+   * there is none or its TTL ran out. Lets a fleet fetch an issuer's metadata once, not once per process.
+   * Keys given here never collide with token keys.
+   */
+  getJson?(key: string): unknown | Promise<unknown>;
+  /** Optional, with {@link TokenStore.getJson}: stores a small JSON-serialisable `value` under `key` for `ttlMs`. */
+  setJson?(key: string, value: unknown, ttlMs: number): void | Promise<void>;
 }
 
 /**
@@ -50,6 +58,7 @@ export interface TokenStore {
 export class MemoryTokenStore implements TokenStore {
   readonly #tokens = new Map<string, { token: Token; shift: number; at: number }>();
   readonly #maxEntries: number;
+  readonly #json = new Map<string, { text: string; until: number }>();
 
   /**
    * @param options.maxEntries How many tokens it holds at most: past that, storing one first drops the
@@ -99,5 +108,22 @@ export class MemoryTokenStore implements TokenStore {
   deleteIf(key: string, accessToken: string): boolean {
     if (this.#tokens.get(key)?.token.accessToken !== accessToken) return false;
     return this.#tokens.delete(key);
+  }
+
+  /** @inheritdoc */
+  getJson(key: string): unknown {
+    const entry = this.#json.get(key);
+    if (entry === undefined) return undefined;
+    if (Date.now() >= entry.until) {
+      this.#json.delete(key);
+      return undefined;
+    }
+    // A copy, as a shared store would give: callers cannot change what others read.
+    return JSON.parse(entry.text);
+  }
+
+  /** @inheritdoc */
+  setJson(key: string, value: unknown, ttlMs: number): void {
+    this.#json.set(key, { text: JSON.stringify(value), until: Date.now() + ttlMs });
   }
 }
