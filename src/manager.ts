@@ -9,6 +9,7 @@ import { createAuthFetch } from './auth-fetch.js';
 import type { GetTokenOptions } from './caller.js';
 import { cacheKey } from './cache-key.js';
 import { createClientAuth, type WireClientAuth } from './client-auth/index.js';
+import { transportDispatcher } from './dispatcher.js';
 import { createEndpoints } from './endpoints.js';
 import type { ConfigError } from './errors.js';
 import { Emitter, type TokenwardEvents } from './events.js';
@@ -65,7 +66,7 @@ export class TokenManager implements AsyncDisposable {
   /** @throws {ConfigError} when an option is wrong, naming it. */
   constructor(options: TokenManagerOptions) {
     const o = (this.#o = resolveOptions(options));
-    const fetchImpl = (this.#fetchImpl = resolveFetch(o.fetch, o.dispatcher));
+    const fetchImpl = (this.#fetchImpl = resolveFetch(o.fetch, transportDispatcher(o)));
     const send = createSend({ fetch: fetchImpl, timeout: o.timeout, maxResponseBytes: o.maxResponseBytes });
     this.#endpoint = new TokenEndpoint(o, send, this.#events, createClientAuth(o), createEndpoints(o, send, this.#events));
     this.cacheKey = cacheKey(o);

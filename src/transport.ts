@@ -6,6 +6,7 @@
 import { Agent, FormData as UndiciFormData, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { ErrorCode, NetworkError, ResponseError } from './errors.js';
 import type { TokenHttpResponse } from './normalize.js';
+import type { LazyDispatcher } from './dispatcher.js';
 import type { FetchLike } from './options.js';
 
 /** A request as the transport sends it. */
@@ -32,10 +33,12 @@ export function defaultDispatcher(): Dispatcher {
  * else undici's own `fetch` with the undici `dispatcher` (never the npm undici `Agent` with Node's
  * built-in fetch: the two copies' handler formats differ).
  */
-export function resolveFetch(fetchOption: FetchLike | undefined, dispatcher: Dispatcher | undefined): FetchLike {
+export function resolveFetch(fetchOption: FetchLike | undefined, dispatcher: LazyDispatcher | undefined): FetchLike {
   if (fetchOption) return fetchOption;
-  const d = dispatcher ?? defaultDispatcher();
-  return ((input: string | URL | Request, init?: RequestInit) => {
+  // A dispatcher built on first use (client certificate, proxy): every caller awaits the same build.
+  let d: Dispatcher | undefined = typeof dispatcher === 'function' ? undefined : (dispatcher ?? defaultDispatcher());
+  let building: Promise<Dispatcher> | undefined;
+  const send = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const body = init?.body;
     // Node's global FormData is another copy of undici's class; undici's fetch would send it as the
     // text "[object FormData]". Its entries (strings and node:buffer Blobs/Files) copy over as they are.
@@ -44,8 +47,14 @@ export function resolveFetch(fetchOption: FetchLike | undefined, dispatcher: Dis
     const next: Record<string, unknown> = Object.assign({}, init) as Record<string, unknown>;
     next.dispatcher = d;
     if (body instanceof FormData && !(body instanceof UndiciFormData)) next.body = copyForm(body);
-    return undiciFetch(input as Parameters<typeof undiciFetch>[0], next as Parameters<typeof undiciFetch>[1]);
-  }) as unknown as FetchLike;
+    return undiciFetch(input as Parameters<typeof undiciFetch>[0], next as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
+  };
+  if (typeof dispatcher !== 'function') return send as FetchLike;
+  return ((input: string | URL | Request, init?: RequestInit) => {
+    if (d !== undefined) return send(input, init);
+    building ??= dispatcher().then((built) => (d = built));
+    return building.then(() => send(input, init));
+  }) as FetchLike;
 }
 
 function copyForm(form: FormData): UndiciFormData {
@@ -100,7 +109,30 @@ function networkError(err: unknown, request: WireRequest, timeout: number, calle
   if (timer.aborted) return new NetworkError(ErrorCode.TIMEOUT, `${where} timed out after ${timeout} ms`);
   const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause : err) : new Error(String(err));
   const code = (cause as { code?: unknown }).code;
+  const refusal = refusalOf(cause);
+  if (refusal !== undefined) return new NetworkError(refusal.code, `${where} failed: ${refusal.what}`, { cause: plainCause(cause) });
   return new NetworkError(ErrorCode.NETWORK, `${where} failed: ${typeof code === 'string' ? `${code} ` : ''}${redactUrlsIn(cause.message)}`, { cause: plainCause(cause) });
+}
+
+/** TLS alerts by which a server refuses the client certificate (OpenSSL's names, as Node reports them). */
+const CERTIFICATE_REFUSED = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(?:BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)$/;
+
+/**
+ * Failures that retrying cannot fix, with a clearer message: the proxy refused the CONNECT tunnel
+ * (undici: "Proxy response (403) !== 200 when HTTP Tunneling"), or the server refused the client
+ * certificate in the TLS handshake. Neither message holds a credential.
+ */
+function refusalOf(cause: Error): { code: ErrorCode; what: string } | undefined {
+  const proxy = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/.exec(cause.message);
+  if (proxy) {
+    const status = Number(proxy[1]);
+    return { code: ErrorCode.PROXY, what: `the proxy refused the CONNECT tunnel with ${status}${status === 407 ? ' (Proxy Authentication Required: check the credentials in `proxy` / HTTPS_PROXY)' : ''}` };
+  }
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string' && CERTIFICATE_REFUSED.test(code)) {
+    return { code: ErrorCode.CLIENT_AUTH, what: `the server refused the TLS client certificate (option \`tls\`): ${code}` };
+  }
+  return undefined;
 }
 
 /**
