@@ -53,6 +53,40 @@ export function transportDispatcher(o: DispatcherInput, env: NodeJS.ProcessEnv =
     if (proxy.kind === 'env') {
       return new undici.EnvHttpProxyAgent({ ...common, proxyTunnel: false, ...(tls ? { connect: tls, requestTls: tls } : {}) } as ConstructorParameters<typeof undici.EnvHttpProxyAgent>[0]);
     }
-    return new undici.Agent({ ...common, connect: tls! });
+    return new undici.Agent({ ...common, connect: recordingRefusals(undici.buildConnector(tls!)) });
   };
+}
+
+/**
+ * TLS alerts by which a server refuses the client certificate, by the local port of the connection.
+ * undici reports such a connection as "other side closed" (in TLS 1.3 the alert arrives after the
+ * handshake), losing the alert; the connector below keeps it here so the transport can say what happened.
+ */
+const refusals = new Map<number, string>();
+const CERTIFICATE_ALERT = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(?:BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED|DECRYPT_ERROR)$/;
+
+/** The client-certificate alert seen on the connection from `localPort`, if any. */
+export function certificateRefusal(localPort: unknown): string | undefined {
+  return typeof localPort === 'number' ? refusals.get(localPort) : undefined;
+}
+
+/** Whether a TLS error code is a server refusing the client certificate. */
+export function isCertificateAlert(code: unknown): code is string {
+  return typeof code === 'string' && CERTIFICATE_ALERT.test(code);
+}
+
+function recordingRefusals(connect: import('undici').buildConnector.connector): import('undici').buildConnector.connector {
+  return (options, callback) =>
+    connect(options, (err, socket) => {
+      if (socket) {
+        const port = socket.localPort;
+        socket.on('error', (error: Error & { code?: unknown }) => {
+          if (port === undefined || !isCertificateAlert(error.code)) return;
+          refusals.set(port, error.code);
+          // Kept long enough for the failed request to be reported; bounded either way.
+          setTimeout(() => refusals.delete(port), 10_000).unref();
+        });
+      }
+      (callback as (e: Error | null, s: typeof socket) => void)(err, socket);
+    });
 }

@@ -273,7 +273,8 @@ const positiveMs = z.number().int().positive().max(MAX_INT32, maxInt32);
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
 const pem = z.union([z.string().min(1, { message: 'must not be empty' }), z.instanceof(Buffer)]);
 /** A proxy URL may carry credentials (`http://user:pass@proxy:3128`): they are secrets, never echoed. */
-const httpUrlWithCredentials = z.union([z.string(), z.instanceof(URL)]).transform((value, ctx) => {
+const proxyUrl = z.union([z.literal(false), z.string(), z.instanceof(URL)]).transform((value, ctx): URL | false => {
+  if (value === false) return false;
   const url = URL.canParse(String(value)) ? new URL(String(value)) : undefined;
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     ctx.addIssue({ code: 'custom', message: `must be an http(s) proxy URL or false, got ${JSON.stringify(hideUserInfo(String(value)))}` });
@@ -302,7 +303,7 @@ const schema = z
     assertionLifetime: z.number().int().min(1).max(3600).optional(),
     clientAssertion: fn.optional(),
     tls: z.object({ cert: pem, key: pem, passphrase: z.string().optional(), ca: z.union([pem, z.array(pem)]).optional() }).strict().optional(),
-    proxy: z.union([z.literal(false), httpUrlWithCredentials]).optional(),
+    proxy: proxyUrl.optional(),
     basicEncoding: z.enum(['form', 'none']).optional(),
     scope: z.union([z.string(), z.array(nonEmpty)]).optional(),
     params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),

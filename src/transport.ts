@@ -6,7 +6,7 @@
 import { Agent, FormData as UndiciFormData, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { ErrorCode, NetworkError, ResponseError } from './errors.js';
 import type { TokenHttpResponse } from './normalize.js';
-import type { LazyDispatcher } from './dispatcher.js';
+import { certificateRefusal, isCertificateAlert, type LazyDispatcher } from './dispatcher.js';
 import type { FetchLike } from './options.js';
 
 /** A request as the transport sends it. */
@@ -109,28 +109,29 @@ function networkError(err: unknown, request: WireRequest, timeout: number, calle
   if (timer.aborted) return new NetworkError(ErrorCode.TIMEOUT, `${where} timed out after ${timeout} ms`);
   const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause : err) : new Error(String(err));
   const code = (cause as { code?: unknown }).code;
-  const refusal = refusalOf(cause);
+  const refusal = refusalOf(err);
   if (refusal !== undefined) return new NetworkError(refusal.code, `${where} failed: ${refusal.what}`, { cause: plainCause(cause) });
   return new NetworkError(ErrorCode.NETWORK, `${where} failed: ${typeof code === 'string' ? `${code} ` : ''}${redactUrlsIn(cause.message)}`, { cause: plainCause(cause) });
 }
 
-/** TLS alerts by which a server refuses the client certificate (OpenSSL's names, as Node reports them). */
-const CERTIFICATE_REFUSED = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(?:BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)$/;
 
 /**
  * Failures that retrying cannot fix, with a clearer message: the proxy refused the CONNECT tunnel
  * (undici: "Proxy response (403) !== 200 when HTTP Tunneling"), or the server refused the client
  * certificate in the TLS handshake. Neither message holds a credential.
  */
-function refusalOf(cause: Error): { code: ErrorCode; what: string } | undefined {
-  const proxy = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/.exec(cause.message);
-  if (proxy) {
-    const status = Number(proxy[1]);
-    return { code: ErrorCode.PROXY, what: `the proxy refused the CONNECT tunnel with ${status}${status === 407 ? ' (Proxy Authentication Required: check the credentials in `proxy` / HTTPS_PROXY)' : ''}` };
-  }
-  const code = (cause as { code?: unknown }).code;
-  if (typeof code === 'string' && CERTIFICATE_REFUSED.test(code)) {
-    return { code: ErrorCode.CLIENT_AUTH, what: `the server refused the TLS client certificate (option \`tls\`): ${code}` };
+function refusalOf(err: unknown): { code: ErrorCode; what: string } | undefined {
+  // undici's fetch nests them: TypeError "fetch failed" → DOMException "Request was cancelled." → the reason.
+  for (let cause = err, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
+    const proxy = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/.exec(cause.message);
+    if (proxy) {
+      const status = Number(proxy[1]);
+      return { code: ErrorCode.PROXY, what: `the proxy refused the CONNECT tunnel with ${status}${status === 407 ? ' (Proxy Authentication Required: check the credentials in `proxy` / HTTPS_PROXY)' : ''}` };
+    }
+    const code = (cause as { code?: unknown }).code;
+    // The alert itself, or (TLS 1.3, where undici reports "other side closed") the one recorded for the socket.
+    const alert = isCertificateAlert(code) ? code : certificateRefusal((cause as { socket?: { localPort?: unknown } }).socket?.localPort);
+    if (alert !== undefined) return { code: ErrorCode.CLIENT_AUTH, what: `the server refused the TLS client certificate (option \`tls\`): ${alert}` };
   }
   return undefined;
 }
