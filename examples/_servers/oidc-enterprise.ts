@@ -35,8 +35,8 @@ export interface SeenRequest {
 export interface EnterpriseIdpOptions {
   /** oidc-provider client metadata (`client_id`, `token_endpoint_auth_method`, `jwks`, ...). */
   clients: Array<Record<string, unknown>>;
-  /** The https listener's certificate and key, and the CA that issues client certificates. */
-  tls: { cert: string; key: string; ca: string };
+  /** The https listener's certificate and key, and the CA that issues client certificates. Without it, no mTLS listener. */
+  tls?: { cert: string; key: string; ca: string };
   /** A path for the issuer (`/realms/acme`). @default none */
   path?: string;
   /** Which discovery document is served. @default 'oidc' */
@@ -50,8 +50,9 @@ export interface EnterpriseIdpOptions {
 /** A running provider. */
 export interface EnterpriseIdp {
   readonly issuer: string;
+  /** The mTLS listener's origin (`https://127.0.0.1:port`), when `tls` was given. */
   readonly mtlsOrigin: string;
-  /** The protected API on the mTLS listener. */
+  /** The protected API: on the mTLS listener when there is one, else on the plain one. */
   readonly apiUrl: string;
   readonly requests: SeenRequest[];
   /** An access token as oidc-provider holds it (client_credentials or user token), or `undefined` when unknown, expired or revoked. */
@@ -88,13 +89,13 @@ export async function startEnterpriseIdp(options: EnterpriseIdpOptions): Promise
       const certificate = peer && peer.subject ? `CN=${peer.subject.CN}` : undefined;
       const body = Buffer.concat(chunks).toString('utf8');
       requests.push({ listener, method: req.method ?? '', path: req.url ?? '', certificate, body });
-      void route(listener, req, res, body);
+      void route(req, res, body);
     });
   };
 
-  const route = async (listener: 'plain' | 'mtls', req: http.IncomingMessage, res: http.ServerResponse, body: string) => {
+  const route = async (req: http.IncomingMessage, res: http.ServerResponse, body: string) => {
     const url = req.url ?? '/';
-    if (listener === 'mtls' && url === '/api/me') return protectedApi(req, res);
+    if (url === '/api/me') return protectedApi(req, res);
     let target = url;
     if (options.discovery === 'rfc8414') {
       if (url === `${path}/.well-known/openid-configuration` && req.headers['x-raw'] === undefined) return void res.writeHead(404).end('not found');
@@ -116,7 +117,8 @@ export async function startEnterpriseIdp(options: EnterpriseIdpOptions): Promise
   const protectedApi = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const at = token ? await findToken(token) : undefined;
-    const peer = (req.socket as TLSSocket).getPeerCertificate();
+    const socket = req.socket as Partial<TLSSocket>;
+    const peer = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
     const presented = peer?.raw ? certificateThumbprint(peer.raw) : undefined;
     const bound = at?.['x5t#S256'] as string | undefined;
     if (!at || (bound !== undefined && bound !== presented)) {
@@ -127,20 +129,22 @@ export async function startEnterpriseIdp(options: EnterpriseIdpOptions): Promise
   };
 
   const plain = http.createServer(handle('plain'));
-  const mtls = https.createServer({ cert: options.tls.cert, key: options.tls.key, ca: options.tls.ca, requestCert: true, rejectUnauthorized: false }, handle('mtls'));
-  await Promise.all([plain, mtls].map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))));
-  issuer = `http://127.0.0.1:${(plain.address() as AddressInfo).port}${path}`;
-  mtlsOrigin = `https://127.0.0.1:${(mtls.address() as AddressInfo).port}`;
-  provider = newProvider(issuer, `${mtlsOrigin}${path}`, options);
+  const mtls = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key, ca: options.tls.ca, requestCert: true, rejectUnauthorized: false }, handle('mtls')) : undefined;
+  const servers = mtls ? [plain, mtls] : [plain];
+  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))));
+  const plainOrigin = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+  issuer = `${plainOrigin}${path}`;
+  mtlsOrigin = mtls ? `https://127.0.0.1:${(mtls.address() as AddressInfo).port}` : '';
+  provider = newProvider(issuer, mtls ? `${mtlsOrigin}${path}` : undefined, options);
 
   return {
     issuer,
     mtlsOrigin,
-    apiUrl: `${mtlsOrigin}/api/me`,
+    apiUrl: `${mtls ? mtlsOrigin : plainOrigin}/api/me`,
     requests,
     findToken,
     close: async () => {
-      for (const s of [plain, mtls]) {
+      for (const s of servers) {
         s.closeAllConnections();
         await new Promise<void>((resolve) => s.close(() => resolve()));
       }
@@ -148,7 +152,7 @@ export async function startEnterpriseIdp(options: EnterpriseIdpOptions): Promise
   };
 }
 
-function newProvider(issuer: string, mtlsBase: string, options: EnterpriseIdpOptions) {
+function newProvider(issuer: string, mtlsBase: string | undefined, options: EnterpriseIdpOptions) {
   const ttl = options.ttlSeconds ?? 300;
   return new Provider(issuer, {
     clients: options.clients.map((c) => ({ response_types: [], redirect_uris: [], grant_types: ['client_credentials'], ...c })),
@@ -157,7 +161,7 @@ function newProvider(issuer: string, mtlsBase: string, options: EnterpriseIdpOpt
     features: {
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: async () => true },
-      revocation: { enabled: true },
+      revocation: { enabled: true, allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId: string }) => token.clientId === client.clientId },
       devInteractions: { enabled: false },
       mTLS: {
         enabled: true,
@@ -173,7 +177,7 @@ function newProvider(issuer: string, mtlsBase: string, options: EnterpriseIdpOpt
           property === 'tls_client_auth_subject_dn' && `CN=${ctx.socket.getPeerCertificate().subject.CN}` === expected,
       },
     },
-    discovery: { mtls_endpoint_aliases: { token_endpoint: `${mtlsBase}/token`, revocation_endpoint: `${mtlsBase}/token/revocation` } },
+    ...(mtlsBase ? { discovery: { mtls_endpoint_aliases: { token_endpoint: `${mtlsBase}/token`, revocation_endpoint: `${mtlsBase}/token/revocation` } } } : {}),
     ttl: { AccessToken: ttl, ClientCredentials: ttl },
     scopes: ['openid', 'api'],
   });
