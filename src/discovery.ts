@@ -112,7 +112,7 @@ export class Discovery implements EndpointSource {
     for (const url of urls) {
       const res = await withRetry(
         async () => {
-          let answer;
+          let answer: Awaited<ReturnType<Send>>;
           try {
             answer = await this.#o.send({ url, method: 'GET', headers: { accept: 'application/json' } }, signal);
           } catch (err) {

@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { inspect } from 'node:util';
 import * as jose from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, ErrorCode, TokenManager, TokenwardError, type TokenManagerOptions } from '../src/index.js';
+import { ConfigError, ErrorCode, resolveOptions, TokenManager, TokenwardError, type TokenManagerOptions } from '../src/index.js';
 import { makeKey, makePki, type TestCert } from './helpers/certs.js';
 import { answer, scriptedFetch, tokenAnswer, type ScriptedRequest } from './helpers/scripted-fetch.js';
 
@@ -81,6 +81,17 @@ describe('private_key_jwt', () => {
     const { createHash } = await import('node:crypto');
     expect(header['x5t#S256']).toBe(createHash('sha256').update(raw).digest('base64url'));
     expect(header.x5t).toBe(createHash('sha1').update(raw).digest('base64url'));
+  });
+
+  it('resolved options hold the key as a KeyObject and the TLS key behind a redacting class: inspect and JSON show neither', () => {
+    const key = makeKey('rsa');
+    const o = resolveOptions({ tokenUrl, clientId: 'svc-jwt', privateKey: key.pem, tls: pki.client });
+    for (const text of [inspect(o, { depth: 10, showHidden: true }), JSON.stringify(o)]) {
+      expect(text).not.toContain(key.pem.split('\n')[1]!);
+      expect(text).not.toContain(pki.client.key.split('\n')[1]!);
+      expect(text).not.toContain('PRIVATE KEY');
+    }
+    expect(inspect(o.tls)).toBe('TlsCredentials { subject: "CN=svc-mtls" }');
   });
 
   it('the key is never in inspect output, JSON, errors or events', async () => {
