@@ -51,7 +51,9 @@ export function transportDispatcher(o: DispatcherInput, env: NodeJS.ProcessEnv =
       return new undici.ProxyAgent({ ...common, uri: proxy.url.href, proxyTunnel: false, ...(tls ? { requestTls: tls } : {}) });
     }
     if (proxy.kind === 'env') {
-      return new undici.EnvHttpProxyAgent({ ...common, proxyTunnel: false, ...(tls ? { connect: tls, requestTls: tls } : {}) } as ConstructorParameters<typeof undici.EnvHttpProxyAgent>[0]);
+      // `connect` serves the NO_PROXY targets (the proxy agents replace it with their own), `requestTls` the tunnelled ones.
+      const direct = tls ? { connect: recordingRefusals(undici.buildConnector(tls)), requestTls: tls } : {};
+      return new undici.EnvHttpProxyAgent({ ...common, proxyTunnel: false, ...direct } as ConstructorParameters<typeof undici.EnvHttpProxyAgent>[0]);
     }
     return new undici.Agent({ ...common, connect: recordingRefusals(undici.buildConnector(tls!)) });
   };
