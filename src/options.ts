@@ -2,13 +2,12 @@
  * Options: their types, the one defaults table, and validation (once, in the constructor).
  * @module
  */
-import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { Dispatcher } from 'undici';
 import { ConfigError, type ErrorCode, type TokenwardError } from './errors.js';
 import { hasScheme } from './request-parts.js';
 import type { WireClientAuth } from './client-auth/strategy.js';
-import { resolveEnterprise, type EnterpriseOptions, type ResolvedEnterprise } from './options-enterprise.js';
+import { enterpriseSchema, hideUserInfo, resolveEnterprise, type EnterpriseOptions, type ResolvedEnterprise } from './options-enterprise.js';
 import type { TokenStore } from './store.js';
 
 /** A WHATWG-`fetch`-compatible function: `globalThis.fetch`, `undici.fetch`, or a test's mock. */
@@ -259,10 +258,6 @@ function userInfoProblem(url: URL): string | undefined {
   return `must not contain user info (user:password@); pass credentials as \`clientId\`/\`clientSecret\` or \`username\`/\`password\`, got ${JSON.stringify(`${url.protocol}//[user info]@${url.host}${url.pathname}`)}`;
 }
 
-/** `scheme://user:pass@host` → `scheme://[user info]@host`, for echoing a string that is not a valid URL. */
-function hideUserInfo(text: string): string {
-  return text.replace(/^([^/?#]*\/\/)?[^/?#@]*@/, '$1[user info]@');
-}
 
 /** The largest delay a Node timer takes (2^31-1 ms, about 24.8 days); a longer one fires after 1 ms. */
 const MAX_INT32 = 2_147_483_647;
@@ -271,17 +266,6 @@ const maxInt32 = { message: `must be at most ${MAX_INT32} (2^31-1, about 24.8 da
 const nonEmpty = z.string().min(1, { message: 'must not be empty' });
 const positiveMs = z.number().int().positive().max(MAX_INT32, maxInt32);
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
-const pem = z.union([z.string().min(1, { message: 'must not be empty' }), z.instanceof(Buffer)]);
-/** A proxy URL may carry credentials (`http://user:pass@proxy:3128`): they are secrets, never echoed. */
-const proxyUrl = z.union([z.literal(false), z.string(), z.instanceof(URL)]).transform((value, ctx): URL | false => {
-  if (value === false) return false;
-  const url = URL.canParse(String(value)) ? new URL(String(value)) : undefined;
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    ctx.addIssue({ code: 'custom', message: `must be an http(s) proxy URL or false, got ${JSON.stringify(hideUserInfo(String(value)))}` });
-    return z.NEVER;
-  }
-  return url;
-});
 
 const schema = z
   .object({
@@ -295,15 +279,7 @@ const schema = z
     clientAuth: z
       .enum(['auto', 'basic', 'body', 'none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt', 'client_secret_jwt', 'tls_client_auth', 'self_signed_tls_client_auth'])
       .optional(),
-    privateKey: z.custom<KeyObject | string | Buffer | Record<string, unknown>>((v) => typeof v === 'string' || (typeof v === 'object' && v !== null), { message: 'must be a PEM string or Buffer, a JWK object or a KeyObject' }).optional(),
-    keyId: nonEmpty.optional(),
-    signingAlgorithm: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'HS256', 'HS384', 'HS512']).optional(),
-    signingCertificate: pem.optional(),
-    assertionAudience: nonEmpty.optional(),
-    assertionLifetime: z.number().int().min(1).max(3600).optional(),
-    clientAssertion: fn.optional(),
-    tls: z.object({ cert: pem, key: pem, passphrase: z.string().optional(), ca: z.union([pem, z.array(pem)]).optional() }).strict().optional(),
-    proxy: proxyUrl.optional(),
+    ...enterpriseSchema,
     basicEncoding: z.enum(['form', 'none']).optional(),
     scope: z.union([z.string(), z.array(nonEmpty)]).optional(),
     params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
