@@ -69,6 +69,25 @@ describe('discovery through the manager', () => {
     expect(tm.clientAuth).toBe('body');
   });
 
+  it('auto with a secret signs client_secret_jwt when that is the only secret method listed', async () => {
+    const f = idp(OIDC_URL, () => meta({ token_endpoint_auth_methods_supported: ['private_key_jwt', 'client_secret_jwt'] }));
+    const tm = manager(f);
+    await tm.getToken();
+    const body = new URLSearchParams(posts(f.requests)[0]!.body);
+    expect(body.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+    expect(body.get('client_secret')).toBeNull();
+    expect(posts(f.requests)[0]!.headers.authorization).toBeUndefined();
+    expect(tm.clientAuth).toBe('client_secret_jwt');
+  });
+
+  it('auto with a secret and a list naming no method it can use: probes as without a list', async () => {
+    const f = idp(OIDC_URL, () => meta({ token_endpoint_auth_methods_supported: ['private_key_jwt'] }));
+    const tm = manager(f);
+    await tm.getToken();
+    expect(posts(f.requests)[0]!.headers.authorization).toMatch(/^Basic /);
+    expect(tm.clientAuth).toBe('basic');
+  });
+
   it("logoff { style: 'revoke' } needs no url: the discovered revocation endpoint", async () => {
     const f = idp(OIDC_URL, () => meta(), (r) => (r.url.endsWith('/revoke') ? answer(200, '') : tokenAnswer('at', { refresh_token: 'rt' })));
     const tm = manager(f, { logoff: { style: 'revoke' } });
