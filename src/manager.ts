@@ -94,13 +94,15 @@ export class TokenManager implements AsyncDisposable {
    */
   getToken(options?: GetTokenOptions): Promise<Token> {
     if (options === undefined) return this.#default.getToken();
-    let slot: TokenSlot;
+    if (!hasParameters(options)) return this.#default.getToken(options);
+    // A parameter set seen before, in plain strings: one map read. Else validated and canonicalised.
+    const slot = this.#slots.cached(options);
+    if (slot !== undefined) return slot.getToken(options);
     try {
-      slot = hasParameters(options) ? this.#slots.lookup(options) : this.#default;
+      return this.#slots.lookup(options).getToken(options);
     } catch (err) {
       return Promise.reject(err);
     }
-    return slot.getToken(options);
   }
 
   /**

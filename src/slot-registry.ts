@@ -21,9 +21,14 @@ export class SlotRegistry {
   readonly #onEvict: (slot: TokenSlot) => void;
   readonly #slots = new Map<string, TokenSlot>();
   /**
-   * Fast path for the common call shape `getToken({ audience })` / `{ scope: 'a b' }` / `{ resource }`
-   * with plain strings: the spelling as given → its slot, skipping validation and canonicalisation.
+   * Fast paths for the common call shapes with plain strings: `getToken({ audience })`, `{ scope }` and
+   * `{ resource }` each look the caller's own string up in a map of its own (no string built, and a
+   * string literal's hash is already cached); other plain-string combinations by a built spelling.
+   * All skip validation and canonicalisation. Each holds only slots the registry resolved itself.
    */
+  readonly #byAudience = new Map<string, TokenSlot>();
+  readonly #byScope = new Map<string, TokenSlot>();
+  readonly #byResource = new Map<string, TokenSlot>();
   readonly #bySpelling = new Map<string, TokenSlot>();
   #tick = 0;
 
@@ -39,20 +44,38 @@ export class SlotRegistry {
    * @throws {ConfigError} when a parameter is malformed.
    */
   lookup(input: TokenParameters): TokenSlot {
-    const spelling = spellingOf(input);
-    if (spelling !== undefined) {
-      const known = this.#bySpelling.get(spelling);
-      if (known !== undefined && !known.evicted) {
-        known.lastUsed = ++this.#tick;
-        return known;
-      }
-    }
+    return this.cached(input) ?? this.#resolve(input);
+  }
+
+  /** The slot for `input` if a fast path knows it: plain-string parameters seen before. Never throws. */
+  cached(input: TokenParameters): TokenSlot | undefined {
+    const cache = this.#fastCache(input);
+    if (cache === undefined) return undefined;
+    const known = cache.get(cache === this.#bySpelling ? spellingOf(input) : ((input.audience ?? input.scope ?? input.resource) as string));
+    if (known === undefined || known.evicted) return undefined;
+    known.lastUsed = ++this.#tick;
+    return known;
+  }
+
+  #resolve(input: TokenParameters): TokenSlot {
     const slot = this.slotFor(resolveParameters(input, this.#defaults));
-    if (spelling !== undefined) {
-      if (this.#bySpelling.size >= MAX_SPELLINGS) this.#bySpelling.clear();
-      this.#bySpelling.set(spelling, slot);
+    const cache = this.#fastCache(input);
+    if (cache !== undefined) {
+      if (cache.size >= MAX_SPELLINGS) cache.clear();
+      cache.set(cache === this.#bySpelling ? spellingOf(input) : ((input.audience ?? input.scope ?? input.resource) as string), slot);
     }
     return slot;
+  }
+
+  /** Which fast-path map `input` belongs to, or `undefined` when it holds anything but plain strings. */
+  #fastCache(input: TokenParameters): Map<string, TokenSlot> | undefined {
+    const { scope, resource, audience } = input;
+    if (input.params !== undefined) return undefined;
+    if (scope === undefined && resource === undefined) return typeof audience === 'string' ? this.#byAudience : undefined;
+    if (audience === undefined && resource === undefined) return typeof scope === 'string' ? this.#byScope : undefined;
+    if (audience === undefined && scope === undefined) return typeof resource === 'string' ? this.#byResource : undefined;
+    if ((scope !== undefined && typeof scope !== 'string') || (resource !== undefined && typeof resource !== 'string') || (audience !== undefined && typeof audience !== 'string')) return undefined;
+    return this.#bySpelling;
   }
 
   /** The slot for already resolved parameters, created on first use. */
@@ -86,11 +109,8 @@ export class SlotRegistry {
   }
 }
 
-/** A cheap key for `input` when it only holds plain strings, else `undefined` (then it is canonicalised). */
-function spellingOf(input: TokenParameters): string | undefined {
-  const { scope, resource, audience, params } = input;
-  if (params !== undefined) return undefined;
-  if ((scope !== undefined && typeof scope !== 'string') || (resource !== undefined && typeof resource !== 'string') || (audience !== undefined && typeof audience !== 'string')) return undefined;
-  // Length-prefixed, so no two distinct inputs share a spelling whatever characters they hold.
+/** A key for `input` holding two or three plain strings: length-prefixed, so no two distinct inputs share one. */
+function spellingOf(input: TokenParameters): string {
+  const { scope, resource, audience } = input as { scope?: string; resource?: string; audience?: string };
   return `${scope === undefined ? '-' : `${scope.length}:${scope}`}|${resource === undefined ? '-' : `${resource.length}:${resource}`}|${audience === undefined ? '-' : `${audience.length}:${audience}`}`;
 }

@@ -38,12 +38,9 @@ export interface ResolvedParameters {
 /** The empty set: the manager's own token. */
 export const NO_PARAMETERS: ResolvedParameters = Object.freeze({ scope: undefined, resources: [], audience: undefined, params: Object.freeze({}), canonical: '' });
 
-const KNOWN = new Set(['scope', 'resource', 'audience', 'params']);
-
-/** Whether an options object passed to `getToken()` carries any token parameter. */
-export function hasParameters(options: object): boolean {
-  for (const key in options) if (KNOWN.has(key) && (options as Record<string, unknown>)[key] !== undefined) return true;
-  return false;
+/** Whether an options object passed to `getToken()` carries any token parameter. Plain reads: it runs on every call with options. */
+export function hasParameters(options: TokenParameters): boolean {
+  return options.scope !== undefined || options.resource !== undefined || options.audience !== undefined || options.params !== undefined;
 }
 
 /** The manager's own scope and params, which a parameter set may repeat without becoming another token. */
