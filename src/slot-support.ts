@@ -3,7 +3,12 @@
  * at worst (what a fleet's lock must cover).
  * @module
  */
+import type { Entry } from './cache-entry.js';
 import type { ResolvedOptions } from './options.js';
+import type { Token } from './token.js';
+
+/** A refresh token this close to its stated expiry counts as dead: skip a refresh that is already doomed. */
+const REFRESH_TOKEN_MARGIN_MS = 5_000;
 
 /** How many retired token values a slot remembers. Only the latest few can come back from a store. */
 const RETIRED_LIMIT = 32;
@@ -41,4 +46,19 @@ export function renewalBudgetMs(o: Pick<ResolvedOptions, 'timeout' | 'retry' | '
   const discovery = o.issuer !== undefined ? 2 * oneRequest : 0;
   // Refresh, then the fallback grant; plus a second of slack for the store round trips around them.
   return Math.min(2 * probing * oneRequest + discovery + 1_000, 2_147_483_647);
+}
+
+/**
+ * The token whose refresh token to renew with: the newest of ours (`previous`) and the store's (a fleet's
+ * store may hold a rotated one), if its refresh token is not retired and not about to expire. Our own
+ * expiry is judged on the monotonic clock; the store's (re-based by the store on this host's clock) on
+ * the wall clock.
+ * @internal
+ */
+export function refreshBase(previous: Entry | undefined, stored: Token | undefined, retired: RetiredTokens): Token | undefined {
+  const mine = previous?.token.refreshToken !== undefined && !retired.has(previous.token.refreshToken) && performance.now() < previous.refreshUsableUntil - REFRESH_TOKEN_MARGIN_MS ? previous.token : undefined;
+  const theirs =
+    stored?.refreshToken !== undefined && !retired.has(stored.refreshToken) && (stored.refreshExpiresAt === undefined || Date.now() < stored.refreshExpiresAt - REFRESH_TOKEN_MARGIN_MS) ? stored : undefined;
+  if (theirs !== undefined && (mine === undefined || theirs.receivedAt >= mine.receivedAt)) return theirs;
+  return mine;
 }

@@ -114,7 +114,9 @@ export class TokenEndpoint {
    * was not authenticated.
    */
   async #exchange(fields: Record<string, string | undefined>, scope: string | undefined, parameters: ResolvedParameters, previous: Token | undefined, signal?: AbortSignal): Promise<Token> {
-    const endpoints = await this.#endpoints.get(signal);
+    // A configured tokenUrl answers synchronously: no await (each costs the request a few microtask turns).
+    const known = this.#endpoints.get(signal);
+    const endpoints = known instanceof Promise ? await known : known;
     try {
       return await this.#authenticated(endpoints, { fields, scope, parameters }, previous, signal);
     } catch (err) {
@@ -168,7 +170,8 @@ export class TokenEndpoint {
     return withRetry(
       async () => {
         const request = startRequest(endpoints.token, body.fields, body.scope);
-        await auth.decorate(request, target);
+        const decorated = auth.decorate(request, target);
+        if (decorated instanceof Promise) await decorated;
         const res = await this.#send(finishRequest(request, o.params, o.bodyFormat, parameterFields(body.parameters)), signal);
         try {
           return normalizeTokenResponse(res, {

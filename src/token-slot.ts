@@ -9,55 +9,17 @@ import { aborted, waitWithSignal, type GetTokenOptions } from './caller.js';
 import { checkAtOf, invalidatedEntry, isFresh, makeEntry, type Entry } from './cache-entry.js';
 import { readClock } from './clock.js';
 import { ErrorCode, NetworkError, TokenwardError } from './errors.js';
-import type { Emitter } from './events.js';
-import type { ResolvedOptions } from './options.js';
 import { RefreshTimer } from './refresh-timer.js';
+import { RenewalCooldown } from './renewal-cooldown.js';
 import { logoffSlot } from './slot-logoff.js';
-import { renewalBudgetMs, RetiredTokens } from './slot-support.js';
-import type { TokenEndpoint } from './sources.js';
+import { refreshBase, renewalBudgetMs, RetiredTokens } from './slot-support.js';
 import type { StoreSlot } from './store-slot.js';
 import type { Token } from './token.js';
 import type { ResolvedParameters } from './token-params.js';
-import type { Send } from './transport.js';
+import type { SlotAccess, SlotContext } from './slot-types.js';
 
-/**
- * When a 401-triggered renewal did not help (the replay with the renewed token was rejected too), how
- * long further rejections are returned as they are, without renewing again.
- */
-export const RENEWAL_COOLDOWN_MS = 5_000;
-
-/** A refresh token this close to its stated expiry counts as dead: skip a refresh that is already doomed. */
-const REFRESH_TOKEN_MARGIN_MS = 5_000;
-
-/** What every slot of one manager shares. */
-export interface SlotContext {
-  readonly options: ResolvedOptions;
-  readonly endpoint: TokenEndpoint;
-  readonly events: Emitter;
-  readonly send: Send;
-  /** The manager-wide `logoff()` while one runs: acquisitions wait for it, then start afresh. */
-  readonly managerLogoff: () => Promise<void> | undefined;
-}
-
-/**
- * What `tm.fetch` and the undici interceptor need from a slot, and nothing more.
- * @internal
- */
-export interface SlotAccess {
-  /** The cached token when a request may carry it without a look at the store; else `undefined` (then {@link SlotAccess.acquire}). Synchronous. */
-  peekForRequest(): Token | undefined;
-  /** A valid token (single-flight, waits for a logoff in progress). */
-  acquire(signal?: AbortSignal): Promise<Token>;
-  /**
-   * An API answer that came from an origin which received `token` rejected it. `true`: it was dropped,
-   * renew and replay; `false`: a renewal just proved useless (cool-down), return the answer as it is.
-   */
-  rejected(token: Token): boolean;
-  /** The replay with a renewed token was rejected too: no renewal for {@link RENEWAL_COOLDOWN_MS}. */
-  replayRejected(): void;
-  /** An answer to a request with `token` was not a rejection: a renewal that produced it worked. Cheap. */
-  accepted(token: Token): void;
-}
+export { RENEWAL_COOLDOWN_MS } from './renewal-cooldown.js';
+export type { SlotAccess, SlotContext } from './slot-types.js';
 
 /**
  * The token of one parameter set.
@@ -78,14 +40,7 @@ export class TokenSlot implements SlotAccess {
   #inflight: Promise<Token> | undefined;
   /** Access tokens this slot dropped or released, and refresh tokens it released: never adopted or presented again. */
   readonly #retired = new RetiredTokens();
-  /** Monotonic ms until which an API rejection is returned as is (a renewal just proved useless). */
-  #noRenewalUntil = -Infinity;
-  /**
-   * The last renewal an API rejection caused: when it was asked for, and the token it produced. If that
-   * token is rejected too within the cool-down, renewing does not help, even when the request could not
-   * be replayed (a stream body) and so no replay told us so.
-   */
-  #rejectionRenewal: { at: number; accessToken: string | undefined } | undefined;
+  readonly #cooldown = new RenewalCooldown();
   #revalidating: Promise<void> | undefined;
   readonly #timer = new RefreshTimer();
   #loggingOff: Promise<void> | undefined;
@@ -130,28 +85,19 @@ export class TokenSlot implements SlotAccess {
 
   /** @inheritdoc */
   rejected(token: Token): boolean {
-    const now = performance.now();
-    if (now < this.#noRenewalUntil) return false;
-    const last = this.#rejectionRenewal;
-    if (last !== undefined && last.accessToken === token.accessToken && now - last.at < RENEWAL_COOLDOWN_MS) {
-      this.replayRejected();
-      return false;
-    }
-    if (this.#entry?.token.accessToken === token.accessToken) this.#rejectionRenewal = { at: now, accessToken: undefined };
+    if (!this.#cooldown.shouldRenew(token.accessToken, this.#entry?.token.accessToken === token.accessToken)) return false;
     this.invalidate(token);
     return true;
   }
 
   /** @inheritdoc */
   accepted(token: Token): void {
-    if (this.#rejectionRenewal !== undefined && this.#rejectionRenewal.accessToken === token.accessToken) this.#rejectionRenewal = undefined;
+    this.#cooldown.accepted(token.accessToken);
   }
 
   /** @inheritdoc */
   replayRejected(): void {
-    // Whatever the token endpoint handed out (a new token, or the same one again, as Salesforce-style
-    // servers do), renewing did not help: a broken API must not cost a token request (a Jim2 licence) per call.
-    this.#noRenewalUntil = performance.now() + RENEWAL_COOLDOWN_MS;
+    this.#cooldown.start();
   }
 
   /**
@@ -300,7 +246,7 @@ export class TokenSlot implements SlotAccess {
           // Woken early by a change in the store that left nothing to adopt: wait for the lock again.
         }
       }
-      const base = lockMissed ? undefined : this.#refreshBase(previous, stored);
+      const base = lockMissed ? undefined : refreshBase(previous, stored, this.#retired);
       const { token, how } = await this.#ctx.endpoint.renew(base, this.parameters);
       const shared = await this.#store.publish(token);
       return this.#adopt(token, how, how === 'refresh' ? 'refresh_token' : o.grant, shared === true);
@@ -313,22 +259,8 @@ export class TokenSlot implements SlotAccess {
     }
   }
 
-  /**
-   * The token whose refresh token to renew with: the newest of ours and the store's (a fleet's store may
-   * hold a rotated one), if its refresh token is not retired and not about to expire. Our own expiry is
-   * judged on the monotonic clock; the store's (re-based by the store on this host's clock) on the wall clock.
-   */
-  #refreshBase(previous: Entry | undefined, stored: Token | undefined): Token | undefined {
-    const mine = previous?.token.refreshToken !== undefined && !this.#retired.has(previous.token.refreshToken) && performance.now() < previous.refreshUsableUntil - REFRESH_TOKEN_MARGIN_MS ? previous.token : undefined;
-    const theirs =
-      stored?.refreshToken !== undefined && !this.#retired.has(stored.refreshToken) && (stored.refreshExpiresAt === undefined || Date.now() < stored.refreshExpiresAt - REFRESH_TOKEN_MARGIN_MS) ? stored : undefined;
-    if (theirs !== undefined && (mine === undefined || theirs.receivedAt >= mine.receivedAt)) return theirs;
-    return mine;
-  }
-
   #adopt(token: Token, how: 'grant' | 'refresh' | 'store', grant: string, shared = true): Token {
-    // The first token after a rejection is the one that renewal produced.
-    if (this.#rejectionRenewal !== undefined && this.#rejectionRenewal.accessToken === undefined) this.#rejectionRenewal.accessToken = token.accessToken;
+    this.#cooldown.adopted(token.accessToken);
     const entry = makeEntry(token, { refreshSkew: this.#ctx.options.refreshSkew, revalidateMs: this.#store.revalidateMs, clock: readClock(), shared });
     this.#entry = entry;
     this.#ctx.events.emit('token', { how, grant, expiresAt: token.expiresAt, hasRefreshToken: token.refreshToken !== undefined, tokenType: token.tokenType });
