@@ -3,7 +3,9 @@
  * or a secret.
  * @module
  */
-import diagnostics from 'node:diagnostics_channel';
+// Named imports, not a default one: a default import ends up in the published .d.ts, where it breaks
+// consumers compiling without `esModuleInterop` (TS1192).
+import { channel, type Channel } from 'node:diagnostics_channel';
 import type { TokenwardError } from './errors.js';
 import type { RetryEvent, TokenEvent } from './options.js';
 
@@ -30,14 +32,14 @@ export interface TokenwardEvents {
 
 /** Channel names for tracing tools: `diagnostics_channel.subscribe('tokenward:token', fn)`. */
 export const channels = {
-  token: diagnostics.channel('tokenward:token'),
-  error: diagnostics.channel('tokenward:error'),
-  retry: diagnostics.channel('tokenward:retry'),
-  'refresh-fallback': diagnostics.channel('tokenward:refresh-fallback'),
-  'auth-replay': diagnostics.channel('tokenward:auth-replay'),
-  'store-error': diagnostics.channel('tokenward:store-error'),
-  logoff: diagnostics.channel('tokenward:logoff'),
-} as const satisfies { [K in keyof TokenwardEvents]: diagnostics.Channel };
+  token: channel('tokenward:token'),
+  error: channel('tokenward:error'),
+  retry: channel('tokenward:retry'),
+  'refresh-fallback': channel('tokenward:refresh-fallback'),
+  'auth-replay': channel('tokenward:auth-replay'),
+  'store-error': channel('tokenward:store-error'),
+  logoff: channel('tokenward:logoff'),
+} as const satisfies { [K in keyof TokenwardEvents]: Channel };
 
 type Listener<K extends keyof TokenwardEvents> = (payload: TokenwardEvents[K]) => void;
 
@@ -55,8 +57,8 @@ export class Emitter {
 
   /** Delivers to listeners and to the diagnostics channel. */
   emit<K extends keyof TokenwardEvents>(event: K, payload: TokenwardEvents[K]): void {
-    const channel = channels[event];
-    if (channel.hasSubscribers) channel.publish(payload);
+    const diagnostic = channels[event];
+    if (diagnostic.hasSubscribers) diagnostic.publish(payload);
     const set = this.#listeners.get(event);
     if (!set) return;
     for (const listener of set) {
