@@ -1,0 +1,69 @@
+/**
+ * The tarball a user installs: what `npm pack` puts in it, and that every entry in `exports` loads with
+ * both `require` and `import` from a fresh project where only the tarball (and its dependencies, not the
+ * optional Redis peers) is installed.
+ */
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { built, ci, entries, packAndInstall, root, type Installed } from './helpers/packed.js';
+
+const run = promisify(execFile);
+
+/** One named export per entry that a user reaches for first. */
+const NAMED: Record<string, string> = {
+  tokenward: 'TokenManager',
+  'tokenward/undici': 'authInterceptor',
+  'tokenward/profiles': 'jim2',
+  'tokenward/redis': 'RedisTokenStore',
+};
+
+/** What may be in the tarball: the build, the docs, the README, the manifest. */
+const ALLOWED = /^(package\.json|README\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts|js\.map|cjs\.map)|docs\/[\w/-]+\.md)$/;
+
+/** Runs `code` with node in the consumer project, as ESM or CommonJS; returns what it printed as JSON. */
+async function inApp(app: string, kind: 'esm' | 'cjs', code: string): Promise<unknown> {
+  const { stdout } = await run(process.execPath, [`--input-type=${kind === 'esm' ? 'module' : 'commonjs'}`, '-e', code], { cwd: app, timeout: 20_000 });
+  return JSON.parse(stdout);
+}
+
+if (!built && !ci) console.warn('package-install.test.ts: dist/ is missing, skipping. Run `npm run build` first.');
+
+describe.skipIf(!built && !ci)('the packed tarball', () => {
+  let installed: Installed;
+  beforeAll(async () => {
+    installed = await packAndInstall({ type: 'commonjs' });
+  }, 120_000);
+  afterAll(() => installed?.remove());
+
+  it('every entry in `exports` has a named export to check', () => {
+    expect(entries.filter((e) => NAMED[e] === undefined)).toEqual([]);
+  });
+
+  it('holds the build, the README and every doc, and nothing else (no tests, fixtures, reports or sources)', () => {
+    const files = [...installed.files].sort();
+    expect(files.filter((f) => !ALLOWED.test(f))).toEqual([]);
+    const docs = readdirSync(join(root, 'docs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', ...docs]));
+    // Each source map belongs to a built file that ships with it.
+    for (const map of files.filter((f) => f.endsWith('.map'))) expect(files, map).toContain(map.slice(0, -'.map'.length));
+  });
+
+  it.each(['esm', 'cjs'] as const)('%s: every entry loads by name and has its named export', async (kind) => {
+    const load = (entry: string) => (kind === 'esm' ? `await import(${JSON.stringify(entry)})` : `require(${JSON.stringify(entry)})`);
+    const code = `${kind === 'esm' ? '' : '(async () => {'}
+      const out = {};
+      ${entries.map((e) => `out[${JSON.stringify(e)}] = typeof (${load(e)})[${JSON.stringify(NAMED[e])}];`).join('\n')}
+      console.log(JSON.stringify(out));
+    ${kind === 'esm' ? '' : '})();'}`;
+    expect(await inApp(installed.app, kind, code)).toEqual(Object.fromEntries(entries.map((e) => [e, 'function'])));
+  });
+
+  it.each(['esm', 'cjs'] as const)('%s: resolves to the build for its module system', async (kind) => {
+    const resolve = kind === 'esm' ? (e: string) => `import.meta.resolve(${JSON.stringify(e)})` : (e: string) => `'file://' + require.resolve(${JSON.stringify(e)})`;
+    const out = (await inApp(installed.app, kind, `console.log(JSON.stringify([${entries.map(resolve).join(', ')}]))`)) as string[];
+    for (const url of out) expect(url).toMatch(kind === 'esm' ? /\/node_modules\/tokenward\/dist\/[\w-]+\.js$/ : /\/node_modules\/tokenward\/dist\/[\w-]+\.cjs$/);
+  });
+});
