@@ -4,8 +4,8 @@
  * With ASPNET_BASE_URL, ASPNET_CLIENT_ID, ASPNET_CLIENT_SECRET and (for the password grant)
  * ASPNET_USERNAME / ASPNET_PASSWORD set it talks to your server; otherwise to an embedded emulation.
  */
-import { TokenManager } from '../src/index.js';
-import { aspnetAuthToken } from '../src/profiles/index.js';
+import { TokenManager } from 'tokenward';
+import { aspnetAuthToken } from 'tokenward/profiles';
 import { DEMO_SECRET } from '../demo/emulations.js';
 import { startEmulated } from './_emulated.js';
 

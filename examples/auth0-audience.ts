@@ -5,7 +5,7 @@
  * request (tokenward's `params`), and a token per audience is cached under its own key. A local
  * oidc-provider stands in for `https://<tenant>.auth0.com/`.
  */
-import { TokenManager } from '../src/index.js';
+import { TokenManager } from 'tokenward';
 import { startEnterpriseIdp } from './_servers/oidc-enterprise.js';
 
 const idp = await startEnterpriseIdp({

@@ -4,8 +4,8 @@
  * With BP_TENANT_HOST, BP_CLIENT_ID (the user's login id) and BP_SECRET (the generated API secret) set
  * it talks to your tenant; otherwise to an embedded emulation.
  */
-import { TokenManager } from '../src/index.js';
-import { brightPattern } from '../src/profiles/index.js';
+import { TokenManager } from 'tokenward';
+import { brightPattern } from 'tokenward/profiles';
 import { DEMO_SECRET } from '../demo/emulations.js';
 import { startEmulated } from './_emulated.js';
 

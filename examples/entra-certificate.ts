@@ -6,7 +6,7 @@
  * `x5t`) header. A local oidc-provider stands in for `https://login.microsoftonline.com/{tenant}/v2.0`.
  */
 import { X509Certificate } from 'node:crypto';
-import { TokenManager } from '../src/index.js';
+import { TokenManager } from 'tokenward';
 import { startEnterpriseIdp } from './_servers/oidc-enterprise.js';
 import { selfSignedCertificate } from './_servers/pki.js';
 

@@ -9,8 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClient } from 'redis';
-import { TokenManager } from '../src/index.js';
-import { RedisTokenStore } from '../src/redis.js';
+import { TokenManager } from 'tokenward';
+import { RedisTokenStore } from 'tokenward/redis';
 
 let redisProc: ChildProcess | undefined;
 let redisUrl = process.env.REDIS_URL;

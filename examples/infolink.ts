@@ -4,8 +4,8 @@
  * With INFOLINK_BASE_URL, INFOLINK_CLIENT_ID and INFOLINK_CLIENT_SECRET set (INFOLINK_USERNAME and
  * INFOLINK_PASSWORD for the password grant) it talks to your InfoLink; otherwise to an embedded emulation.
  */
-import { TokenManager } from '../src/index.js';
-import { infolink } from '../src/profiles/index.js';
+import { TokenManager } from 'tokenward';
+import { infolink } from 'tokenward/profiles';
 import { DEMO_SECRET } from '../demo/emulations.js';
 import { startEmulated } from './_emulated.js';
 

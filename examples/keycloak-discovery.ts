@@ -5,7 +5,7 @@
  * only: it reads `/realms/acme/.well-known/openid-configuration`, checks the issuer, takes the token and
  * revocation endpoints and the client-auth methods, and logs off by RFC 7009 revocation.
  */
-import { TokenManager } from '../src/index.js';
+import { TokenManager } from 'tokenward';
 import { startEnterpriseIdp } from './_servers/oidc-enterprise.js';
 
 const idp = await startEnterpriseIdp({

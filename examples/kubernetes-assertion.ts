@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { TokenManager } from '../src/index.js';
+import { TokenManager } from 'tokenward';
 import { startEnterpriseIdp } from './_servers/oidc-enterprise.js';
 
 const CLIENT_ID = 'system:serviceaccount:shop:orders';

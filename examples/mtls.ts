@@ -8,8 +8,8 @@
  * A local oidc-provider plays the authorization server and a protected API checks the binding.
  */
 import { Agent, request } from 'undici';
-import { TokenManager } from '../src/index.js';
-import { authInterceptor } from '../src/undici.js';
+import { TokenManager } from 'tokenward';
+import { authInterceptor } from 'tokenward/undici';
 import { startEnterpriseIdp } from './_servers/oidc-enterprise.js';
 import { makePki } from './_servers/pki.js';
 

@@ -10,7 +10,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TokenManager } from '../src/index.js';
+import { TokenManager } from 'tokenward';
 import { OAUTH2_USER, createInMemoryOAuth2, type OAuth2WireAnswer } from './_servers/node-oauth2-server.js';
 
 const oauth = createInMemoryOAuth2();

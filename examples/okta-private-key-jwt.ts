@@ -7,7 +7,7 @@
  * as Okta's console hands it out.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { TokenManager } from '../src/index.js';
+import { TokenManager } from 'tokenward';
 import { startEnterpriseIdp } from './_servers/oidc-enterprise.js';
 
 // What Okta's "Generate new key" gives you: a private JWK (keep it in your secret store) and its public half.

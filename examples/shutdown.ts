@@ -8,7 +8,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TokenManager, type TokenManagerOptions } from '../src/index.js';
+import { TokenManager, type TokenManagerOptions } from 'tokenward';
 
 // --- An embedded Jim2-like server: POST /Jim_Test/token, GET /Jim_Test/api/v1/ping, POST /Jim_Test/api/v1/logoff.
 const live = new Set<string>();

@@ -6,8 +6,8 @@
  * to an embedded emulation.
  */
 import { readFileSync } from 'node:fs';
-import { TokenManager } from '../src/index.js';
-import { veeamRecoveryOrchestrator } from '../src/profiles/index.js';
+import { TokenManager } from 'tokenward';
+import { veeamRecoveryOrchestrator } from 'tokenward/profiles';
 import { DEMO_SECRET } from '../demo/emulations.js';
 import { startEmulated } from './_emulated.js';
 

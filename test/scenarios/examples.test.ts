@@ -3,6 +3,7 @@
  * oidc-provider and @node-oauth/oauth2-server ones against the real servers started in process.
  */
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -35,6 +36,16 @@ const examples: Array<[string, RegExp[]]> = [
   ['examples/mtls.ts', [/tm\.fetch GET \/api\/me → 200 \{"client_id":"svc-mtls","cnf":\{"x5t#S256":/, /went to the mTLS alias: true/, /interceptor GET \/api\/me → 200/, /another certificate → 401/]],
   ['examples/aspnet-auth-token.ts', [/WindowsAuthentication=false/, /session_state: c0ffee00-demo/, /GET \/api\/v1\/profile → 200/]],
 ];
+
+describe('example sources', () => {
+  // Copied into an app, an example must work as is: it imports `tokenward` (resolved here through the
+  // package's own `exports`, i.e. dist/), never a path into this repository's src/.
+  const files = readdirSync(`${root}examples`, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  it.each(files)('examples/%s imports tokenward by its name', (file) => {
+    const text = readFileSync(`${root}examples/${file}`, 'utf8');
+    expect(text).not.toMatch(/from '(\.\.\/)+src\//);
+  });
+});
 
 /** At most `limit` examples at once: thirteen tsx processes started together on two cores time out. */
 function limited(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
