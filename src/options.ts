@@ -111,7 +111,10 @@ export interface TokenManagerOptions extends EnterpriseOptions {
   tokenUrl?: string | URL;
   /** The OAuth client id. */
   clientId?: string;
-  /** The client secret. Never logged, never in an error. */
+  /**
+   * The client secret. Never logged, never in an error. Present with the value `undefined` (an unset
+   * environment variable) it is a `ConfigError`, unless `clientAuth` is `'none'` (a public client).
+   */
   clientSecret?: string;
   /** The grant. @default 'password' when `username` is set, else 'client_credentials' */
   grant?: 'client_credentials' | 'password';
@@ -329,11 +332,34 @@ const schema = z
 const SECRET_OPTIONS = new Set(['clientSecret', 'password', 'privateKey', 'tls', 'proxy', 'clientAssertion']);
 
 /**
+ * Credentials, which callers read from the environment. Present with the value `undefined` they mean
+ * an unset variable, not "none": `clientSecret: process.env.CLIENT_SECRET` with the variable unset made
+ * `auto` send only `client_id`, and the server's `invalid_client` never said that no secret was sent.
+ */
+const CREDENTIAL_OPTIONS = ['clientId', 'clientSecret', 'username', 'password'] as const;
+
+/** The message for credentials given as `undefined`, or `undefined` when there are none. */
+function undefinedCredentials(input: Record<string, unknown>): string | undefined {
+  const names = CREDENTIAL_OPTIONS.filter((name) => Object.hasOwn(input, name) && input[name] === undefined)
+    // A public client has no secret, so an unset secret variable changes nothing there.
+    .filter((name) => !(name === 'clientSecret' && input.clientAuth === 'none'));
+  if (names.length === 0) return undefined;
+  const list = names.map((name) => `\`${name}\``).join(', ');
+  const hint = names.includes('clientSecret') ? " (a public client without a secret says so with `clientAuth: 'none'`)" : '';
+  return names.length === 1
+    ? `option ${list} is undefined: is the environment variable you read it from set?${hint}`
+    : `options ${list} are undefined: are the environment variables you read them from set?${hint}`;
+}
+
+/**
  * Validates options and applies {@link DEFAULTS}.
- * @throws {ConfigError} naming the option, what was expected and (for non-secrets) what was given.
+ * @throws {ConfigError} naming the option, what was expected and (for non-secrets) what was given; also
+ * for a credential (`clientId`, `clientSecret`, `username`, `password`) given as `undefined`.
  */
 export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
   if (typeof input !== 'object' || input === null) throw new ConfigError(`options must be an object, got ${input === null ? 'null' : typeof input}`);
+  const unset = undefinedCredentials(input as unknown as Record<string, unknown>);
+  if (unset !== undefined) throw new ConfigError(unset);
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => describeIssue(issue, input as unknown as Record<string, unknown>));

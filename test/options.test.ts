@@ -212,6 +212,35 @@ describe('configuration errors name the option and never echo a secret', () => {
   });
 });
 
+describe('a credential present with the value undefined (an unset environment variable)', () => {
+  it.each([
+    ['clientSecret', { clientId: 'c', clientSecret: undefined }],
+    ['clientId', { clientId: undefined, clientSecret: SECRET }],
+    ['username', { username: undefined, password: PASSWORD }],
+    ['password', { username: 'u', password: undefined }],
+  ])('%s is a ConfigError naming it', (name, options) => {
+    const err = configError({ tokenUrl, ...options });
+    expect(err.message).toContain(`option \`${name}\` is undefined: is the environment variable you read it from set?`);
+    expect(err.message).not.toContain(SECRET);
+    expect(err.message).not.toContain(PASSWORD);
+  });
+
+  it('names every undefined credential at once', () => {
+    const err = configError({ tokenUrl, username: undefined, password: undefined });
+    expect(err.message).toContain('options `username`, `password` are undefined: are the environment variables you read them from set?');
+  });
+
+  it("an undefined clientSecret is fine for a public client (clientAuth: 'none')", () => {
+    expect(resolveOptions({ tokenUrl, clientId: 'c', clientSecret: undefined, clientAuth: 'none' }).clientSecret).toBeUndefined();
+    expect(configError({ tokenUrl, clientId: 'c', clientSecret: undefined }).message).toContain("`clientAuth: 'none'`");
+  });
+
+  it('a key left out is still optional, and other options may be undefined', () => {
+    expect(() => resolveOptions({ tokenUrl, clientId: 'c' })).not.toThrow();
+    expect(() => resolveOptions({ tokenUrl, scope: undefined, timeout: undefined, baseUrl: undefined })).not.toThrow();
+  });
+});
+
 describe('URLs with user info', () => {
   const PASS = 'S3cretPassw0rd';
   it.each([
