@@ -268,6 +268,9 @@ const maxInt32 = { message: `must be at most ${MAX_INT32} (2^31-1, about 24.8 da
 
 const nonEmpty = z.string().min(1, { message: 'must not be empty' });
 const positiveMs = z.number().int().positive().max(MAX_INT32, maxInt32);
+// A size, not a time: its messages speak of bytes.
+const wholeBytes = { message: 'must be a positive whole number of bytes' };
+const positiveBytes = z.number().int(wholeBytes).positive(wholeBytes).max(MAX_INT32, { message: `must be at most ${MAX_INT32} bytes (2^31-1, 2 GiB)` });
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
 
 const schema = z
@@ -311,7 +314,7 @@ const schema = z
       (v) => typeof v === 'object' && v !== null && ['get', 'set', 'delete'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
       { message: 'must implement get(key), set(key, token) and delete(key)' },
     ).optional(),
-    maxResponseBytes: positiveMs.optional(),
+    maxResponseBytes: positiveBytes.optional(),
     maxCachedTokens: z.number().int().min(1).max(1_000_000).optional(),
     baseUrl: httpUrl.optional(),
     allowedOrigins: z.array(httpUrl).optional(),

@@ -281,6 +281,13 @@ describe('numbers a timer cannot hold', () => {
     expect(err.message).toContain(`option \`${name}\` must be at most 2147483647`);
   });
 
+  it('maxResponseBytes is a size: its limit is said in bytes, not days or milliseconds', () => {
+    const err = configError({ tokenUrl, maxResponseBytes: 2 ** 31 });
+    expect(err.message).toContain('option `maxResponseBytes` must be at most 2147483647 bytes (2^31-1, 2 GiB), got 2147483648');
+    expect(err.message).not.toMatch(/days|milliseconds/);
+    expect(configError({ tokenUrl, maxResponseBytes: 0 }).message).toContain('option `maxResponseBytes` must be a positive whole number of bytes, got 0');
+  });
+
   it('2^31-1 itself is accepted', () => {
     const o = resolveOptions({ tokenUrl, timeout: 2_147_483_647, maxResponseBytes: 2_147_483_647, retry: { minTimeout: 2_147_483_647, maxTimeout: 2_147_483_647, maxRetryTime: 2_147_483_647 } });
     expect(o.timeout).toBe(2_147_483_647);
