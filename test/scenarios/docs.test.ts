@@ -1,7 +1,9 @@
 /**
- * Every ```ts block in README.md and docs/ type-checks under strict TypeScript against src/, so a sample
- * a reader copies compiles. Blocks are fragments of a program: the names they take for granted (`tm`,
- * `log`, `options`, ...) are declared once in the prelude below, each typed as a reader would have it.
+ * Every ```ts block in README.md and docs/ type-checks under strict TypeScript with
+ * `exactOptionalPropertyTypes` (the strictest settings a reader may have) against src/, so a sample a
+ * reader copies compiles (`clientSecret: process.env.CLIENT_SECRET` does not: it may be undefined).
+ * Blocks are fragments of a program: the names they take for granted (`tm`, `log`, `options`, ...) are
+ * declared once in the prelude below, each typed as a reader would have it.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +58,7 @@ describe('code samples in README.md and docs/', () => {
     expect(found.length).toBeGreaterThan(15);
   });
 
-  it('all type-check under strict TypeScript', () => {
+  it('all type-check under strict TypeScript with exactOptionalPropertyTypes', () => {
     writeFileSync(join(dir, 'prelude.d.ts'), PRELUDE);
     const names = new Map<string, string>();
     found.forEach((b, i) => {
@@ -67,6 +69,7 @@ describe('code samples in README.md and docs/', () => {
     // The migration guides' "before" code imports simple-oauth2, which ships no types.
     const program = ts.createProgram([...names.keys(), join(root, 'test/types/simple-oauth2.d.ts')], {
       strict: true,
+      exactOptionalPropertyTypes: true,
       noEmit: true,
       target: ts.ScriptTarget.ES2022,
       module: ts.ModuleKind.ESNext,
