@@ -14,7 +14,7 @@ const tm = new TokenManager(
   brightPattern({
     tenantHost: process.env.BP_TENANT_HOST ?? 'demo.brightpattern.example',
     clientId: process.env.BP_CLIENT_ID ?? 'sheila.thomas',
-    secret: process.env.BP_SECRET ?? DEMO_SECRET,
+    clientSecret: process.env.BP_SECRET ?? DEMO_SECRET,
     ...(emulated ? { baseUrl: emulated.origin } : {}),
   }),
 );

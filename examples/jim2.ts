@@ -14,7 +14,7 @@ const tm = new TokenManager(
   jim2({
     baseUrl: process.env.JIM2_BASE_URL ?? `${emulated!.origin}/Jim_Test/`,
     clientId: process.env.JIM2_CLIENT_ID ?? 'TestClientId',
-    secret: process.env.JIM2_SECRET ?? DEMO_SECRET,
+    clientSecret: process.env.JIM2_SECRET ?? DEMO_SECRET,
     ...(process.env.JIM2_SCOPE ? { scope: process.env.JIM2_SCOPE } : {}),
     // Jim2's logoff page is not public: correct it here if yours differs.
     ...(process.env.JIM2_LOGOFF_PATH ? { logoff: { path: process.env.JIM2_LOGOFF_PATH, method: process.env.JIM2_LOGOFF_METHOD ?? 'POST' } } : {}),

@@ -9,6 +9,7 @@ import { hasScheme } from './request-parts.js';
 import type { WireClientAuth } from './client-auth/strategy.js';
 import { enterpriseSchema, hideUserInfo, resolveEnterprise, type EnterpriseOptions, type ResolvedEnterprise } from './options-enterprise.js';
 import type { TokenStore } from './store.js';
+import { CREDENTIAL_OPTIONS, describeUndefined, undefinedKeys } from './unset-credentials.js';
 
 /** A WHATWG-`fetch`-compatible function: `globalThis.fetch`, `undici.fetch`, or a test's mock. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -334,24 +335,11 @@ const schema = z
 /** Options whose values must never be echoed in an error message. */
 const SECRET_OPTIONS = new Set(['clientSecret', 'password', 'privateKey', 'tls', 'proxy', 'clientAssertion']);
 
-/**
- * Credentials, which callers read from the environment. Present with the value `undefined` they mean
- * an unset variable, not "none": `clientSecret: process.env.CLIENT_SECRET` with the variable unset made
- * `auto` send only `client_id`, and the server's `invalid_client` never said that no secret was sent.
- */
-const CREDENTIAL_OPTIONS = ['clientId', 'clientSecret', 'username', 'password'] as const;
-
-/** The message for credentials given as `undefined`, or `undefined` when there are none. */
+/** Credentials given as `undefined`, except a public client's secret; the message naming them, if any. */
 function undefinedCredentials(input: Record<string, unknown>): string | undefined {
-  const names = CREDENTIAL_OPTIONS.filter((name) => Object.hasOwn(input, name) && input[name] === undefined)
-    // A public client has no secret, so an unset secret variable changes nothing there.
-    .filter((name) => !(name === 'clientSecret' && input.clientAuth === 'none'));
-  if (names.length === 0) return undefined;
-  const list = names.map((name) => `\`${name}\``).join(', ');
-  const hint = names.includes('clientSecret') ? " (a public client without a secret says so with `clientAuth: 'none'`)" : '';
-  return names.length === 1
-    ? `option ${list} is undefined: is the environment variable you read it from set?${hint}`
-    : `options ${list} are undefined: are the environment variables you read them from set?${hint}`;
+  // A public client has no secret, so an unset secret variable changes nothing there.
+  const names = undefinedKeys(input, CREDENTIAL_OPTIONS).filter((name) => !(name === 'clientSecret' && input.clientAuth === 'none'));
+  return names.length === 0 ? undefined : describeUndefined(names, names.includes('clientSecret'));
 }
 
 /**

@@ -33,7 +33,7 @@ export const interceptor = authInterceptor(tm, interceptorOptions);`,
   'tokenward/profiles': {
     imports: "import { jim2, type Jim2Input } from 'tokenward/profiles';",
     use: `
-const jim2Input: Jim2Input = { baseUrl: 'http://jim2.local/Jim_Test/', clientId: 'TestClientId', secret: 'password', scope: 'view' };
+const jim2Input: Jim2Input = { baseUrl: 'http://jim2.local/Jim_Test/', clientId: 'TestClientId', clientSecret: 'password', scope: 'view' };
 export const jim2Manager = new TokenManager(jim2(jim2Input));`,
   },
   'tokenward/redis': {

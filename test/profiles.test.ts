@@ -4,7 +4,7 @@
  */
 import { Agent } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ErrorCode, OAuthError, TokenManager, buildTokenRequest } from '../src/index.js';
+import { ConfigError, ErrorCode, OAuthError, TokenManager, buildTokenRequest, type TokenManagerOptions } from '../src/index.js';
 import {
   aspnetAuthToken,
   brightPattern,
@@ -27,7 +27,7 @@ function configError(fn: () => unknown): ConfigError {
 }
 
 describe('jim2()', () => {
-  const input = { baseUrl: 'http://jim2.local/Jim_Test', clientId: 'TestClientId', secret: 'pa:ss%word' };
+  const input = { baseUrl: 'http://jim2.local/Jim_Test', clientId: 'TestClientId', clientSecret: 'pa:ss%word' };
 
   it('keeps the site path, allows http, sends body credentials, and never refreshes in the background', () => {
     const o = jim2(input);
@@ -47,7 +47,7 @@ describe('jim2()', () => {
   });
 
   it('clientAuth basic sends the secret raw, like the vendor C# sample', () => {
-    const o = jim2({ ...input, secret: 'password', clientAuth: 'basic' });
+    const o = jim2({ ...input, clientSecret: 'password', clientAuth: 'basic' });
     const req = buildTokenRequest({ tokenUrl: o.tokenUrl!, grant: { grant_type: 'client_credentials' }, clientAuth: 'basic', clientId: o.clientId, clientSecret: o.clientSecret, basicEncoding: o.basicEncoding!, scope: 'view' });
     // The page's own value: "TestClientId:password" in base64.
     expect(req.headers.authorization).toBe('Basic VGVzdENsaWVudElkOnBhc3N3b3Jk');
@@ -67,8 +67,8 @@ describe('jim2()', () => {
     expect(configError(() => jim2({ ...input, baseUrl: 'jim2.local/Jim_Test' })).message).toMatch(/jim2\(\): option `baseUrl` must be an absolute http\(s\) URL/);
     expect(configError(() => jim2({ ...input, baseUrl: 'ftp://jim2.local/' })).message).toContain('must use http: or https:');
     expect(configError(() => jim2({ ...input, clientId: '' })).message).toContain('option `clientId` must be a non-empty string');
-    const secret = configError(() => jim2({ ...input, secret: 42 as unknown as string }));
-    expect(secret.message).toBe('tokenward: jim2(): option `secret` must be a non-empty string, got a number');
+    const secret = configError(() => jim2({ ...input, clientSecret: 42 as unknown as string }));
+    expect(secret.message).toBe('tokenward: jim2(): option `clientSecret` must be a non-empty string, got a number');
     expect(configError(() => jim2({ ...input, logoff: { method: 'PO ST' } })).message).toContain('logoff.method');
     expect(configError(() => jim2(undefined as never)).message).toContain('expected an options object');
   });
@@ -194,18 +194,18 @@ describe('infolink()', () => {
 
 describe('brightPattern()', () => {
   it('the tenant host is the scope, one value, and the default host', () => {
-    const o = brightPattern({ tenantHost: 'acme.brightpattern.com', clientId: 'sheila.thomas', secret: 's' });
+    const o = brightPattern({ tenantHost: 'acme.brightpattern.com', clientId: 'sheila.thomas', clientSecret: 's' });
     expect(o).toMatchObject({ tokenUrl: 'https://acme.brightpattern.com/configapi/v2/oauth/token', scope: 'acme.brightpattern.com', clientAuth: 'body', logoff: false });
     const req = buildTokenRequest({ tokenUrl: o.tokenUrl!, grant: { grant_type: 'client_credentials' }, clientAuth: 'body', clientId: o.clientId, clientSecret: o.clientSecret, scope: o.scope as string });
     expect(req.body).toBe('grant_type=client_credentials&scope=acme.brightpattern.com&client_id=sheila.thomas&client_secret=s');
-    const hosted = brightPattern({ tenantHost: 'example.com', clientId: 'c', secret: 's', baseUrl: 'https://bp.example.net:8443/' });
+    const hosted = brightPattern({ tenantHost: 'example.com', clientId: 'c', clientSecret: 's', baseUrl: 'https://bp.example.net:8443/' });
     expect(hosted.tokenUrl).toBe('https://bp.example.net:8443/configapi/v2/oauth/token');
     expect(hosted.scope).toBe('example.com');
   });
 
   it('refuses a URL or a list where the host name goes', () => {
-    expect(configError(() => brightPattern({ tenantHost: 'https://acme.brightpattern.com/', clientId: 'c', secret: 's' })).message).toContain('"acme.brightpattern.com"; a URL goes in `baseUrl`');
-    expect(configError(() => brightPattern({ tenantHost: 'a.com b.com', clientId: 'c', secret: 's' })).message).toContain('must be a host name');
+    expect(configError(() => brightPattern({ tenantHost: 'https://acme.brightpattern.com/', clientId: 'c', clientSecret: 's' })).message).toContain('"acme.brightpattern.com"; a URL goes in `baseUrl`');
+    expect(configError(() => brightPattern({ tenantHost: 'a.com b.com', clientId: 'c', clientSecret: 's' })).message).toContain('must be a host name');
   });
 });
 
@@ -223,6 +223,49 @@ describe('aspnetAuthToken()', () => {
     expect(aspnetAuthToken({ baseUrl: 'https://api.example.com', clientId: 'c', clientSecret: 's' }).grant).toBe('client_credentials');
     expect(configError(() => aspnetAuthToken({ baseUrl: 'https://api.example.com' })).message).toContain('needs `clientId`');
     expect(configError(() => aspnetAuthToken({ baseUrl: 'https://api.example.com', clientId: 'c', windowsAuthentication: 'no' as never })).message).toContain('must be a boolean');
+  });
+});
+
+describe('every profile', () => {
+  // One valid input per profile; each test below changes one thing about it.
+  const profiles = [
+    ['jim2', jim2, { baseUrl: 'http://jim2.local/Jim_Test/', clientId: 'TestClientId', clientSecret: 'pw' }],
+    ['veeamRecoveryOrchestrator', veeamRecoveryOrchestrator, { baseUrl: 'vro.example', username: 'u', password: 'pw' }],
+    ['infolink', infolink, { baseUrl: 'http://infolink.example/', clientId: 'c', clientSecret: 'pw' }],
+    ['brightPattern', brightPattern, { tenantHost: 'acme.brightpattern.com', clientId: 'c', clientSecret: 'pw' }],
+    ['aspnetAuthToken', aspnetAuthToken, { baseUrl: 'https://api.example.com/', clientId: 'c', clientSecret: 'pw' }],
+  ] as const satisfies ReadonlyArray<readonly [string, (input: never) => unknown, object]>;
+  const call = (fn: (input: never) => unknown, input: object) => () => fn(input as never);
+
+  it.each(profiles)('%s() refuses unknown keys, naming them and what it takes, as TokenManager does', (name, fn, input) => {
+    const one = configError(call(fn, { ...input, clientSecert: 'typo' }));
+    expect(one.message).toMatch(new RegExp(`^tokenward: ${name}\\(\\): unknown option \`clientSecert\`; ${name}\\(\\) takes \`\\w+\`.*\\(any other TokenManager option goes in the second argument\\)$`));
+    expect(one.message).not.toContain('typo');
+    expect(configError(call(fn, { ...input, retry: false, fetch: globalThis.fetch })).message).toContain('unknown options `retry`, `fetch`');
+    expect(() => new TokenManager((fn as (i: object) => TokenManagerOptions)(input))).not.toThrow();
+  });
+
+  it.each(profiles)('%s() refuses a credential given as undefined, naming it', (name, fn, input) => {
+    const key = 'clientSecret' in input ? 'clientSecret' : 'password';
+    const err = configError(call(fn, { ...input, [key]: undefined }));
+    expect(err.message).toBe(`tokenward: ${name}(): option \`${key}\` is undefined: is the environment variable you read it from set?`);
+  });
+
+  it.each([['jim2', jim2], ['brightPattern', brightPattern]] as const)('%s() takes the secret as clientSecret, still as the deprecated secret, never both', (name, fn) => {
+    const input = profiles.find(([n]) => n === name)![2] as { clientSecret: string };
+    const { clientSecret, ...rest } = input;
+    // The same options either way (jim2's mapError is a new function per call, so it is left out).
+    const data = ({ mapError, ...options }: TokenManagerOptions) => ({ ...options, mapError: typeof mapError });
+    expect(data(fn({ ...rest, secret: clientSecret } as never))).toEqual(data(fn(input as never)));
+    expect(fn(input as never)).toMatchObject({ clientSecret: 'pw' });
+    const both = configError(call(fn, { ...input, secret: 'pw' }));
+    expect(both.message).toBe(`tokenward: ${name}(): give \`clientSecret\` only (\`secret\` is its deprecated name), not both`);
+    expect(configError(call(fn, rest)).message).toBe(`tokenward: ${name}(): option \`clientSecret\` must be a non-empty string, got nothing`);
+  });
+
+  it('jim2() refuses unknown keys in logoff too', () => {
+    const err = configError(() => jim2({ baseUrl: 'http://j/', clientId: 'c', clientSecret: 's', logoff: { pth: 'x' } as never }));
+    expect(err.message).toBe('tokenward: jim2(): unknown option `logoff.pth`; `logoff` takes `path`, `method`');
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { TokenManagerOptions } from '../options.js';
-import { optionalString, requireObject, requireString, siteBase, under, withOverrides, type ProfileOverrides } from './shared.js';
+import { checkInput, inputKeys, optionalString, requireObject, requireString, siteBase, under, withOverrides, type ProfileOverrides } from './shared.js';
 
 /** What the API's owner gives you. */
 export interface AspNetAuthTokenInput {
@@ -28,6 +28,8 @@ export interface AspNetAuthTokenInput {
   tokenPath?: string;
 }
 
+const ASPNET_KEYS = inputKeys<AspNetAuthTokenInput>({ baseUrl: true, clientId: true, clientSecret: true, username: true, password: true, scope: true, windowsAuthentication: true, tokenPath: true });
+
 /**
  * `TokenManager` options for the ASP.NET `api/v1/auth/token` facade.
  *
@@ -47,6 +49,7 @@ export interface AspNetAuthTokenInput {
  */
 export function aspnetAuthToken(input: AspNetAuthTokenInput, overrides?: ProfileOverrides): TokenManagerOptions {
   requireObject('aspnetAuthToken', input);
+  checkInput('aspnetAuthToken', input, ASPNET_KEYS);
   const base = siteBase('aspnetAuthToken', 'baseUrl', input.baseUrl);
   const clientId = optionalString('aspnetAuthToken', 'clientId', input.clientId);
   const clientSecret = optionalString('aspnetAuthToken', 'clientSecret', input.clientSecret, true);

@@ -4,19 +4,23 @@
  */
 import { ConfigError } from '../errors.js';
 import type { TokenManagerOptions } from '../options.js';
-import { requireObject, requireString, siteBase, under, withOverrides, type ProfileOverrides } from './shared.js';
+import { checkInput, clientSecretOf, inputKeys, requireObject, requireString, siteBase, under, withOverrides, type ClientSecretInput, type ProfileOverrides } from './shared.js';
 
-/** What a Bright Pattern admin gives you. */
-export interface BrightPatternInput {
+/**
+ * What a Bright Pattern admin gives you. The secret, `clientSecret`, is the API secret generated with
+ * "Generate" on the user's page in Contact Center Administrator (`secret` is its deprecated name, still
+ * accepted).
+ */
+export type BrightPatternInput = {
   /** The tenant's host name, `acme.brightpattern.com`: it is the token request's `scope`, and the default host. */
   tenantHost: string;
   /** The user's login id (Bright Pattern's `client_id` is a user name). */
   clientId: string;
-  /** The API secret generated with "Generate" on the user's page in Contact Center Administrator. */
-  secret: string;
   /** Where the APIs live when not at `https://{tenantHost}/` (the host-and-services variant adds a port). */
   baseUrl?: string | URL;
-}
+} & ClientSecretInput;
+
+const BRIGHT_PATTERN_KEYS = inputKeys<BrightPatternInput>({ tenantHost: true, clientId: true, clientSecret: true, secret: true, baseUrl: true });
 
 /** A DNS host name, optionally with a port: no scheme, path, spaces or credentials. */
 const HOST = /^(?=.{1,253}(?::\d{1,5})?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?::\d{1,5})?$/;
@@ -31,13 +35,14 @@ const HOST = /^(?=.{1,253}(?::\d{1,5})?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z
  *
  * @example
  * ```ts
- * const tm = new TokenManager(brightPattern({ tenantHost: 'acme.brightpattern.com', clientId: 'sheila.thomas', secret: process.env.BP_SECRET! }));
+ * const tm = new TokenManager(brightPattern({ tenantHost: 'acme.brightpattern.com', clientId: 'sheila.thomas', clientSecret: process.env.BP_SECRET! }));
  * const users = await (await tm.fetch('/configapi/v2/user')).json();
  * ```
  * @throws {ConfigError} naming the missing or malformed input.
  */
 export function brightPattern(input: BrightPatternInput, overrides?: ProfileOverrides): TokenManagerOptions {
   requireObject('brightPattern', input);
+  checkInput('brightPattern', input, BRIGHT_PATTERN_KEYS);
   const tenantHost = requireString('brightPattern', 'tenantHost', input.tenantHost);
   if (!HOST.test(tenantHost)) {
     const hint = /^[a-z]+:\/\//i.test(tenantHost) ? ` (the host name alone, e.g. ${JSON.stringify(safeHost(tenantHost))}; a URL goes in \`baseUrl\`)` : '';
@@ -49,7 +54,7 @@ export function brightPattern(input: BrightPatternInput, overrides?: ProfileOver
       tokenUrl: under(base, 'configapi/v2/oauth/token'),
       baseUrl: base.href,
       clientId: requireString('brightPattern', 'clientId', input.clientId),
-      clientSecret: requireString('brightPattern', 'secret', input.secret, true),
+      clientSecret: clientSecretOf('brightPattern', input),
       grant: 'client_credentials',
       clientAuth: 'body',
       // A string is sent as is: the host name is one value, not a space-separated scope list.

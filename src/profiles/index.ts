@@ -7,7 +7,7 @@
  * import { TokenManager } from 'tokenward';
  * import { jim2 } from 'tokenward/profiles';
  *
- * const tm = new TokenManager(jim2({ baseUrl: 'http://jim2.local/Jim_Test/', clientId: 'TestClientId', secret: process.env.JIM2_SECRET!, scope: 'view' }));
+ * const tm = new TokenManager(jim2({ baseUrl: 'http://jim2.local/Jim_Test/', clientId: 'TestClientId', clientSecret: process.env.JIM2_SECRET!, scope: 'view' }));
  * ```
  * @module
  */
@@ -16,4 +16,4 @@ export { veeamRecoveryOrchestrator, VEEAM_DEFAULT_PORT, type VeeamRecoveryOrches
 export { infolink, isInfoLinkAuthFailure, type InfoLinkInput } from './infolink.js';
 export { brightPattern, type BrightPatternInput } from './bright-pattern.js';
 export { aspnetAuthToken, type AspNetAuthTokenInput } from './aspnet-auth-token.js';
-export type { ProfileOverrides } from './shared.js';
+export type { ClientSecretInput, ProfileOverrides } from './shared.js';

@@ -4,7 +4,7 @@
  */
 import type { TokenManagerOptions } from '../options.js';
 import { defaultIsAuthFailure } from '../auth-fetch.js';
-import { requireObject, requireString, siteBase, under, withOverrides, type ProfileOverrides } from './shared.js';
+import { checkInput, inputKeys, requireObject, requireString, siteBase, under, withOverrides, type ProfileOverrides } from './shared.js';
 
 /** What an InfoLink admin gives you (Configuration → Clients). */
 export interface InfoLinkInput {
@@ -16,6 +16,8 @@ export interface InfoLinkInput {
   username?: string;
   password?: string;
 }
+
+const INFOLINK_KEYS = inputKeys<InfoLinkInput>({ baseUrl: true, clientId: true, clientSecret: true, username: true, password: true });
 
 /** An error envelope is small; a bigger body is a real answer and is not read past this. */
 const MAX_ENVELOPE_BYTES = 64 * 1024;
@@ -126,6 +128,7 @@ class EnvelopeShape {
  */
 export function infolink(input: InfoLinkInput, overrides?: ProfileOverrides): TokenManagerOptions {
   requireObject('infolink', input);
+  checkInput('infolink', input, INFOLINK_KEYS);
   const base = siteBase('infolink', 'baseUrl', input.baseUrl);
   const clientId = requireString('infolink', 'clientId', input.clientId);
   const clientSecret = requireString('infolink', 'clientSecret', input.clientSecret, true);

@@ -4,16 +4,17 @@
  */
 import { ConfigError, ErrorCode, type TokenwardError } from '../errors.js';
 import type { TokenManagerOptions } from '../options.js';
-import { optionalString, requireObject, requireString, siteBase, under, withOverrides, type ProfileOverrides } from './shared.js';
+import { checkInput, clientSecretOf, inputKeys, optionalString, requireObject, requireString, siteBase, under, withOverrides, type ClientSecretInput, type ProfileOverrides } from './shared.js';
 
-/** What a Jim2 admin gives you. */
-export interface Jim2Input {
+/**
+ * What a Jim2 admin gives you. The secret, `clientSecret`, is the mapped user cardfile's password
+ * (`secret` is its deprecated name, still accepted).
+ */
+export type Jim2Input = {
   /** The Jim2 site base, path included: `http://jim2.local/Jim_Test/`. Plain http is allowed (the vendor's sample uses it). */
   baseUrl: string | URL;
   /** The OAuth client id configured in Jim2's "client id to user" mapping. */
   clientId: string;
-  /** The OAuth secret: the mapped user cardfile's password. */
-  secret: string;
   /**
    * `'view'` is read-only and takes no user licence; `'all'` (Jim2's default when no scope is sent)
    * takes one for as long as the session lives. @default not sent (Jim2 then uses 'all')
@@ -32,7 +33,9 @@ export interface Jim2Input {
    * `'basic'` sends them raw, like the vendor's C# sample.
    */
   clientAuth?: 'body' | 'basic';
-}
+} & ClientSecretInput;
+
+const JIM2_KEYS = inputKeys<Jim2Input>({ baseUrl: true, clientId: true, clientSecret: true, secret: true, scope: true, logoff: true, clientAuth: true });
 
 /** Jim2's default logoff guess, relative to the site base. */
 export const JIM2_DEFAULT_LOGOFF = Object.freeze({ path: 'api/v1/logoff', method: 'POST' });
@@ -58,7 +61,7 @@ export function isJim2NoLicence(err: TokenwardError): boolean {
  * import { TokenManager } from 'tokenward';
  * import { jim2 } from 'tokenward/profiles';
  *
- * const tm = new TokenManager(jim2({ baseUrl: 'http://jim2.local/Jim_Test/', clientId: 'TestClientId', secret: process.env.JIM2_SECRET!, scope: 'view' }));
+ * const tm = new TokenManager(jim2({ baseUrl: 'http://jim2.local/Jim_Test/', clientId: 'TestClientId', clientSecret: process.env.JIM2_SECRET!, scope: 'view' }));
  * const res = await tm.fetch('api/v1/cardfilecreate', { method: 'POST', body: '{}' });
  * await tm.logoff(); // releases the licence (with scope 'all')
  * ```
@@ -66,9 +69,10 @@ export function isJim2NoLicence(err: TokenwardError): boolean {
  */
 export function jim2(input: Jim2Input, overrides?: ProfileOverrides): TokenManagerOptions {
   requireObject('jim2', input);
+  checkInput('jim2', input, JIM2_KEYS);
   const base = siteBase('jim2', 'baseUrl', input.baseUrl);
   const clientId = requireString('jim2', 'clientId', input.clientId);
-  const secret = requireString('jim2', 'secret', input.secret, true);
+  const clientSecret = clientSecretOf('jim2', input);
   const scope = optionalString('jim2', 'scope', input.scope);
   const clientAuth = input.clientAuth ?? 'body';
   if (clientAuth !== 'body' && clientAuth !== 'basic') throw new ConfigError(`jim2(): option \`clientAuth\` must be "body" or "basic", got ${JSON.stringify(clientAuth)}`);
@@ -77,6 +81,7 @@ export function jim2(input: Jim2Input, overrides?: ProfileOverrides): TokenManag
     if (input.logoff !== undefined && (typeof input.logoff !== 'object' || input.logoff === null)) {
       throw new ConfigError('jim2(): option `logoff` must be { path?, method? } or false');
     }
+    if (input.logoff !== undefined) checkInput('jim2', input.logoff, ['path', 'method'], 'logoff');
     const path = optionalString('jim2', 'logoff.path', input.logoff?.path) ?? JIM2_DEFAULT_LOGOFF.path;
     const method = optionalString('jim2', 'logoff.method', input.logoff?.method) ?? JIM2_DEFAULT_LOGOFF.method;
     if (!/^[A-Za-z]+$/.test(method)) throw new ConfigError(`jim2(): option \`logoff.method\` must be an HTTP method, got ${JSON.stringify(method)}`);
@@ -87,7 +92,7 @@ export function jim2(input: Jim2Input, overrides?: ProfileOverrides): TokenManag
       tokenUrl: under(base, 'token'),
       baseUrl: base.href,
       clientId,
-      clientSecret: secret,
+      clientSecret,
       grant: 'client_credentials',
       clientAuth,
       // The vendor's C# sample base64-encodes "TestClientId:password" as is.

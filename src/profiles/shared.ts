@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { TokenManagerOptions } from '../options.js';
+import { CREDENTIAL_OPTIONS, describeUndefined, undefinedKeys } from '../unset-credentials.js';
 
 /**
  * Options a profile call accepts besides the system's own inputs: anything `TokenManager` takes
@@ -12,11 +13,68 @@ import type { TokenManagerOptions } from '../options.js';
  */
 export type ProfileOverrides = Partial<TokenManagerOptions>;
 
+/**
+ * The client secret as `clientSecret`, the name `TokenManager` and every profile use; `jim2()` and
+ * `brightPattern()` still take their old name for it, `secret`. One of the two, never both.
+ */
+export type ClientSecretInput =
+  | {
+      /** The client secret. Never logged, never in an error. */
+      clientSecret: string;
+      /** @deprecated Renamed `clientSecret`; give one of the two. */
+      secret?: never;
+    }
+  | {
+      clientSecret?: never;
+      /** @deprecated Renamed `clientSecret`, the name `TokenManager` and every profile use. Still accepted. */
+      secret: string;
+    };
+
 /** Throws unless `input` is a plain object. */
 export function requireObject(profile: string, input: unknown): asserts input is Record<string, unknown> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ConfigError(`${profile}(): expected an options object, got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`);
   }
+}
+
+/**
+ * The keys of a profile's input type, listed once for the run-time check: the compiler fails when the
+ * list misses a key of `T` or names one it does not have.
+ */
+export function inputKeys<T>(keys: { [K in keyof Required<T>]: true }): readonly string[] {
+  return Object.keys(keys);
+}
+
+/** Input names kept only so old code still runs; not listed when an error says what a profile takes. */
+const DEPRECATED = new Set(['secret']);
+
+/**
+ * Refuses keys the profile does not take, as `TokenManager` does (a misspelt `clientSecert` would
+ * otherwise be dropped without a word), and credentials given as `undefined` (an unset environment
+ * variable). `where` names a nested object (`logoff`).
+ */
+export function checkInput(profile: string, input: Record<string, unknown>, known: readonly string[], where = ''): void {
+  const prefix = where === '' ? '' : `${where}.`;
+  const unknown = Object.keys(input).filter((key) => !known.includes(key));
+  if (unknown.length > 0) {
+    const names = unknown.map((key) => `\`${prefix}${key}\``).join(', ');
+    const takes = known.filter((key) => !DEPRECATED.has(key)).map((key) => `\`${key}\``).join(', ');
+    const owner = where === '' ? `${profile}()` : `\`${where}\``;
+    const rest = where === '' ? ' (any other TokenManager option goes in the second argument)' : '';
+    throw new ConfigError(`${profile}(): unknown option${unknown.length > 1 ? 's' : ''} ${names}; ${owner} takes ${takes}${rest}`);
+  }
+  const unset = undefinedKeys(input, [...CREDENTIAL_OPTIONS, 'secret']);
+  if (unset.length > 0) throw new ConfigError(`${profile}(): ${describeUndefined(unset.map((key) => `${prefix}${key}`))}`);
+}
+
+/**
+ * The client secret, named `clientSecret` as everywhere else in tokenward, or by the deprecated `secret`
+ * that `jim2()` and `brightPattern()` once took: one of the two, never both.
+ */
+export function clientSecretOf(profile: string, input: { clientSecret?: unknown; secret?: unknown }): string {
+  if (input.secret === undefined) return requireString(profile, 'clientSecret', input.clientSecret, true);
+  if (input.clientSecret !== undefined) throw new ConfigError(`${profile}(): give \`clientSecret\` only (\`secret\` is its deprecated name), not both`);
+  return requireString(profile, 'secret', input.secret, true);
 }
 
 /** A required non-empty string. Secrets are named, never shown. */

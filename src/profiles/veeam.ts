@@ -5,7 +5,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import { ConfigError } from '../errors.js';
 import type { TokenManagerOptions } from '../options.js';
-import { onePair, optionalString, requireObject, siteBase, under, withOverrides, type ProfileOverrides } from './shared.js';
+import { checkInput, inputKeys, onePair, optionalString, requireObject, siteBase, under, withOverrides, type ProfileOverrides } from './shared.js';
 
 /** VRO's default REST port. */
 export const VEEAM_DEFAULT_PORT = 9898;
@@ -28,6 +28,8 @@ export interface VeeamRecoveryOrchestratorInput {
   /** Your own undici `Dispatcher` instead (proxies, client certificates). Not together with `ca`. */
   dispatcher?: Dispatcher;
 }
+
+const VEEAM_KEYS = inputKeys<VeeamRecoveryOrchestratorInput>({ baseUrl: true, username: true, password: true, clientId: true, clientSecret: true, ca: true, dispatcher: true });
 
 /**
  * `TokenManager` options for Veeam Recovery Orchestrator.
@@ -55,6 +57,7 @@ export interface VeeamRecoveryOrchestratorInput {
  */
 export function veeamRecoveryOrchestrator(input: VeeamRecoveryOrchestratorInput, overrides?: ProfileOverrides): TokenManagerOptions {
   requireObject('veeamRecoveryOrchestrator', input);
+  checkInput('veeamRecoveryOrchestrator', input, VEEAM_KEYS);
   const raw = input.baseUrl;
   // A bare host (or host:port) gets VRO's defaults: https and port 9898.
   const bare = typeof raw === 'string' && raw !== '' && !/^[a-z][a-z\d+.-]*:\/\//i.test(raw);

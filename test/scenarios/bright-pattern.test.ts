@@ -18,7 +18,7 @@ describe('brightPattern() against Bright Pattern', () => {
     const server = brightPatternServer();
     msw.use(...server.handlers);
     expect(new URL(BRIGHT_PATTERN_BASE).hostname).toBe(BRIGHT_PATTERN_SCOPE);
-    const tm = new TokenManager(brightPattern({ tenantHost: BRIGHT_PATTERN_SCOPE, clientId: 'sheila.thomas', secret: BRIGHT_PATTERN_CLIENT_SECRET }, viaMsw));
+    const tm = new TokenManager(brightPattern({ tenantHost: BRIGHT_PATTERN_SCOPE, clientId: 'sheila.thomas', clientSecret: BRIGHT_PATTERN_CLIENT_SECRET }, viaMsw));
 
     const res = await tm.fetch('/data');
     expect(res.status).toBe(200);
@@ -41,7 +41,7 @@ describe('brightPattern() against Bright Pattern', () => {
   it('a 401 on the API is recovered with one new grant', async () => {
     const server = brightPatternServer();
     msw.use(...server.handlers);
-    const tm = new TokenManager(brightPattern({ tenantHost: BRIGHT_PATTERN_SCOPE, clientId: 'clientid', secret: BRIGHT_PATTERN_CLIENT_SECRET }, viaMsw));
+    const tm = new TokenManager(brightPattern({ tenantHost: BRIGHT_PATTERN_SCOPE, clientId: 'clientid', clientSecret: BRIGHT_PATTERN_CLIENT_SECRET }, viaMsw));
     await tm.getToken();
     server.tokens.revokeAll();
     expect((await tm.fetch('/data')).status).toBe(200);
@@ -52,7 +52,7 @@ describe('brightPattern() against Bright Pattern', () => {
     const tenant = 'contact-center.acme.example';
     const server = brightPatternServer({ base: `https://${tenant}`, tenant });
     msw.use(...server.handlers);
-    const tm = new TokenManager(brightPattern({ tenantHost: tenant, clientId: 'clientid', secret: BRIGHT_PATTERN_CLIENT_SECRET }, viaMsw));
+    const tm = new TokenManager(brightPattern({ tenantHost: tenant, clientId: 'clientid', clientSecret: BRIGHT_PATTERN_CLIENT_SECRET }, viaMsw));
     await tm.getToken();
     expect(formFields(server.tokenRequests()[0]!).scope).toBe(tenant);
   });

@@ -21,7 +21,7 @@ describe('jim2() against Jim2Server', () => {
   it('acquires under the site path, calls the API, refreshes the session, and logoff gives the licence back', async () => {
     vi.useFakeTimers({ toFake: ['Date', 'performance'] });
     const server = start(1);
-    const tm = new TokenManager(jim2({ baseUrl: `${JIM2_BASE}/`, clientId: JIM2_CLIENT_ID, secret: JIM2_CLIENT_SECRET }, viaMsw));
+    const tm = new TokenManager(jim2({ baseUrl: `${JIM2_BASE}/`, clientId: JIM2_CLIENT_ID, clientSecret: JIM2_CLIENT_SECRET }, viaMsw));
 
     const res = await tm.fetch('api/v1/cardfilecreate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"Name":"Acme"}' });
     expect(res.status).toBe(200);
@@ -47,7 +47,7 @@ describe('jim2() against Jim2Server', () => {
 
   it('scope view takes no licence, so it works when every licence is in use', async () => {
     const server = start(0);
-    const tm = new TokenManager(jim2({ baseUrl: JIM2_BASE, clientId: JIM2_CLIENT_ID, secret: JIM2_CLIENT_SECRET, scope: 'view' }, viaMsw));
+    const tm = new TokenManager(jim2({ baseUrl: JIM2_BASE, clientId: JIM2_CLIENT_ID, clientSecret: JIM2_CLIENT_SECRET, scope: 'view' }, viaMsw));
     const token = await tm.getToken();
     expect(token.tokenType).toBe('Bearer');
     expect(formFields(server.tokenRequests()[0]!).scope).toBe('view');
@@ -55,7 +55,7 @@ describe('jim2() against Jim2Server', () => {
 
   it('"no licence free" is ERR_TOKENWARD_NO_LICENCE and is not retried, even with retries on', async () => {
     const server = start(0);
-    const tm = new TokenManager(jim2({ baseUrl: JIM2_BASE, clientId: JIM2_CLIENT_ID, secret: JIM2_CLIENT_SECRET }, { fetch: viaMsw.fetch!, retry: { retries: 3, minTimeout: 1 } }));
+    const tm = new TokenManager(jim2({ baseUrl: JIM2_BASE, clientId: JIM2_CLIENT_ID, clientSecret: JIM2_CLIENT_SECRET }, { fetch: viaMsw.fetch!, retry: { retries: 3, minTimeout: 1 } }));
     const err = await tm.getToken().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TokenwardError);
     expect((err as TokenwardError).code).toBe(ErrorCode.NO_LICENCE);
@@ -64,7 +64,7 @@ describe('jim2() against Jim2Server', () => {
 
   it('a second process can take the seat once the first logs off', async () => {
     const server = start(1);
-    const opts = jim2({ baseUrl: JIM2_BASE, clientId: JIM2_CLIENT_ID, secret: JIM2_CLIENT_SECRET }, viaMsw);
+    const opts = jim2({ baseUrl: JIM2_BASE, clientId: JIM2_CLIENT_ID, clientSecret: JIM2_CLIENT_SECRET }, viaMsw);
     const a = new TokenManager(opts);
     const b = new TokenManager(opts);
     await a.getToken();
@@ -77,7 +77,7 @@ describe('jim2() against Jim2Server', () => {
   it('a corrected logoff page is used as configured', async () => {
     const server = jim2Server({ logoff: { path: 'api/v1/logout', method: 'DELETE' } });
     msw.use(...server.handlers);
-    const tm = new TokenManager(jim2({ baseUrl: JIM2_BASE, clientId: JIM2_CLIENT_ID, secret: JIM2_CLIENT_SECRET, logoff: { path: 'api/v1/logout', method: 'DELETE' } }, viaMsw));
+    const tm = new TokenManager(jim2({ baseUrl: JIM2_BASE, clientId: JIM2_CLIENT_ID, clientSecret: JIM2_CLIENT_SECRET, logoff: { path: 'api/v1/logout', method: 'DELETE' } }, viaMsw));
     await tm.getToken();
     await tm.logoff();
     expect(server.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual(['POST /Jim_Test/token', 'DELETE /Jim_Test/api/v1/logout']);
