@@ -51,6 +51,24 @@ export const ErrorCode = {
 /** One of the {@link ErrorCode} values. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/**
+ * The brand on tokenward's error classes, shared by every copy of the package in a process: an app
+ * (or its dependencies) can load both the ESM and the CommonJS build, or two versions, and each copy
+ * has its own classes. Each class's prototype holds its own name under this key (non-enumerable), so
+ * `isTokenwardError` and `instanceof` recognise an error from any copy.
+ */
+const BRAND: unique symbol = Symbol.for('tokenward.error') as never;
+
+/** Marks `Class` as tokenward's error class `name`, for every copy of the package to recognise. */
+function brand(Class: abstract new (...args: never[]) => Error, name: string): void {
+  Object.defineProperty(Class.prototype, BRAND, { value: name });
+}
+
+/** Whether `value` is a tokenward error from any copy of the package. */
+function branded(value: unknown): value is TokenwardError {
+  return typeof value === 'object' && value !== null && typeof (value as { [BRAND]?: unknown })[BRAND] === 'string';
+}
+
 /** Fields an error may carry besides its message. All of them are safe to log. */
 export interface TokenwardErrorDetails {
   /** HTTP status of the answer that caused the error, if there was one. */
@@ -124,6 +142,21 @@ export class TokenwardError extends Error {
     if (details.response !== undefined) Object.defineProperty(this, 'response', { value: details.response, enumerable: false });
   }
 
+  /**
+   * `err instanceof TokenwardError` (or `OAuthError`, ...) is also true for an error from another copy
+   * of tokenward in the process (its ESM and CommonJS builds, two versions), matched by the brand of
+   * each class along the error's prototype chain. A subclass of your own keeps the plain rule.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const kind = Object.hasOwn(this.prototype, BRAND) ? (this.prototype as unknown as { [BRAND]: string })[BRAND] : undefined;
+    if (kind === undefined || !branded(value)) return false;
+    for (let proto: object | null = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+      if (Object.hasOwn(proto, BRAND) && (proto as { [BRAND]: string })[BRAND] === kind) return true;
+    }
+    return false;
+  }
+
   /** Plain-object form for structured logs (JSON.stringify uses it). Carries no secrets. */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
@@ -158,9 +191,19 @@ export class ConfigError extends TokenwardError {
   }
 }
 
-/** True when `err` is a {@link TokenwardError} with the given code. */
+brand(TokenwardError, 'TokenwardError');
+brand(OAuthError, 'OAuthError');
+brand(ResponseError, 'ResponseError');
+brand(NetworkError, 'NetworkError');
+brand(ConfigError, 'ConfigError');
+
+/**
+ * True when `err` is a {@link TokenwardError} with the given code. Recognises errors from every copy of
+ * tokenward loaded in the process (the ESM and the CommonJS build, or two versions), by a
+ * `Symbol.for('tokenward.error')` brand.
+ */
 export function isTokenwardError(err: unknown, code?: ErrorCode): err is TokenwardError {
-  return err instanceof TokenwardError && (code === undefined || err.code === code);
+  return branded(err) && (code === undefined || err.code === code);
 }
 
 /**

@@ -3,7 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, ErrorCode, isTokenwardError, NetworkError, OAuthError, ResponseError, TokenwardError } from '../src/index.js';
 
 const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
@@ -91,5 +91,52 @@ describe('TokenwardError', () => {
     expect(isTokenwardError(err, ErrorCode.NETWORK)).toBe(false);
     expect(isTokenwardError(new Error('m'))).toBe(false);
     expect(isTokenwardError({ code: ErrorCode.OAUTH })).toBe(false);
+  });
+});
+
+describe('two copies of tokenward in one process (the dual-package hazard)', () => {
+  // The ESM and the CommonJS build are two module instances with two sets of classes, as here.
+  async function otherCopy(): Promise<typeof import('../src/errors.js')> {
+    vi.resetModules();
+    const copy = await import('../src/errors.js');
+    expect(copy.TokenwardError).not.toBe(TokenwardError);
+    return copy;
+  }
+
+  it('isTokenwardError and instanceof recognise errors of the other copy, class by class', async () => {
+    const other = await otherCopy();
+    const oauth = new other.OAuthError(other.ErrorCode.OAUTH, 'm', { status: 401, error: 'invalid_client' });
+    expect(isTokenwardError(oauth)).toBe(true);
+    expect(isTokenwardError(oauth, ErrorCode.OAUTH)).toBe(true);
+    expect(isTokenwardError(oauth, ErrorCode.NETWORK)).toBe(false);
+    expect(oauth).toBeInstanceOf(TokenwardError);
+    expect(oauth).toBeInstanceOf(OAuthError);
+    expect(oauth instanceof NetworkError).toBe(false);
+    expect(oauth instanceof ConfigError).toBe(false);
+    expect(new other.ConfigError('x')).toBeInstanceOf(ConfigError);
+    expect(new other.TokenwardError(other.ErrorCode.STORE, 'x') instanceof OAuthError).toBe(false);
+    // And the other way round.
+    expect(other.isTokenwardError(new NetworkError(ErrorCode.TIMEOUT, 'm'), other.ErrorCode.TIMEOUT)).toBe(true);
+    expect(new ResponseError(ErrorCode.RESPONSE, 'm')).toBeInstanceOf(other.ResponseError);
+  });
+
+  it('nothing else is mistaken for one: plain errors, look-alikes, primitives, subclasses of users', async () => {
+    const other = await otherCopy();
+    for (const value of [new Error('m'), { code: ErrorCode.OAUTH, name: 'OAuthError' }, Object.assign(new Error('m'), { name: 'TokenwardError' }), null, undefined, 'ERR_TOKENWARD_OAUTH', 42]) {
+      expect(isTokenwardError(value)).toBe(false);
+      expect(value instanceof TokenwardError).toBe(false);
+      expect(value instanceof other.OAuthError).toBe(false);
+    }
+    class AppError extends TokenwardError {}
+    expect(new AppError(ErrorCode.OAUTH, 'm')).toBeInstanceOf(AppError);
+    expect(new TokenwardError(ErrorCode.OAUTH, 'm') instanceof AppError).toBe(false);
+    expect(new other.TokenwardError(other.ErrorCode.OAUTH, 'm') instanceof AppError).toBe(false);
+  });
+
+  it('the brand is Symbol.for("tokenward.error"), and it shows nowhere in logs', () => {
+    const err = new OAuthError(ErrorCode.OAUTH, 'm');
+    expect((err as unknown as Record<symbol, unknown>)[Symbol.for('tokenward.error')]).toBe('OAuthError');
+    expect(Object.getOwnPropertySymbols(err)).toEqual([]);
+    expect(inspect(err)).not.toContain('tokenward.error');
   });
 });

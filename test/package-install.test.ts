@@ -66,4 +66,30 @@ describe.skipIf(!built && !ci)('the packed tarball', () => {
     const out = (await inApp(installed.app, kind, `console.log(JSON.stringify([${entries.map(resolve).join(', ')}]))`)) as string[];
     for (const url of out) expect(url).toMatch(kind === 'esm' ? /\/node_modules\/tokenward\/dist\/[\w-]+\.js$/ : /\/node_modules\/tokenward\/dist\/[\w-]+\.cjs$/);
   });
+
+  it('an app that loads both the ESM and the CommonJS copy recognises errors from either', async () => {
+    const code = `
+      import { createRequire } from 'node:module';
+      const esm = await import('tokenward');
+      const cjs = createRequire(import.meta.url)('tokenward');
+      const configErrorOf = (copy) => { try { new copy.TokenManager({ tokenUrl: 'not a url' }); } catch (e) { return e; } };
+      const out = {};
+      for (const [name, mine, theirs] of [['esm sees cjs', esm, cjs], ['cjs sees esm', cjs, esm]]) {
+        const config = configErrorOf(theirs);
+        const oauth = new theirs.OAuthError(theirs.ErrorCode.OAUTH, 'refused', { status: 401, error: 'invalid_client' });
+        out[name] = [
+          mine.TokenwardError !== theirs.TokenwardError,
+          mine.isTokenwardError(config, mine.ErrorCode.CONFIG),
+          config instanceof mine.ConfigError,
+          config instanceof mine.TokenwardError,
+          oauth instanceof mine.OAuthError,
+          !(oauth instanceof mine.NetworkError),
+          mine.isTokenwardError(oauth, mine.ErrorCode.OAUTH),
+          !mine.isTokenwardError(new Error('plain')),
+        ];
+      }
+      console.log(JSON.stringify(out));`;
+    const all = [true, true, true, true, true, true, true, true];
+    expect(await inApp(installed.app, 'esm', code)).toEqual({ 'esm sees cjs': all, 'cjs sees esm': all });
+  });
 });
