@@ -64,6 +64,15 @@ function brand(Class: abstract new (...args: never[]) => Error, name: string): v
   Object.defineProperty(Class.prototype, BRAND, { value: name });
 }
 
+/** Node's `util.inspect.custom`, by its registered name, so this module needs no `node:util` import. */
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/** The part of `util.inspect`'s signature the custom inspector uses. */
+type Inspect = (value: unknown, options?: object) => string;
+
+/** The fields `inspect` and `toJSON` show, in order. */
+const FIELDS = ['code', 'status', 'error', 'errorDescription', 'errorUri', 'bodyExcerpt', 'retryAfter'] as const;
+
 /** Whether `value` is a tokenward error from any copy of the package. */
 function branded(value: unknown): value is TokenwardError {
   return typeof value === 'object' && value !== null && typeof (value as { [BRAND]?: unknown })[BRAND] === 'string';
@@ -157,6 +166,25 @@ export class TokenwardError extends Error {
     return false;
   }
 
+  /**
+   * What `console.error(err)` and `util.inspect(err)` print: the message and this error's stack, then
+   * its fields, then each of `attempts` once, numbered, on a line of its own without its stack, and
+   * `cause` on one line unless it is one of the attempts. Node's default printed every attempt's stack
+   * and the cause's again: about 60 lines with three stack traces for one wrong secret.
+   */
+  [INSPECT](depth: number, options: { depth?: number | null }, inspect: Inspect): string {
+    if (depth < 0) return `[${this.name}: ${this.message}]`;
+    const compact = { ...options, breakLength: Infinity, compact: true };
+    const lines = [this.stack ?? `${this.name}: ${this.message}`];
+    for (const key of FIELDS) if (this[key] !== undefined) lines.push(`  ${key}: ${inspect(this[key], compact)}`);
+    if (this.attempts !== undefined && this.attempts.length > 0) {
+      lines.push('  attempts:');
+      this.attempts.forEach((attempt, i) => lines.push(`    ${i + 1}. ${oneLine(attempt, compact, inspect)}`));
+    }
+    if (this.cause !== undefined && !this.attempts?.includes(this.cause as TokenwardError)) lines.push(`  cause: ${oneLine(this.cause, compact, inspect)}`);
+    return lines.join('\n');
+  }
+
   /** Plain-object form for structured logs (JSON.stringify uses it). Carries no secrets. */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
@@ -189,6 +217,21 @@ export class ConfigError extends TokenwardError {
   constructor(message: string) {
     super(ErrorCode.CONFIG, message);
   }
+}
+
+/**
+ * An error as `Name: message` plus the fields its message does not already say (for a foreign error,
+ * its `code`), without a stack; anything else as `inspect` shows it.
+ */
+function oneLine(value: unknown, options: object, inspect: Inspect): string {
+  if (!(value instanceof Error)) return inspect(value, options);
+  const head = `${value.name}: ${value.message}`;
+  const shown: string[] = [];
+  for (const key of branded(value) ? FIELDS.filter((k) => k !== 'code') : (['code'] as const)) {
+    const field = (value as unknown as Record<string, unknown>)[key];
+    if (field !== undefined && !value.message.includes(String(field))) shown.push(`${key}: ${inspect(field, options)}`);
+  }
+  return shown.length === 0 ? head : `${head} (${shown.join(', ')})`;
 }
 
 brand(TokenwardError, 'TokenwardError');

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
-import { ConfigError, ErrorCode, isTokenwardError, NetworkError, OAuthError, ResponseError, TokenwardError } from '../src/index.js';
+import { ConfigError, ErrorCode, isTokenwardError, NetworkError, OAuthError, ResponseError, TokenManager, TokenwardError } from '../src/index.js';
+import { startServer } from './helpers/http-server.js';
 
 const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
 
@@ -138,5 +139,58 @@ describe('two copies of tokenward in one process (the dual-package hazard)', () 
     expect((err as unknown as Record<symbol, unknown>)[Symbol.for('tokenward.error')]).toBe('OAuthError');
     expect(Object.getOwnPropertySymbols(err)).toEqual([]);
     expect(inspect(err)).not.toContain('tokenward.error');
+  });
+});
+
+describe('console.error(err) prints one readable error', () => {
+  /** The error a wrong secret gives with clientAuth 'auto': Basic refused, then body refused. */
+  async function wrongSecret(): Promise<TokenwardError> {
+    const server = await startServer({
+      'POST /token': () => ({ status: 401, body: { error: 'invalid_client', error_description: 'Client authentication failed' } }),
+    });
+    try {
+      const tm = new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'svc', clientSecret: 'wrong-secret', retry: false });
+      const err = await tm.getToken().then(() => undefined, (e: unknown) => e);
+      expect(server.requests).toHaveLength(2);
+      return err as TokenwardError;
+    } finally {
+      await server.close();
+    }
+  }
+
+  it('a failed auto probe: message, code, status, OAuth error, each attempt once, one stack trace', async () => {
+    const err = await wrongSecret();
+    expect(err.attempts).toHaveLength(2);
+    const text = inspect(err);
+    const lines = text.split('\n');
+    const frames = lines.filter((l) => /^\s+at /.test(l));
+    // The error's own stack only: no attempt or cause repeats its trace.
+    expect(frames.length).toBeGreaterThan(0);
+    expect(frames.length).toBeLessThanOrEqual(Error.stackTraceLimit);
+    expect(lines.findIndex((l) => /^\s+at /.test(l))).toBe(1);
+    expect(lines.length - frames.length).toBeLessThanOrEqual(12);
+    expect(lines[0]).toBe(`OAuthError: ${err.message}`);
+    for (const field of ["code: 'ERR_TOKENWARD_OAUTH'", 'status: 401', "error: 'invalid_client'", "errorDescription: 'Client authentication failed'"]) expect(text).toContain(field);
+    // Each attempt appears once, by number, with what it was sent as; the cause (the second attempt) is not repeated.
+    expect(text.match(/token endpoint answered 401 invalid_client/g)).toHaveLength(2);
+    expect(text).toMatch(/attempts:\n {4}1\. OAuthError: tokenward: token endpoint answered 401/);
+    expect(text).toMatch(/\n {4}2\. OAuthError: tokenward: token endpoint answered 401/);
+    expect(text).not.toContain('[cause]');
+    expect(text).not.toContain('wrong-secret');
+  });
+
+  it('a cause that is not an attempt is shown once, on one line, without its stack', () => {
+    const inner = new TypeError('fetch failed');
+    const err = new NetworkError(ErrorCode.NETWORK, 'POST https://auth.example.com/token failed', { cause: Object.assign(inner, { code: 'ECONNREFUSED' }) });
+    const text = inspect(err);
+    expect(text).toContain("cause: TypeError: fetch failed (code: 'ECONNREFUSED')");
+    expect(text.match(/^\s+at /gm)?.length ?? 0).toBeLessThanOrEqual(Error.stackTraceLimit);
+    expect(text).not.toContain(inner.stack!.split('\n')[1]!);
+    expect(inspect(new TokenwardError(ErrorCode.ABORTED, 'm', { cause: 'shutdown' }))).toContain("cause: 'shutdown'");
+  });
+
+  it('past the depth limit it is one line', () => {
+    const err = new OAuthError(ErrorCode.OAUTH, 'refused', { status: 400, attempts: [new OAuthError(ErrorCode.OAUTH, 'first')] });
+    expect(inspect({ err }, { depth: 0 })).toBe('{ err: [OAuthError: tokenward: refused] }');
   });
 });
