@@ -29,11 +29,12 @@ const clients: Record<'node-redis' | 'ioredis', (url: string) => Promise<Client>
   },
 };
 
-const token = (accessToken: string, lifeMs: number, extra: Partial<Token> = {}): Token => ({
+// One clock read: two (receivedAt, then expiresAt) made the life 60001 ms when the clock ticked between.
+const token = (accessToken: string, lifeMs: number, extra: Partial<Token> = {}, now = Date.now()): Token => ({
   accessToken,
   tokenType: 'Bearer',
-  receivedAt: Date.now(),
-  expiresAt: Date.now() + lifeMs,
+  receivedAt: now,
+  expiresAt: now + lifeMs,
   raw: { token_type: 'bearer', session_state: 's' },
   ...extra,
 });
@@ -116,10 +117,14 @@ describe.skipIf(!enabled).each(['node-redis', 'ioredis'] as const)('RedisTokenSt
     await store.set('ttl-short-rt', token('rt-short', 60_000, { refreshToken: 'r3', refreshExpiresAt: Date.now() + 10_000 }));
     expect(await pttl('ttl-short-rt')).toBeGreaterThan(50_000);
     // An expired access token with a live refresh token reads back expired, refresh token and all, on the reader's clock.
-    await store.set('ttl-stale', token('stale', 60_000, { refreshToken: 'r4', receivedAt: Date.now() - 120_000, expiresAt: Date.now() - 60_000 }));
+    const then = Date.now() - 120_000;
+    await store.set('ttl-stale', token('stale', 60_000, { refreshToken: 'r4' }, then));
     const stale = (await store.get('ttl-stale'))!;
     expect(stale).toMatchObject({ accessToken: 'stale', refreshToken: 'r4' });
-    expect(stale.expiresAt).toBeLessThan(Date.now() - 59_000);
+    expect(stale.expiresAt).toBeLessThan(Date.now());
+    // Re-based from the TTL, it lands where it was stored; Redis round trips can only push it later, by their length.
+    expect(stale.expiresAt).toBeGreaterThanOrEqual(then + 60_000 - 2);
+    expect(stale.expiresAt).toBeLessThan(then + 60_000 + 30_000);
     expect(stale.expiresAt - stale.receivedAt).toBe(60_000);
     // refreshTokenTtlMs: 0 drops the entry with the access token, in the old format.
     const short = (await open()).store({ refreshTokenTtlMs: 0 });
@@ -187,9 +192,9 @@ describe.skipIf(!enabled).each(['node-redis', 'ioredis'] as const)('RedisTokenSt
   });
 
   it('the lock is released by its owner only, and lapses by TTL when the owner is gone', async () => {
-    // A TTL well above the poll and watchdog intervals: a loaded machine must not let the live holder's lock lapse.
-    const s1 = (await open()).store({ lockTtlMs: 1500 });
-    const s2 = (await open()).store({ lockTtlMs: 1500 });
+    // A TTL far above the poll and watchdog intervals: a loaded machine must not let the live holder's lock lapse.
+    const s1 = (await open()).store({ lockTtlMs: 5000 });
+    const s2 = (await open()).store({ lockTtlMs: 5000 });
     const release1 = await s1.lock('lock-test', { ttlMs: 10_000, waitMs: 1000 });
     expect(release1).toBeTypeOf('function');
     // The holder is alive: a short wait gives up.

@@ -5,7 +5,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { MemoryTokenStore, TokenManager, type Token, type TokenStore } from '../src/index.js';
 
-const token = (accessToken: string): Token => ({ accessToken, tokenType: 'Bearer', receivedAt: Date.now(), expiresAt: Date.now() + 60_000, raw: {} });
+const token = (accessToken: string, now = Date.now()): Token => ({ accessToken, tokenType: 'Bearer', receivedAt: now, expiresAt: now + 60_000, raw: {} });
 
 describe('MemoryTokenStore.deleteIf', () => {
   it('deletes only while the entry holds the given access token', () => {

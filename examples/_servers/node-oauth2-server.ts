@@ -27,9 +27,12 @@ export interface StoredToken {
   user: { id: string };
 }
 
-/** The clients: access tokens live 2 s so refreshes happen while you watch. */
+/**
+ * The clients: access tokens live 4 s so refreshes happen while you watch, yet the refresh margin
+ * (half of that) outlasts any stall of a loaded machine between two calls that should share a token.
+ */
 export const OAUTH2_CLIENTS: readonly OAuth2Client[] = [
-  { id: 'svc', secret: 'svc-secret', grants: ['password', 'client_credentials', 'refresh_token'], accessTokenLifetime: 2, refreshTokenLifetime: 60 },
+  { id: 'svc', secret: 'svc-secret', grants: ['password', 'client_credentials', 'refresh_token'], accessTokenLifetime: 4, refreshTokenLifetime: 60 },
   // Short-lived refresh tokens, to watch one expire.
   { id: 'svc-short', secret: 'svc-secret', grants: ['password', 'refresh_token'], accessTokenLifetime: 2, refreshTokenLifetime: 3 },
   // A secret that RFC 6749 §2.3.1 form-encoding changes (space → '+', '+' → '%2B').
@@ -67,7 +70,7 @@ export function createInMemoryOAuth2(): InMemoryOAuth2 {
   const accessTokens = new Map<string, StoredToken>();
   const refreshTokens = new Map<string, StoredToken>();
   const oauth = new OAuth2Server({
-    accessTokenLifetime: 2,
+    accessTokenLifetime: 4,
     refreshTokenLifetime: 60,
     model: {
       getClient: async (id: string, secret: string | null) => OAUTH2_CLIENTS.find((c) => c.id === id && (secret === null || c.secret === secret)) ?? false,

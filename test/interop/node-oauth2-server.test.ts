@@ -1,7 +1,7 @@
 /**
  * Interop with @node-oauth/oauth2-server (v5), behind node:http on 127.0.0.1:0 with an in-memory model:
  * password, client_credentials and refresh_token grants, ROTATING refresh tokens (the library's default,
- * `alwaysIssueNewRefreshToken`), 2-second access tokens so refreshes happen during the test, and a
+ * `alwaysIssueNewRefreshToken`), 4-second access tokens so refreshes happen during the test, and a
  * protected endpoint using the library's own `authenticate()`.
  *
  * Found on the way: the library reads Basic credentials with the `basic-auth` package, which does not
@@ -70,8 +70,8 @@ describe('@node-oauth/oauth2-server', () => {
     expect(first.refreshToken).toBeDefined();
     expect((await tm.fetch('/api/me')).status).toBe(200);
 
-    // Half of the 2-second lifetime is the refresh margin; past it the next call refreshes.
-    await sleep(1_100);
+    // Half of the 4-second lifetime is the refresh margin; past it the next call refreshes.
+    await sleep(2_100);
     const res = await tm.fetch('/api/me');
     expect(await res.json()).toEqual({ user: 'alice' });
     const second = await tm.getToken();
@@ -79,7 +79,7 @@ describe('@node-oauth/oauth2-server', () => {
     // Rotation: the server revoked the refresh token it was given.
     expect(refreshTokens.has(first.refreshToken!)).toBe(false);
 
-    await sleep(1_100);
+    await sleep(2_100);
     expect((await tm.fetch('/api/me')).status).toBe(200);
 
     const sent = tokenRequestsSince(start);

@@ -3,7 +3,7 @@
  *
  * What is real here: the provider's client authentication (client_secret_basic with RFC 6749 §2.3.1
  * decoding, client_secret_post), its client_credentials grant, its refresh_token grant with rotation and
- * reuse detection, RFC 7009 revocation and RFC 7662 introspection, with 3-second access tokens so the
+ * reuse detection, RFC 7009 revocation and RFC 7662 introspection, with 6-second access tokens so the
  * refresh really happens during the test.
  *
  * What is not: oidc-provider has no resource-owner password grant, so the provider's setup
@@ -25,7 +25,9 @@ import {
   type OidcProvider,
 } from '../../examples/_servers/oidc-provider.js';
 
-const TTL_SECONDS = 3;
+// Long enough that the refresh margin (half of it, 3 s) dwarfs any stall of a loaded machine between
+// two calls that must share a token; short enough that the refresh test waits it out.
+const TTL_SECONDS = 6;
 /** Secrets with the characters RFC 6749 §2.3.1 form-encoding exists for. */
 const BASIC_SECRET = OIDC_BASIC_CLIENT.secret;
 const POST_SECRET = OIDC_POST_CLIENT.secret;
@@ -148,7 +150,7 @@ describe('oidc-provider: client_credentials', () => {
   });
 });
 
-describe('oidc-provider: refresh tokens (3-second access tokens)', () => {
+describe('oidc-provider: refresh tokens (6-second access tokens)', () => {
   it('refreshes an expiring token with the provider\'s refresh_token grant and follows each rotation', async () => {
     const events: TokenEvent[] = [];
     const tm = manager({ clientId: 'svc-basic', clientSecret: BASIC_SECRET, username: 'alice', password: 'wonderland' }, events);

@@ -2,19 +2,18 @@
  * `npm run demo` for every system, as a child process: exit code 0, the printed counts, and no token
  * or secret on screen.
  */
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CHILD_GUARD_MS, runNode, type ChildResult } from '../helpers/child-node.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function runDemo(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'demo/index.ts', ...args], { cwd: root, timeout: 20_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+function runDemo(args: string[]): Promise<ChildResult> {
+  return runNode(['--import', 'tsx', 'demo/index.ts', ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
 }
+
+/** Runs queue behind one another (two at a time), so a test may wait for all that came before it. */
+const WAIT_MS = 6 * CHILD_GUARD_MS;
 
 // `shows`: wire lines as they went over the wire (form bodies form-encoded, paths as the server saw them).
 const systems: Array<{ args: string[]; logoff: number; shows?: string[] }> = [
@@ -27,7 +26,7 @@ const systems: Array<{ args: string[]; logoff: number; shows?: string[] }> = [
 ];
 
 describe('npm run demo', () => {
-  // All six at once: each is mostly waiting for its 2-second token to expire.
+  // Queued at once, run two at a time (see test/helpers/child-node.ts).
   const runs = systems.map((s) => ({ ...s, result: runDemo(s.args) }));
 
   it.each(runs.map((r) => [r.args.join(' ') || '(default)', r] as const))('%s: exits 0 with the expected counts', async (_name, run) => {
@@ -43,11 +42,11 @@ describe('npm run demo', () => {
     expect(stdout).not.toContain('demo secret');
     expect(stdout).not.toMatch(/"access_token":"|access_token=(?!\[token)/);
     expect(stdout).toMatch(/\[token \d+ chars\]/);
-  });
+  }, WAIT_MS);
 
   it('an unknown system exits non-zero and lists the choices', async () => {
     const { code, stderr } = await runDemo(['--system', 'nope']);
     expect(code).not.toBe(0);
     expect(stderr).toContain('choose one of: default, jim2, veeam, infolink, bright-pattern, aspnet');
-  });
+  }, WAIT_MS);
 });

@@ -2,21 +2,17 @@
  * The examples run offline and exit 0: the per-system ones against their embedded emulations, the
  * oidc-provider and @node-oauth/oauth2-server ones against the real servers started in process.
  */
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CHILD_GUARD_MS, runNode, type ChildResult } from '../helpers/child-node.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function run(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(file: string): Promise<ChildResult> {
   // Real-server variables are dropped so the examples use their emulations.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(JIM2|VRO|INFOLINK|BP|ASPNET)_/.test(k)));
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', file], { cwd: root, timeout: 60_000, env }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+  return runNode(['--import', 'tsx', file], { cwd: root, env });
 }
 
 const examples: Array<[string, RegExp[]]> = [
@@ -47,25 +43,10 @@ describe('example sources', () => {
   });
 });
 
-/** At most `limit` examples at once: thirteen tsx processes started together on two cores time out. */
-function limited(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const queue: Array<() => void> = [];
-  return async (task) => {
-    if (active >= limit) await new Promise<void>((resolve) => queue.push(resolve));
-    active++;
-    try {
-      return await task();
-    } finally {
-      active--;
-      queue.shift()?.();
-    }
-  };
-}
-
 describe('system examples', () => {
-  const slot = limited(3);
-  const runs = examples.map(([file, expected]) => ({ file, expected, result: slot(() => run(file)) }));
+  // Queued at once, run two at a time (test/helpers/child-node.ts): thirteen tsx processes started
+  // together on two cores hit their time limits.
+  const runs = examples.map(([file, expected]) => ({ file, expected, result: run(file) }));
   it.each(runs.map((r) => [r.file, r] as const))('%s runs offline and exits 0', async (_file, r) => {
     const { code, stdout, stderr } = await r.result;
     // oidc-provider warns on stderr about its development-only key and adapter (and Node 20); nothing else may appear.
@@ -74,6 +55,6 @@ describe('system examples', () => {
     for (const pattern of r.expected) expect(stdout).toMatch(pattern);
     expect(stdout).not.toContain('demo secret');
     expect(stdout).not.toMatch(/-demo-secret|PRIVATE KEY/);
-    // Queued behind other examples, a run may start late: the wait counts against this test's time.
-  }, 180_000);
+    // Runs queue behind one another (two at a time), so a test may wait for all that came before it.
+  }, examples.length * CHILD_GUARD_MS);
 });
