@@ -163,7 +163,7 @@ export const EMULATIONS: Record<string, Emulation> = {
   },
   aspnet: {
     name: 'aspnet',
-    title: 'ASP.NET Web API api/v1/auth/token facade (Keycloak-shaped, seed 004)',
+    title: "ASP.NET Web API api/v1/auth/token facade (DealDirect's API, Keycloak-shaped)",
     quirks: ['POST /api/v1/auth/token with a JSON body: "WindowsAuthentication": false (a JSON boolean)', 'answers XML unless Accept: application/json; Keycloak extras (refresh_expires_in, session_state, …)', 'no logoff endpoint'],
     profileCall: "aspnetAuthToken({ baseUrl: base, clientId: 'portal', clientSecret, username: 'jan.novak', password })",
     options: (origin) => aspnetAuthToken({ baseUrl: origin, clientId: 'portal', clientSecret: DEMO_SECRET, username: 'jan.novak', password: DEMO_SECRET }),

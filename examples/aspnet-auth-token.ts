@@ -1,5 +1,5 @@
 /**
- * The ASP.NET Web API `api/v1/auth/token` facade (seed 004): `npx tsx examples/aspnet-auth-token.ts`.
+ * The ASP.NET Web API `api/v1/auth/token` facade (DealDirect's API): `npx tsx examples/aspnet-auth-token.ts`.
  *
  * With ASPNET_BASE_URL, ASPNET_CLIENT_ID, ASPNET_CLIENT_SECRET and (for the password grant)
  * ASPNET_USERNAME / ASPNET_PASSWORD set it talks to your server; otherwise to an embedded emulation.

@@ -1,6 +1,6 @@
 /**
  * An ASP.NET Web API 2 `api/v1/auth/token` facade (Swagger `TokenRequest` model, probably in front of
- * Keycloak): seed 004. Its published deployment is DealDirect's API.
+ * Keycloak). Its published deployment is DealDirect's API.
  * @module
  */
 import { ConfigError } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * Bright Pattern Contact Center configuration APIs: seed 003.
+ * Bright Pattern Contact Center configuration APIs.
  * @module
  */
 import { ConfigError } from '../errors.js';

@@ -1,6 +1,6 @@
 /**
- * `tokenward/profiles`: the seed systems as data, each a function from what its admin gives you to
- * `TokenManager` options. Pass a second argument (or spread) to override any option.
+ * `tokenward/profiles`: the systems tokenward is tested against, as data, each a function from what its
+ * admin gives you to `TokenManager` options. Pass a second argument (or spread) to override any option.
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * InfoLink (infolinkcloud.com; also inside Precisely EnterWorks): seed 002.
+ * InfoLink (infolinkcloud.com; also inside Precisely EnterWorks).
  * @module
  */
 import type { TokenManagerOptions } from '../options.js';

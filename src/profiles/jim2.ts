@@ -1,5 +1,5 @@
 /**
- * Jim2 Business Engine Web API (Jim2Server, Happen Business): seed 000.
+ * Jim2 Business Engine Web API (Jim2Server, Happen Business).
  * @module
  */
 import { ConfigError, ErrorCode, type TokenwardError } from '../errors.js';

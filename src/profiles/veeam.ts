@@ -1,5 +1,5 @@
 /**
- * Veeam Recovery Orchestrator REST API (formerly Disaster Recovery Orchestrator): seed 001.
+ * Veeam Recovery Orchestrator REST API (formerly Disaster Recovery Orchestrator).
  * @module
  */
 import { Agent, type Dispatcher } from 'undici';
