@@ -70,7 +70,7 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 /** The part of `util.inspect`'s signature the custom inspector uses. */
 type Inspect = (value: unknown, options?: object) => string;
 
-/** The fields `inspect` and `toJSON` show, in order. */
+/** The fields `inspect` shows first, in order; `attempts` and `cause` follow, each its own way. */
 const FIELDS = ['code', 'status', 'error', 'errorDescription', 'errorUri', 'bodyExcerpt', 'retryAfter'] as const;
 
 /** Whether `value` is a tokenward error from any copy of the package. */
