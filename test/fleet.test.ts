@@ -64,7 +64,7 @@ describe.skipIf(!redisTestsEnabled())('a fleet of 8 processes sharing one token 
     fleet = await spawnFleet(['node-redis', 'node-redis', 'node-redis', 'node-redis', 'ioredis', 'ioredis', 'ioredis', 'ioredis'], redis.url);
     inspector = new Redis(redis.url, { retryStrategy: () => 100, maxRetriesPerRequest: 1 });
     inspector.on('error', () => {});
-  }, 60_000);
+  }, 150_000);
 
   afterAll(async () => {
     await fleet?.close();

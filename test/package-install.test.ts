@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHILD_GUARD_MS } from './helpers/child-node.js';
 import { built, ci, entries, packAndInstall, root, type Installed } from './helpers/packed.js';
 
 const run = promisify(execFile);
@@ -25,17 +26,18 @@ const ALLOWED = /^(package\.json|README\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts
 
 /** Runs `code` with node in the consumer project, as ESM or CommonJS; returns what it printed as JSON. */
 async function inApp(app: string, kind: 'esm' | 'cjs', code: string): Promise<unknown> {
-  const { stdout } = await run(process.execPath, [`--input-type=${kind === 'esm' ? 'module' : 'commonjs'}`, '-e', code], { cwd: app, timeout: 20_000 });
+  const { stdout } = await run(process.execPath, [`--input-type=${kind === 'esm' ? 'module' : 'commonjs'}`, '-e', code], { cwd: app, timeout: CHILD_GUARD_MS });
   return JSON.parse(stdout);
 }
 
 if (!built && !ci) console.warn('package-install.test.ts: dist/ is missing, skipping. Run `npm run build` first.');
 
-describe.skipIf(!built && !ci)('the packed tarball', () => {
+// A child may take up to its hang guard on a busy machine; the tests wait that long.
+describe.skipIf(!built && !ci)('the packed tarball', { timeout: CHILD_GUARD_MS + 10_000 }, () => {
   let installed: Installed;
   beforeAll(async () => {
     installed = await packAndInstall({ type: 'commonjs' });
-  }, 120_000);
+  }, 300_000);
   afterAll(() => installed?.remove());
 
   it('every entry in `exports` has a named export to check', () => {

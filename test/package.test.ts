@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CHILD_GUARD_MS } from './helpers/child-node.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const built = existsSync(`${root}dist/index.js`) && existsSync(`${root}dist/index.cjs`);
@@ -53,7 +54,7 @@ function program(kind: 'esm' | 'cjs'): string {
 function run(kind: 'esm' | 'cjs'): Promise<Record<string, unknown>> {
   const args = kind === 'esm' ? ['--input-type=module', '-e', program(kind)] : ['--input-type=commonjs', '-e', program(kind)];
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { cwd: root, timeout: 15_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, args, { cwd: root, timeout: CHILD_GUARD_MS }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${kind} child failed: ${err.message}\n${stderr}`));
       try {
         resolve(JSON.parse(stdout) as Record<string, unknown>);
@@ -64,7 +65,8 @@ function run(kind: 'esm' | 'cjs'): Promise<Record<string, unknown>> {
   });
 }
 
-describe.skipIf(!built)('the built package', () => {
+// A child may take up to its hang guard on a busy machine (15 s was too little there); the tests wait that long.
+describe.skipIf(!built)('the built package', { timeout: CHILD_GUARD_MS + 10_000 }, () => {
   it.each(['esm', 'cjs'] as const)('%s: import by name, acquire a token over a real socket', async (kind) => {
     const out = await run(kind);
     expect(out.error).toBeUndefined();
