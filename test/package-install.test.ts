@@ -4,7 +4,7 @@
  * optional Redis peers) is installed.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,14 @@ describe.skipIf(!built && !ci)('the packed tarball', { timeout: CHILD_GUARD_MS +
     const resolve = kind === 'esm' ? (e: string) => `import.meta.resolve(${JSON.stringify(e)})` : (e: string) => `'file://' + require.resolve(${JSON.stringify(e)})`;
     const out = (await inApp(installed.app, kind, `console.log(JSON.stringify([${entries.map(resolve).join(', ')}]))`)) as string[];
     for (const url of out) expect(url).toMatch(kind === 'esm' ? /\/node_modules\/tokenward\/dist\/[\w-]+\.js$/ : /\/node_modules\/tokenward\/dist\/[\w-]+\.cjs$/);
+  });
+
+  it('every command in `bin` is installed and runs (`--help` exits 0)', async () => {
+    const bins = Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin?: Record<string, string> }).bin ?? {});
+    for (const bin of bins) {
+      const { stdout } = await run(join(installed.app, 'node_modules/.bin', bin), ['--help'], { cwd: installed.app, timeout: CHILD_GUARD_MS });
+      expect(stdout, bin).toMatch(new RegExp(`\\b${bin}\\b`));
+    }
   });
 
   it('an app that loads both the ESM and the CommonJS copy recognises errors from either', async () => {
