@@ -345,7 +345,7 @@ function undefinedCredentials(input: Record<string, unknown>): string | undefine
 /**
  * Validates options and applies {@link DEFAULTS}.
  * @throws {ConfigError} naming the option, what was expected and (for non-secrets) what was given; also
- * for a credential (`clientId`, `clientSecret`, `username`, `password`) given as `undefined`.
+ * for a credential (`clientId`, `clientSecret`, `username`, `password`, `privateKey`) given as `undefined`.
  */
 export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
   if (typeof input !== 'object' || input === null) throw new ConfigError(`options must be an object, got ${input === null ? 'null' : typeof input}`);

@@ -7,7 +7,7 @@
  */
 
 /** The credential options of `TokenManager` (the profiles add their own names). */
-export const CREDENTIAL_OPTIONS = ['clientId', 'clientSecret', 'username', 'password'] as const;
+export const CREDENTIAL_OPTIONS = ['clientId', 'clientSecret', 'username', 'password', 'privateKey'] as const;
 
 /** The names in `names` that `input` holds as own keys with the value `undefined`. */
 export function undefinedKeys(input: object, names: readonly string[]): string[] {

@@ -218,6 +218,7 @@ describe('a credential present with the value undefined (an unset environment va
     ['clientId', { clientId: undefined, clientSecret: SECRET }],
     ['username', { username: undefined, password: PASSWORD }],
     ['password', { username: 'u', password: undefined }],
+    ['privateKey', { clientId: 'c', privateKey: undefined }],
   ])('%s is a ConfigError naming it', (name, options) => {
     const err = configError({ tokenUrl, ...options });
     expect(err.message).toContain(`option \`${name}\` is undefined: is the environment variable you read it from set?`);
