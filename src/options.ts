@@ -114,7 +114,8 @@ export interface TokenManagerOptions extends EnterpriseOptions {
   clientId?: string;
   /**
    * The client secret. Never logged, never in an error. Present with the value `undefined` (an unset
-   * environment variable) it is a `ConfigError`, unless `clientAuth` is `'none'` (a public client).
+   * environment variable) it is a `ConfigError`, unless no secret is used: `clientAuth: 'none'` (a
+   * public client), or a `privateKey`, `clientAssertion` or `tls` certificate authenticates the client.
    */
   clientSecret?: string;
   /** The grant. @default 'password' when `username` is set, else 'client_credentials' */
@@ -335,10 +336,15 @@ const schema = z
 /** Options whose values must never be echoed in an error message. */
 const SECRET_OPTIONS = new Set(['clientSecret', 'password', 'privateKey', 'tls', 'proxy', 'clientAssertion']);
 
-/** Credentials given as `undefined`, except a public client's secret; the message naming them, if any. */
+/**
+ * Credentials given as `undefined`; the message naming them, if any. An undefined `clientSecret` is
+ * fine where no secret is used: a public client (`clientAuth: 'none'`), or one that authenticates with
+ * a key, an assertion or a certificate (`{ ...defaults, clientSecret: undefined, privateKey }`). Then an
+ * unset variable cannot silently change what is sent.
+ */
 function undefinedCredentials(input: Record<string, unknown>): string | undefined {
-  // A public client has no secret, so an unset secret variable changes nothing there.
-  const names = undefinedKeys(input, CREDENTIAL_OPTIONS).filter((name) => !(name === 'clientSecret' && input.clientAuth === 'none'));
+  const noSecretUsed = input.clientAuth === 'none' || ['privateKey', 'clientAssertion', 'tls'].some((name) => input[name] !== undefined);
+  const names = undefinedKeys(input, CREDENTIAL_OPTIONS).filter((name) => !(name === 'clientSecret' && noSecretUsed));
   return names.length === 0 ? undefined : describeUndefined(names, names.includes('clientSecret'));
 }
 

@@ -236,6 +236,13 @@ describe('a credential present with the value undefined (an unset environment va
     expect(configError({ tokenUrl, clientId: 'c', clientSecret: undefined }).message).toContain("`clientAuth: 'none'`");
   });
 
+  it('an undefined clientSecret is fine when something else authenticates the client (a key, an assertion, a certificate)', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    expect(() => resolveOptions({ tokenUrl, clientId: 'c', clientSecret: undefined, privateKey })).not.toThrow();
+    expect(() => resolveOptions({ tokenUrl, clientId: 'c', clientSecret: undefined, clientAssertion: () => 'a.b.c' })).not.toThrow();
+  });
+
   it('a key left out is still optional, and other options may be undefined', () => {
     expect(() => resolveOptions({ tokenUrl, clientId: 'c' })).not.toThrow();
     expect(() => resolveOptions({ tokenUrl, scope: undefined, timeout: undefined, baseUrl: undefined })).not.toThrow();
