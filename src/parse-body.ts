@@ -101,11 +101,11 @@ function getXmlParser(): XmlParser {
   return xmlParser;
 }
 
-/** Field names whose XML text is a number (seed 004's `AccessTokenResponse`; Keycloak spells one with dashes). */
+/** Field names whose XML text is a number (the ASP.NET auth-token facade's `AccessTokenResponse`; Keycloak spells one with dashes). */
 const NUMERIC_XML_FIELDS = new Set(['expires_in', 'refresh_expires_in', 'not_before_policy', 'not-before-policy']);
 
 /**
- * The child elements of the root element as fields: `<AccessTokenResponse><access_token>…` (seed 004,
+ * The child elements of the root element as fields: `<AccessTokenResponse><access_token>…` (the ASP.NET facade,
  * ASP.NET content negotiation) or `<Error><Message>…`.
  */
 function parseXmlFields(xml: string): Record<string, unknown> | undefined {

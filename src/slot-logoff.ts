@@ -1,7 +1,7 @@
 /**
  * A slot's logoff: which token to release, how, and what to do when its access token is already dead.
  *
- * Jim2Server (seed 000) holds a paid user licence while the *refresh* token lives (20 minutes, sliding),
+ * Jim2Server (Happen Business' Jim2 Web API) holds a paid user licence while the *refresh* token lives (20 minutes, sliding),
  * much longer than the access token. A service idle past its access token's expiry that logs off with
  * the dead access token gets a 401 and the licence stays taken. So with a bearer logoff and a refresh
  * token that may still be alive, the session is renewed by refresh token first (never by a new grant,

@@ -43,7 +43,7 @@ export interface TokenRequestInput {
 
 /**
  * Builds the token request. Form bodies are encoded with `URLSearchParams`, so `DOMAIN\user` and
- * refresh tokens holding `+ / =` arrive intact; `Accept: application/json` is always sent (seed 004's
+ * refresh tokens holding `+ / =` arrive intact; `Accept: application/json` is always sent (the ASP.NET auth-token facade's
  * ASP.NET server answers XML otherwise).
  *
  * @example
