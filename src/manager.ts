@@ -73,7 +73,7 @@ export class TokenManager implements AsyncDisposable {
     const store: TokenStore = o.store ?? new MemoryTokenStore();
     // A store of its own is this manager's memory only: a dropped set's token goes with the set.
     this.#privateStore = o.store === undefined;
-    const ctx: SlotContext = { options: o, endpoint: this.#endpoint, events: this.#events, send, managerLogoff: () => this.#loggingOff };
+    const ctx: SlotContext = { options: o, endpoint: this.#endpoint, events: this.#events, send, managerLogoff: () => this.#loggingOff, manager: this };
     const create = (parameters: ResolvedParameters) => new TokenSlot(ctx, new StoreSlot(store, parameterKey(this.cacheKey, parameters), this.#events), parameters);
     this.#default = create(NO_PARAMETERS);
     this.#slots = new SlotRegistry(o.maxCachedTokens, { scope: o.scope, params: o.params }, create, (slot) => this.#released(slot));

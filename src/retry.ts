@@ -26,20 +26,20 @@ export function isTransient(err: unknown): boolean {
   return s === 408 || s === 429 || (s !== undefined && s >= 500 && s <= 599);
 }
 
-/** Runs `attempt`, retrying transient failures per `policy` (`false`: once only). */
+/** Runs `attempt` (given its number: 1, then 2 for the first retry, ...), retrying transient failures per `policy` (`false`: once only). */
 export async function withRetry<T>(
-  attempt: () => Promise<T>,
+  attempt: (attemptNumber: number) => Promise<T>,
   policy: Required<RetryOptions> | false,
   onRetry: (attemptNumber: number, retriesLeft: number, error: TokenwardError) => void,
   signal?: AbortSignal,
 ): Promise<T> {
-  if (policy === false || policy.retries === 0) return attempt();
+  if (policy === false || policy.retries === 0) return attempt(1);
   const started = performance.now();
   try {
     return await pRetry(
-      async () => {
+      async (attemptNumber) => {
         try {
-          return await attempt();
+          return await attempt(attemptNumber);
         } catch (err) {
           // p-retry's AbortError stops at once and rethrows the original error (unwrapped below).
           throw isTransient(err) ? err : new AbortError(err as Error);

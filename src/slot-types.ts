@@ -3,7 +3,7 @@
  * slot that `tm.fetch` and the undici interceptor get.
  * @module
  */
-import type { Emitter } from './events.js';
+import type { Emitter, TokenwardEvents } from './events.js';
 import type { ResolvedOptions } from './options.js';
 import type { TokenEndpoint } from './sources.js';
 import type { Token } from './token.js';
@@ -17,6 +17,8 @@ export interface SlotContext {
   readonly send: Send;
   /** The manager-wide `logoff()` while one runs: acquisitions wait for it, then start afresh. */
   readonly managerLogoff: () => Promise<void> | undefined;
+  /** The `TokenManager`, named in tracing messages (`tracing.ts`). */
+  readonly manager: object;
 }
 
 /**
@@ -37,5 +39,7 @@ export interface SlotAccess {
   replayRejected(): void;
   /** An answer to a request with `token` was not a rejection: a renewal that produced it worked. Cheap. */
   accepted(token: Token): void;
+  /** A rejected request is about to be replayed with a renewed token: reports `auth-replay`. */
+  replaying(rejection: TokenwardEvents['auth-replay']): void;
 }
 

@@ -14,6 +14,7 @@ import { withRetry } from './retry.js';
 import type { Token } from './token.js';
 import { NO_PARAMETERS, parameterFields, type ResolvedParameters } from './token-params.js';
 import { finishRequest, startRequest } from './token-request.js';
+import { tracedAttempts } from './tracing.js';
 import type { Send } from './transport.js';
 
 /** What one token request sends besides client authentication. */
@@ -162,17 +163,21 @@ export class TokenEndpoint {
     throw new Error('unreachable: a client-auth policy offered no strategy');
   }
 
-  /** One request (with retries) using one client-authentication strategy, decorated afresh for every try. */
+  /**
+   * One request (with retries) using one client-authentication strategy, decorated afresh for every try.
+   * Each try is published on `tokenward:request` when someone listens.
+   */
   #attempt(endpoints: Endpoints, body: RequestBody, auth: ClientAuthStrategy, previous: Token | undefined, signal: AbortSignal | undefined): Promise<Token> {
     const o = this.#o;
     const secrets = this.secrets(previous);
     const target = { audience: this.#audience(endpoints) };
     return withRetry(
-      async () => {
+      tracedAttempts({ url: endpoints.token, grant: body.fields.grant_type ?? '', clientAuth: auth.method }, async (trace) => {
         const request = startRequest(endpoints.token, body.fields, body.scope);
         const decorated = auth.decorate(request, target);
         if (decorated instanceof Promise) await decorated;
         const res = await this.#send(finishRequest(request, o.params, o.bodyFormat, parameterFields(body.parameters)), signal);
+        if (trace !== undefined) trace.status = res.status;
         try {
           return normalizeTokenResponse(res, {
             now: Date.now(),
@@ -183,7 +188,7 @@ export class TokenEndpoint {
         } catch (err) {
           throw this.#mapped(err);
         }
-      },
+      }),
       o.retry,
       (attempt, retriesLeft, error) => this.#events.emit('retry', { attempt, retriesLeft, error }),
       signal,

@@ -9,6 +9,7 @@ import { aborted, waitWithSignal, type GetTokenOptions } from './caller.js';
 import { checkAtOf, invalidatedEntry, isFresh, makeEntry, type Entry } from './cache-entry.js';
 import { readClock } from './clock.js';
 import { ErrorCode, NetworkError, TokenwardError } from './errors.js';
+import type { TokenwardEvents } from './events.js';
 import { RefreshTimer } from './refresh-timer.js';
 import { RenewalCooldown } from './renewal-cooldown.js';
 import { logoffSlot } from './slot-logoff.js';
@@ -17,6 +18,7 @@ import type { StoreSlot } from './store-slot.js';
 import type { Token } from './token.js';
 import type { ResolvedParameters } from './token-params.js';
 import type { SlotAccess, SlotContext } from './slot-types.js';
+import { cacheChannel, SlotTrace, type AcquireTrace } from './tracing.js';
 
 export { RENEWAL_COOLDOWN_MS } from './renewal-cooldown.js';
 export type { SlotAccess, SlotContext } from './slot-types.js';
@@ -44,12 +46,14 @@ export class TokenSlot implements SlotAccess {
   #revalidating: Promise<void> | undefined;
   readonly #timer = new RefreshTimer();
   #loggingOff: Promise<void> | undefined;
+  readonly #trace: SlotTrace;
 
   constructor(ctx: SlotContext, store: StoreSlot, parameters: ResolvedParameters) {
     this.#ctx = ctx;
     this.#store = store;
     this.key = store.key;
     this.parameters = parameters;
+    this.#trace = new SlotTrace(ctx.manager, parameters.canonical !== '', ctx.options);
   }
 
   /**
@@ -61,6 +65,7 @@ export class TokenSlot implements SlotAccess {
     // Hot path: a clock read, a comparison and a settled promise, no allocation. Options are looked at only
     // when given: an already-aborted signal is refused even on a cache hit, as fetch() refuses one.
     if (entry !== undefined && performance.now() < entry.checkAt && (options === undefined || (options.forceRefresh !== true && options.signal?.aborted !== true))) {
+      if (cacheChannel.hasSubscribers) this.#trace.lookedUp(true);
       return entry.promise;
     }
     return this.#slow(options);
@@ -75,7 +80,9 @@ export class TokenSlot implements SlotAccess {
   /** @inheritdoc */
   peekForRequest(): Token | undefined {
     const entry = this.#entry;
-    return entry !== undefined && performance.now() < entry.checkAt ? entry.token : undefined;
+    if (entry === undefined || performance.now() >= entry.checkAt) return undefined;
+    if (cacheChannel.hasSubscribers) this.#trace.lookedUp(true);
+    return entry.token;
   }
 
   /** @inheritdoc */
@@ -93,6 +100,11 @@ export class TokenSlot implements SlotAccess {
   /** @inheritdoc */
   accepted(token: Token): void {
     this.#cooldown.accepted(token.accessToken);
+  }
+
+  /** @inheritdoc */
+  replaying(rejection: TokenwardEvents['auth-replay']): void {
+    this.#ctx.events.emit('auth-replay', rejection);
   }
 
   /** @inheritdoc */
@@ -116,7 +128,7 @@ export class TokenSlot implements SlotAccess {
 
   /** Releases this slot's session (see `TokenManager.logoff`). Idempotent while it runs. */
   logoff(): Promise<void> {
-    this.#loggingOff ??= this.#logoff().finally(() => {
+    this.#loggingOff ??= this.#trace.logoff(() => this.#logoff()).finally(() => {
       this.#loggingOff = undefined;
     });
     return this.#loggingOff;
@@ -180,8 +192,10 @@ export class TokenSlot implements SlotAccess {
     // Re-validation against a shared store is due but the token is still fresh: serve it, re-read in the background.
     if (entry !== undefined && options?.forceRefresh !== true && performance.now() < entry.refreshAt) {
       this.#revalidate(entry);
+      if (cacheChannel.hasSubscribers) this.#trace.lookedUp(true);
       return entry.promise;
     }
+    if (cacheChannel.hasSubscribers) this.#trace.lookedUp(false);
     const force = options?.forceRefresh === true;
     // The fallback to a still-usable token is each caller's, not the acquisition's: a forceRefresh that
     // joins an ordinary (or background) renewal asked for a new token and gets its error, not the old one.
@@ -190,10 +204,10 @@ export class TokenSlot implements SlotAccess {
   }
 
   /** The acquisition in flight, or a new one. It rejects on failure; callers choose whether to fall back. */
-  #join(force: boolean): Promise<Token> {
+  #join(force: boolean, background = false): Promise<Token> {
     let inflight = this.#inflight;
     if (inflight === undefined) {
-      const started: Promise<Token> = this.#acquire(force).finally(() => {
+      const started: Promise<Token> = this.#trace.acquire(force, background, (trace) => this.#acquire(force, trace)).finally(() => {
         if (this.#inflight === started) this.#inflight = undefined;
       });
       this.#inflight = inflight = started;
@@ -217,14 +231,14 @@ export class TokenSlot implements SlotAccess {
     return token !== undefined && isFresh(token, this.#ctx.options.refreshSkew) && !this.#retired.has(token.accessToken) && !(token.refreshToken !== undefined && this.#retired.has(token.refreshToken));
   }
 
-  async #acquire(force: boolean): Promise<Token> {
+  async #acquire(force: boolean, trace?: AcquireTrace): Promise<Token> {
     const o = this.#ctx.options;
     const previous = this.#entry;
     let release: (() => Promise<void>) | undefined;
     try {
       // Another manager (or process, with a shared store) may already hold a fresh token.
       let stored = force ? undefined : await this.#store.get();
-      if (this.#adoptable(stored)) return this.#adopt(stored, 'store', 'store');
+      if (this.#adoptable(stored)) return this.#adopt(stored, 'store', 'store', true, trace);
       let lockMissed = false;
       if (this.#store.canLock) {
         // The lock covers the holder's whole renewal (retries, probing, the fallback grant), and waiters
@@ -237,7 +251,7 @@ export class TokenSlot implements SlotAccess {
           release = lock.release;
           // Whoever held the lock may have stored a fresh token meanwhile.
           stored = await this.#store.get();
-          if (this.#adoptable(stored) && (!force || stored.accessToken !== previous?.token.accessToken)) return this.#adopt(stored, 'store', 'store');
+          if (this.#adoptable(stored) && (!force || stored.accessToken !== previous?.token.accessToken)) return this.#adopt(stored, 'store', 'store', true, trace);
           // Held, or the store failed (no sharing now: go on alone), or waited the holder's whole budget.
           if (!lock.missed || performance.now() >= deadline) {
             lockMissed = lock.missed;
@@ -247,9 +261,10 @@ export class TokenSlot implements SlotAccess {
         }
       }
       const base = lockMissed ? undefined : refreshBase(previous, stored, this.#retired);
+      if (trace !== undefined) trace.refreshTokenUsed = base !== undefined;
       const { token, how } = await this.#ctx.endpoint.renew(base, this.parameters);
       const shared = await this.#store.publish(token);
-      return this.#adopt(token, how, how === 'refresh' ? 'refresh_token' : o.grant, shared === true);
+      return this.#adopt(token, how, how === 'refresh' ? 'refresh_token' : o.grant, shared === true, trace);
     } catch (err) {
       const error = err instanceof TokenwardError ? err : new NetworkError(ErrorCode.NETWORK, `token request failed unexpectedly: ${(err as Error)?.message}`, { cause: err });
       this.#ctx.events.emit('error', error);
@@ -259,7 +274,8 @@ export class TokenSlot implements SlotAccess {
     }
   }
 
-  #adopt(token: Token, how: 'grant' | 'refresh' | 'store', grant: string, shared = true): Token {
+  #adopt(token: Token, how: 'grant' | 'refresh' | 'store', grant: string, shared = true, trace?: AcquireTrace): Token {
+    if (trace !== undefined) trace.how = how;
     this.#cooldown.adopted(token.accessToken);
     const entry = makeEntry(token, { refreshSkew: this.#ctx.options.refreshSkew, revalidateMs: this.#store.revalidateMs, clock: readClock(), shared });
     this.#entry = entry;
@@ -306,7 +322,7 @@ export class TokenSlot implements SlotAccess {
    */
   #refreshInBackground(entry: Entry): void {
     if (this.#entry !== entry || this.#inflight || this.#loggingOff) return;
-    this.#join(true).catch(() => {
+    this.#join(true, true).catch(() => {
       // Reported through the error event; callers retry on demand once the token is expiring.
     });
   }

@@ -10,6 +10,7 @@ import { tokenFor } from './auth-fetch.js';
 import { isReplayableBody, withHeader } from './request-parts.js';
 import type { SlotAccess } from './token-slot.js';
 import { authorizationValue, type Token } from './token.js';
+import { redactUrl } from './transport.js';
 
 /** Decides from the status and headers whether the API rejected the token. */
 export type IsAuthFailureStatus = (statusCode: number, headers: IncomingHttpHeaders) => boolean;
@@ -39,6 +40,8 @@ abstract class AuthAttempt {
    * it reports them in the request context; the last one answered. Empty without redirects.
    */
   #history: readonly URL[] = [];
+  /** The rejected answer being drained, for the `auth-replay` event. */
+  #rejection: { status: number; challenge: string | undefined } | undefined;
 
   constructor(ctx: AttemptContext) {
     this.#ctx = ctx;
@@ -115,6 +118,8 @@ abstract class AuthAttempt {
     if (this.#token === undefined || !slot.rejected(this.#token)) return false;
     if (!isReplayableBody(opts.body)) return false;
     this.#state = 1;
+    const challenge = headers()['www-authenticate'];
+    this.#rejection = { status: statusCode, challenge: Array.isArray(challenge) ? challenge.join(', ') : challenge };
     return true;
   }
 
@@ -123,7 +128,12 @@ abstract class AuthAttempt {
     this.#state = 2;
     this.#history = [];
     tokenFor(this.#ctx.slot, this.#ctx.signal).then(
-      (fresh) => this.sendLater(fresh),
+      (fresh) => {
+        const { opts, slot } = this.#ctx;
+        const origin = typeof opts.origin === 'string' ? opts.origin : (opts.origin?.origin ?? '');
+        slot.replaying({ status: this.#rejection?.status ?? 401, url: redactUrl(`${origin}${opts.path}`), challenge: this.#rejection?.challenge });
+        this.sendLater(fresh);
+      },
       (err: unknown) => this.fail(err as Error),
     );
   }

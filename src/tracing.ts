@@ -1,0 +1,183 @@
+/**
+ * Tracing points: `node:diagnostics_channel` tracing channels around each acquisition, each token-endpoint
+ * HTTP attempt and each logoff, and a channel for cache lookups. Nothing is built or published unless
+ * someone subscribed, so a cache hit costs one `hasSubscribers` read. No context holds a token, a secret,
+ * a parameter value or a URL query; `tokenward/otel` turns them into spans and metrics.
+ * @module
+ */
+// Named imports, not a default one: a default import in a published .d.ts breaks consumers compiling
+// without `esModuleInterop` (TS1192).
+import { channel, tracingChannel, type Channel, type TracingChannel } from 'node:diagnostics_channel';
+import type { WireClientAuth } from './client-auth/strategy.js';
+import { redactUrl } from './transport.js';
+
+/**
+ * The context of one acquisition on `tokenward:acquire`: a token renewed (refresh token first, then the
+ * grant) or adopted from the store, for the manager's own token or a parameter set's. Published once per
+ * acquisition, however many callers share it.
+ */
+export interface AcquireTrace {
+  /** The `TokenManager` whose token it is (views and parameter sets report their manager). */
+  readonly manager: object;
+  /** The configured grant (`client_credentials`, `password`). */
+  readonly grant: string;
+  /** Whether the token has parameters of its own (`scope`, `resource`, `audience`, `params`); never their values. */
+  readonly hasParameters: boolean;
+  /** A `forceRefresh` caller or the proactive timer asked for a new token while the cached one was fresh. */
+  readonly forced: boolean;
+  /** Started by the proactive refresh timer, not by a caller. */
+  readonly background: boolean;
+  /** Set when a refresh token is presented (whether or not the server takes it). */
+  refreshTokenUsed?: boolean;
+  /** Set on success: how the token was obtained. */
+  how?: 'grant' | 'refresh' | 'store';
+  /** Set by the channel on failure: the `TokenwardError` callers get. */
+  error?: unknown;
+}
+
+/**
+ * The context of one HTTP attempt at the token endpoint on `tokenward:request`: the first try, each
+ * retry and each client-authentication probe. Published inside the acquisition (or logoff) that caused it.
+ */
+export interface TokenRequestTrace {
+  /** The `grant_type` sent (`client_credentials`, `password`, `refresh_token`). */
+  readonly grant: string;
+  /** 1 for the first try, 2 for the first retry, ... (per client-authentication method). */
+  readonly attempt: number;
+  /** The client authentication on this request (`basic`, `body`, `private_key_jwt`, ...; `none` for a refresh sent without). */
+  readonly clientAuth: WireClientAuth;
+  readonly method: 'POST';
+  /** The token endpoint without user info, query or fragment. */
+  readonly url: string;
+  /** Set when an answer arrived: its status (also when the answer is an error). */
+  status?: number;
+  /** Set by the channel on failure: the `TokenwardError` of this attempt. */
+  error?: unknown;
+}
+
+/**
+ * The context of one token's logoff on the `tokenward:logoff` tracing channel (`tracing:tokenward:logoff:start`,
+ * ...; the plain `tokenward:logoff` channel is the `logoff` event): the manager's own token or a parameter set's.
+ */
+export interface LogoffTrace {
+  /** The `TokenManager` whose session it is. */
+  readonly manager: object;
+  /** Whether the token has parameters of its own; never their values. */
+  readonly hasParameters: boolean;
+  /** The `logoff` option's style: `bearer`, `revoke`, or `none` (`logoff: false`: local only). */
+  readonly style: 'bearer' | 'revoke' | 'none';
+  /** Set by the channel on failure: the `ERR_TOKENWARD_LOGOFF` error `logoff()` throws. */
+  error?: unknown;
+}
+
+/**
+ * A message on `tokenward:cache`: a caller asked for a token. `hit`: served from the cache without
+ * waiting (`getToken()`, `tm.fetch`, the undici interceptor); else it waited for an acquisition.
+ */
+export interface CacheLookup {
+  /** The `TokenManager` whose token was asked for. */
+  readonly manager: object;
+  readonly hasParameters: boolean;
+  readonly hit: boolean;
+}
+
+/**
+ * tokenward's tracing channels, for APM tools and `tokenward/otel`. Each is a `TracingChannel` (`start`,
+ * `end`, `asyncStart`, `asyncEnd`, `error`) whose context never holds a token or secret.
+ *
+ * @example
+ * ```ts
+ * import { AsyncLocalStorage } from 'node:async_hooks';
+ * import { tracingChannels, type AcquireTrace } from 'tokenward';
+ *
+ * declare function report(...what: unknown[]): void; // yours
+ * const started = new WeakMap<AcquireTrace, number>();
+ * tracingChannels.acquire.subscribe({
+ *   start: (trace) => started.set(trace, performance.now()),
+ *   asyncEnd: (trace) => report(trace.how, performance.now() - started.get(trace)!),
+ *   end() {}, asyncStart() {}, error() {},
+ * });
+ * // Which acquisition a token request belongs to: a store bound to the acquisition's start.
+ * const current = new AsyncLocalStorage<AcquireTrace>();
+ * tracingChannels.acquire.start.bindStore(current);
+ * tracingChannels.request.start.subscribe((trace) => report(current.getStore()?.grant, trace.attempt));
+ * ```
+ */
+export const tracingChannels = {
+  /** `tokenward:acquire`: one acquisition (see {@link AcquireTrace}). */
+  acquire: tracingChannel<unknown, AcquireTrace>('tokenward:acquire'),
+  /** `tokenward:request`: one HTTP attempt at the token endpoint (see {@link TokenRequestTrace}). */
+  request: tracingChannel<unknown, TokenRequestTrace>('tokenward:request'),
+  /** `tokenward:logoff`: one token's logoff (see {@link LogoffTrace}). */
+  logoff: tracingChannel<unknown, LogoffTrace>('tokenward:logoff'),
+} as const;
+
+/** `tokenward:cache`: a message per token asked for, hit or miss (see {@link CacheLookup}). Subscribe only to count. */
+export const cacheChannel = channel('tokenward:cache') as Channel<unknown, CacheLookup>;
+
+/**
+ * Runs `operation` as a traced operation on `traced` with `context`, never publishing its result (a
+ * token): the channel's `result` stays `undefined`. Only call it when `traced.hasSubscribers`.
+ */
+export function traceWithoutResult<T, C extends object>(traced: TracingChannel<unknown, C>, context: C, operation: () => Promise<T>): Promise<T> {
+  let result: T;
+  return traced
+    .tracePromise(async () => {
+      result = await operation();
+    }, context)
+    .then(() => result);
+}
+
+/**
+ * Wraps one try at the token endpoint (`retry.ts` gives it its number) so that each is published on
+ * `tokenward:request` when someone listens; `once` records the answer's status in the context it is given.
+ */
+export function tracedAttempts<T>(about: { readonly url: string; readonly grant: string; readonly clientAuth: WireClientAuth }, once: (trace?: TokenRequestTrace) => Promise<T>): (attempt: number) => Promise<T> {
+  return (attempt) => {
+    const traced = tracingChannels.request;
+    if (!traced.hasSubscribers) return once();
+    const trace: TokenRequestTrace = { grant: about.grant, attempt, clientAuth: about.clientAuth, method: 'POST', url: redactUrl(about.url) };
+    return traceWithoutResult(traced, trace, () => once(trace));
+  };
+}
+
+/**
+ * One token slot's tracing points, with what its messages say about it worked out once.
+ * @internal Used by `TokenSlot`.
+ */
+export class SlotTrace {
+  readonly #manager: object;
+  readonly #hasParameters: boolean;
+  readonly #grant: string;
+  readonly #logoffStyle: LogoffTrace['style'];
+  /** The message of a hit, built once someone listens: a counted hit allocates nothing. */
+  #hit: CacheLookup | undefined;
+
+  constructor(manager: object, hasParameters: boolean, options: { readonly grant: string; readonly logoff: false | { readonly style: 'bearer' | 'revoke' } }) {
+    this.#manager = manager;
+    this.#hasParameters = hasParameters;
+    this.#grant = options.grant;
+    this.#logoffStyle = options.logoff === false ? 'none' : options.logoff.style;
+  }
+
+  /** Publishes a cache lookup on `tokenward:cache`. Call it only when `cacheChannel.hasSubscribers`. */
+  lookedUp(hit: boolean): void {
+    if (hit) cacheChannel.publish((this.#hit ??= { manager: this.#manager, hasParameters: this.#hasParameters, hit: true }));
+    else cacheChannel.publish({ manager: this.#manager, hasParameters: this.#hasParameters, hit: false });
+  }
+
+  /** Runs an acquisition, on `tokenward:acquire` when someone listens; `run` fills in the context it is given. */
+  acquire<T>(forced: boolean, background: boolean, run: (trace?: AcquireTrace) => Promise<T>): Promise<T> {
+    const traced = tracingChannels.acquire;
+    if (!traced.hasSubscribers) return run();
+    const trace: AcquireTrace = { manager: this.#manager, grant: this.#grant, hasParameters: this.#hasParameters, forced, background };
+    return traceWithoutResult(traced, trace, () => run(trace));
+  }
+
+  /** Runs a logoff, on `tokenward:logoff` when someone listens. */
+  logoff(run: () => Promise<void>): Promise<void> {
+    const traced = tracingChannels.logoff;
+    if (!traced.hasSubscribers) return run();
+    return traced.tracePromise(run, { manager: this.#manager, hasParameters: this.#hasParameters, style: this.#logoffStyle });
+  }
+}
