@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', undici: 'src/undici.ts', profiles: 'src/profiles/index.ts', redis: 'src/redis.ts', cli: 'src/cli/main.ts' },
+  entry: { index: 'src/index.ts', undici: 'src/undici.ts', profiles: 'src/profiles/index.ts', redis: 'src/redis.ts', otel: 'src/otel.ts', cli: 'src/cli/main.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

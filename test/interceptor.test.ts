@@ -99,6 +99,15 @@ describe.each(['older', 'new'] as const)('authInterceptor, %s handler API', (api
     });
   }
 
+  it('reports the replay as auth-replay (status, URL without its query, challenge), as tm.fetch does', async () => {
+    const { tm, dispatcher, url } = await setup(new Set(['tok-1']));
+    await tm.getToken();
+    const replays: unknown[] = [];
+    tm.on('auth-replay', (e) => replays.push(e));
+    expect((await json(await request(`${url}?page=2`, { dispatcher }))).auth).toBe('Bearer tok-2');
+    expect(replays).toEqual([{ status: 401, url, challenge: undefined }]);
+  });
+
   it('passes the 401 of a streamed body through, and sends a fresh token next time', async () => {
     const { server, tm, dispatcher, url } = await setup(new Set(['tok-1']));
     await tm.getToken();

@@ -154,6 +154,15 @@ beforeAll(async () => {
     channel.subscribe(onMessage);
     unsubscribers.push(() => channel.unsubscribe(onMessage));
   }
+  // The tracing channels too (src/tracing.ts): every test then runs traced, and no context may hold a secret.
+  const tracing = await import('../../src/tracing.js').catch(() => undefined);
+  for (const [name, traced] of Object.entries(tracing?.tracingChannels ?? {})) {
+    for (const phase of ['start', 'end', 'asyncStart', 'asyncEnd', 'error'] as const) {
+      const onMessage = (message: unknown) => sweep.collect(message, `diagnostics_channel tracing:tokenward:${name}:${phase}`);
+      traced[phase].subscribe(onMessage);
+      unsubscribers.push(() => traced[phase].unsubscribe(onMessage));
+    }
+  }
   // The secrets the token endpoint client scrubs from answers: client secret, password, the Basic pair, tokens.
   const endpoint = await classFrom(() => import('../../src/sources.js'), 'TokenEndpoint');
   patch(endpoint?.prototype, 'secrets', (original) =>
