@@ -1,37 +1,36 @@
 /**
  * Turns tokenward's tracing channels and events into OpenTelemetry spans and metrics, for one
  * instrumentation (`instrument(tm)` or `enableOpenTelemetry()`). Every attribute comes from a tracing
- * context or an event payload, neither of which holds a token, a secret or a parameter value.
+ * context or an event payload, neither of which holds a token, a secret or a parameter value. No
+ * AsyncLocalStorage: a token request names its acquisition (`parent`), so nothing here makes every
+ * `await` of the application dearer.
  * @module
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { TokenwardError } from './errors.js';
 import type { TokenwardEvents } from './events.js';
-import type { RetryEvent } from './options.js';
 import { CacheTally, type Instruments } from './otel-metrics.js';
 import { ATTRIBUTES as A, SPAN_NAMES, type Outcome } from './otel-names.js';
 import { isTransient } from './retry.js';
 import type { AcquireTrace, CacheLookup, LogoffTrace, TokenRequestTrace } from './tracing.js';
 import { bearerError, parseWwwAuthenticate } from './www-authenticate.js';
 
-/** The acquisition or logoff whose work is running now: bound to their tracing channels' `start` (see otel.ts). */
-export const currentOperation = new AsyncLocalStorage<object>();
-
 /** An acquisition, token request or logoff being traced. */
 interface Open {
   readonly span: Span | undefined;
   readonly started: number;
-  /** A token request's metric attributes. */
+  /** A token request's metric attributes, and the acquisition (or logoff) that sent it. */
   readonly attributes?: Attributes;
+  readonly parent?: Open;
   /** Token requests sent within this acquisition (or logoff), retries among them, and the last one's client authentication. */
   requests: number;
   retries: number;
   clientAuth?: string;
-  /** A refresh token was refused and the grant ran instead. */
+  /** The last failed request's `error.type`, OAuth error and status, for the event of the retry or fallback after it. */
+  lastFailure?: Attributes;
+  /** A refresh was refused (the next grant request is the fallback), and whether that fallback came. */
+  refreshRefused?: boolean;
   fellBack?: boolean;
-  /** The server released the session (logoff). */
-  released?: boolean;
 }
 
 /** What a {@link Telemetry} records to, and which managers it watches. */
@@ -86,22 +85,28 @@ export class Telemetry {
 
   readonly requestStart = (message: unknown): void => {
     const t = message as TokenRequestTrace;
-    const parentTrace = currentOperation.getStore();
-    const parent = parentTrace === undefined ? undefined : this.#open.get(parentTrace);
-    // Outside any operation this instrumentation traces: another manager's (or, process-wide, an untraced caller's).
-    if (parent === undefined && !this.#accepts(undefined)) return;
+    // Another manager's, or (instrument(tm)) sent by an operation that was not traced.
+    if (!this.#accepts(t.parent?.manager)) return;
+    const parent = t.parent === undefined ? undefined : this.#open.get(t.parent);
     const where = urlAttributes(t.url);
     if (parent !== undefined) {
       parent.requests++;
-      if (t.attempt > 1) parent.retries++;
       parent.clientAuth = t.clientAuth;
+      if (t.attempt > 1) {
+        parent.retries++;
+        parent.span?.addEvent('tokenward.retry', { [A.attempt]: t.attempt - 1, ...parent.lastFailure });
+      } else if (parent.refreshRefused === true && t.grant !== 'refresh_token' && parent.fellBack !== true) {
+        // renew() sends the grant after a refresh only when the refresh token was refused.
+        parent.fellBack = true;
+        parent.span?.addEvent('tokenward.refresh_refused', parent.lastFailure);
+      }
     }
     const attributes: Attributes = { ...this.#extra, [A.grant]: t.grant, [A.clientAuth]: t.clientAuth, [A.serverAddress]: where[A.serverAddress] };
     if (t.attempt > 1) this.#metrics?.retries.add(1, { ...this.#extra, [A.grant]: t.grant, [A.serverAddress]: where[A.serverAddress] });
     const spanAttributes: Attributes = { ...where, [A.httpMethod]: t.method, [A.grant]: t.grant, [A.attempt]: t.attempt, [A.clientAuth]: t.clientAuth, [A.refreshTokenUsed]: t.grant === 'refresh_token' };
     if (t.attempt > 1) spanAttributes[A.resendCount] = t.attempt - 1;
     const active = context.active();
-    this.#start(t, SPAN_NAMES.tokenRequest, SpanKind.CLIENT, spanAttributes, parent?.span !== undefined ? trace.setSpan(active, parent.span) : active, attributes);
+    this.#start(t, SPAN_NAMES.tokenRequest, SpanKind.CLIENT, spanAttributes, parent?.span !== undefined ? trace.setSpan(active, parent.span) : active, attributes, parent);
   };
 
   readonly requestEnd = (message: unknown): void => {
@@ -113,6 +118,11 @@ export class Telemetry {
     if (t.error !== undefined) attributes[A.errorType] = errorType(t.error);
     this.#metrics?.tokenRequests.add(1, attributes);
     this.#metrics?.tokenRequestDuration.record(performance.now() - open.started, attributes);
+    const parent = open.parent;
+    if (parent !== undefined && t.error !== undefined) {
+      parent.lastFailure = { ...errorAttributes(t.error), ...(t.status !== undefined ? { [A.httpStatus]: t.status } : {}) };
+      if (t.grant === 'refresh_token' && attributes[A.outcome] === 'failure') parent.refreshRefused = true;
+    }
     const span = open.span;
     if (span === undefined) return;
     span.setAttributes({ [A.outcome]: attributes[A.outcome], ...(t.status !== undefined ? { [A.httpStatus]: t.status } : {}), ...errorAttributes(t.error) });
@@ -129,7 +139,7 @@ export class Telemetry {
     const t = message as LogoffTrace;
     const open = this.#take(t);
     if (open === undefined) return;
-    const attributes: Attributes = { ...this.#extra, [A.logoffStyle]: t.style, [A.released]: open.released === true, [A.outcome]: outcomeOf(t.error, false) };
+    const attributes: Attributes = { ...this.#extra, [A.logoffStyle]: t.style, [A.released]: t.released === true, [A.outcome]: outcomeOf(t.error, false) };
     if (t.error !== undefined) attributes[A.errorType] = errorType(t.error);
     this.#metrics?.logoffs.add(1, attributes);
     if (open.span === undefined) return;
@@ -142,25 +152,9 @@ export class Telemetry {
     if (this.#accepts(m.manager)) this.tally.lookedUp(m.hit, m.hasParameters);
   };
 
-  readonly retry = (payload: unknown): void => {
-    const e = payload as RetryEvent;
-    // The try that failed; the retry is the next token request span.
-    this.#current()?.span?.addEvent('tokenward.retry', { [A.attempt]: e.attempt, ...errorAttributes(e.error), ...statusOf(e.error) });
-  };
-
-  readonly refreshFallback = (payload: unknown): void => {
-    const { error } = payload as TokenwardEvents['refresh-fallback'];
-    const open = this.#current();
-    if (open === undefined) return;
-    open.fellBack = true;
-    open.span?.addEvent('tokenward.refresh_refused', { ...errorAttributes(error), ...statusOf(error) });
-  };
-
   readonly storeError = (payload: unknown): void => {
-    const error = payload as TokenwardError;
-    const type = storeErrorType(error);
+    const type = storeErrorType(payload as TokenwardError);
     this.#metrics?.storeErrors.add(1, { ...this.#extra, [A.errorType]: type });
-    this.#current()?.span?.addEvent('tokenward.store_error', { [A.errorType]: type });
   };
 
   readonly authReplay = (payload: unknown): void => {
@@ -177,32 +171,21 @@ export class Telemetry {
     this.#tracer.startSpan(SPAN_NAMES.authReplay, { kind: SpanKind.INTERNAL, attributes }, context.active()).end();
   };
 
-  readonly logoff = (payload: unknown): void => {
-    const open = this.#current();
-    if (open !== undefined) open.released = (payload as TokenwardEvents['logoff']).released;
-  };
-
   /** Ends the spans still open (their operations go on untraced). */
   close(): void {
     for (const open of this.#open.values()) open.span?.end();
     this.#open.clear();
   }
 
-  #start(key: object, name: string, kind: SpanKind, attributes: Attributes, parent: Context, metricAttributes?: Attributes): void {
-    const span = this.#tracer?.startSpan(name, { kind, attributes: { ...this.#extra, ...attributes } }, parent);
-    this.#open.set(key, { span, started: performance.now(), requests: 0, retries: 0, ...(metricAttributes !== undefined ? { attributes: metricAttributes } : {}) });
+  #start(key: object, name: string, kind: SpanKind, attributes: Attributes, context: Context, metricAttributes?: Attributes, parent?: Open): void {
+    const span = this.#tracer?.startSpan(name, { kind, attributes: { ...this.#extra, ...attributes } }, context);
+    this.#open.set(key, { span, started: performance.now(), requests: 0, retries: 0, ...(metricAttributes !== undefined ? { attributes: metricAttributes } : {}), ...(parent !== undefined ? { parent } : {}) });
   }
 
   #take(key: object): Open | undefined {
     const open = this.#open.get(key);
     if (open !== undefined) this.#open.delete(key);
     return open;
-  }
-
-  /** The acquisition or logoff (of this instrumentation) whose work is running now. */
-  #current(): Open | undefined {
-    const key = currentOperation.getStore();
-    return key === undefined ? undefined : this.#open.get(key);
   }
 }
 
@@ -225,10 +208,6 @@ function errorAttributes(error: unknown): Attributes {
   if (error === undefined) return {};
   const oauth = error instanceof TokenwardError ? error.error : undefined;
   return oauth !== undefined && OAUTH_ERROR.test(oauth) ? { [A.errorType]: errorType(error), [A.oauthError]: oauth } : { [A.errorType]: errorType(error) };
-}
-
-function statusOf(error: unknown): Attributes {
-  return error instanceof TokenwardError && error.status !== undefined ? { [A.httpStatus]: error.status } : {};
 }
 
 /** A store failure's own code when it has a plain one (`ECONNREFUSED`, `NOSCRIPT`), else tokenward's. */

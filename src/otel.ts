@@ -10,7 +10,7 @@ import { ConfigError } from './errors.js';
 import { channels, type TokenwardEvents } from './events.js';
 import type { TokenManager } from './manager.js';
 import { instrumentsFor, releaseInstruments } from './otel-metrics.js';
-import { currentOperation, Telemetry } from './otel-telemetry.js';
+import { Telemetry } from './otel-telemetry.js';
 import { cacheChannel, tracingChannels } from './tracing.js';
 
 export { ATTRIBUTES, METRIC_NAMES, SPAN_NAMES, type Outcome } from './otel-names.js';
@@ -51,13 +51,10 @@ export interface Instrumentation {
   [Symbol.dispose](): void;
 }
 
-/** The events an instrumentation listens to, and the {@link Telemetry} handler of each. */
+/** The events an instrumentation listens to (the rest comes from the tracing channels), and the {@link Telemetry} handler of each. */
 const EVENTS = [
-  ['retry', 'retry'],
-  ['refresh-fallback', 'refreshFallback'],
   ['store-error', 'storeError'],
   ['auth-replay', 'authReplay'],
-  ['logoff', 'logoff'],
 ] as const satisfies ReadonlyArray<readonly [keyof TokenwardEvents, keyof Telemetry]>;
 
 /**
@@ -123,7 +120,6 @@ function start(options: OpenTelemetryOptions, accepts: (manager: object | undefi
     channel.subscribe(guarded);
     undo.push(() => channel.unsubscribe(guarded));
   };
-  undo.push(bindCurrentOperation());
   const { acquire, request, logoff } = tracingChannels;
   on(acquire.start, telemetry.acquireStart);
   on(acquire.end, threwSynchronously(telemetry.acquireEnd));
@@ -161,25 +157,6 @@ function checked(options: OpenTelemetryOptions): OpenTelemetryOptions {
     throw new ConfigError('option `attributes` must be an object of OpenTelemetry attribute values');
   }
   return options;
-}
-
-let bindings = 0;
-
-/**
- * Makes the running acquisition or logoff known to the token requests it sends (their parent span, and
- * which manager they belong to): {@link currentOperation} is bound to both channels' `start` while any
- * instrumentation runs. Returns the function that undoes it.
- */
-function bindCurrentOperation(): () => void {
-  if (bindings++ === 0) {
-    tracingChannels.acquire.start.bindStore(currentOperation);
-    tracingChannels.logoff.start.bindStore(currentOperation);
-  }
-  return () => {
-    if (--bindings > 0) return;
-    tracingChannels.acquire.start.unbindStore(currentOperation);
-    tracingChannels.logoff.start.unbindStore(currentOperation);
-  };
 }
 
 /**

@@ -17,6 +17,7 @@ import type { StoreSlot } from './store-slot.js';
 import type { Token } from './token.js';
 import type { ResolvedParameters } from './token-params.js';
 import type { SlotContext } from './token-slot.js';
+import type { LogoffTrace } from './tracing.js';
 
 /**
  * How close to expiry an access token is not worth logging off with (renew it first): 2 s, or a quarter
@@ -35,6 +36,8 @@ export interface SlotLogoffContext {
   readonly parameters: ResolvedParameters;
   /** Marks a token (and its refresh token) as never to be used again. */
   readonly retire: (token: Token) => void;
+  /** The logoff's tracing context, when traced: told whether the server released the session. */
+  readonly trace?: LogoffTrace | undefined;
 }
 
 /** A token to release and what is known about its life. */
@@ -53,9 +56,13 @@ interface Held {
  */
 export async function logoffSlot(cached: Entry | undefined, s: SlotLogoffContext): Promise<void> {
   const { ctx, store } = s;
+  const finished = (released: boolean): void => {
+    if (s.trace !== undefined) s.trace.released = released;
+    ctx.events.emit('logoff', { released });
+  };
   const held = cached !== undefined ? fromEntry(cached) : fromStore(await store.get());
   if (held === undefined) {
-    ctx.events.emit('logoff', { released: false });
+    finished(false);
     return;
   }
   s.retire(held.token);
@@ -63,16 +70,16 @@ export async function logoffSlot(cached: Entry | undefined, s: SlotLogoffContext
   await store.forget(held.token.accessToken);
   const style = ctx.options.logoff;
   if (style === false) {
-    ctx.events.emit('logoff', { released: false });
+    finished(false);
     return;
   }
   try {
     const outcome = await release(held, style, s);
-    ctx.events.emit('logoff', { released: outcome === 'released' });
+    finished(outcome === 'released');
   } catch (err) {
     const error = err instanceof TokenwardError ? err : new TokenwardError(ErrorCode.LOGOFF, `logoff failed: ${(err as Error)?.message}`, { cause: err });
     ctx.events.emit('error', error);
-    ctx.events.emit('logoff', { released: false });
+    finished(false);
     throw error;
   }
 }
@@ -105,7 +112,7 @@ function settle(outcome: ReleaseOutcome): ReleaseOutcome {
  */
 async function renewToRelease(token: Token, s: SlotLogoffContext): Promise<Token | undefined> {
   try {
-    const fresh = await s.ctx.endpoint.refresh(token, s.parameters);
+    const fresh = await s.ctx.endpoint.refresh(token, s.parameters, undefined, s.trace);
     s.retire(fresh);
     return fresh;
   } catch (err) {

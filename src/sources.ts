@@ -14,7 +14,7 @@ import { withRetry } from './retry.js';
 import type { Token } from './token.js';
 import { NO_PARAMETERS, parameterFields, type ResolvedParameters } from './token-params.js';
 import { finishRequest, startRequest } from './token-request.js';
-import { tracedAttempts } from './tracing.js';
+import { tracedAttempts, type OperationTrace } from './tracing.js';
 import type { Send } from './transport.js';
 
 /** What one token request sends besides client authentication. */
@@ -23,6 +23,8 @@ interface RequestBody {
   readonly scope: string | undefined;
   /** The token's parameter set (`resource`, `audience`, its own params). */
   readonly parameters: ResolvedParameters;
+  /** The traced acquisition or logoff this request is for (see `tracing.ts`). */
+  readonly trace: OperationTrace | undefined;
 }
 
 /** What a logoff needs to reach the server as this client. */
@@ -56,20 +58,20 @@ export class TokenEndpoint {
   }
 
   /** Runs the configured grant (`client_credentials` or `password`) for one parameter set. */
-  grant(parameters: ResolvedParameters = NO_PARAMETERS, signal?: AbortSignal): Promise<Token> {
+  grant(parameters: ResolvedParameters = NO_PARAMETERS, signal?: AbortSignal, trace?: OperationTrace): Promise<Token> {
     const o = this.#o;
     const fields = o.grant === 'password' ? { grant_type: 'password', username: o.username, password: o.password } : { grant_type: 'client_credentials' };
-    return this.#exchange(fields, parameters.scope ?? o.scope, parameters, undefined, signal);
+    return this.#exchange(fields, parameters.scope ?? o.scope, parameters, undefined, signal, trace);
   }
 
   /**
    * Renews with `grant_type=refresh_token`. Keeps `previous.refreshToken` (and its expiry) when the
    * server does not rotate it: RFC 6749 §6, and simple-oauth2 #58 shows what losing it costs.
    */
-  async refresh(previous: Token, parameters: ResolvedParameters = NO_PARAMETERS, signal?: AbortSignal): Promise<Token> {
+  async refresh(previous: Token, parameters: ResolvedParameters = NO_PARAMETERS, signal?: AbortSignal, trace?: OperationTrace): Promise<Token> {
     // A parameter set's own scope, resource and audience go with its refresh too (RFC 8707 §2.2: the
     // resource selects the audience of the new access token); the manager's default scope does not.
-    const token = await this.#exchange({ grant_type: 'refresh_token', refresh_token: previous.refreshToken }, parameters.scope, parameters, previous, signal);
+    const token = await this.#exchange({ grant_type: 'refresh_token', refresh_token: previous.refreshToken }, parameters.scope, parameters, previous, signal, trace);
     if (token.refreshToken === previous.refreshToken && token.refreshExpiresAt === undefined && previous.refreshExpiresAt !== undefined) {
       return { ...token, refreshExpiresAt: previous.refreshExpiresAt };
     }
@@ -82,16 +84,16 @@ export class TokenEndpoint {
    * ({@link isRefreshRefused}), reporting `refresh-fallback`. Any other failure (network, timeout, 5xx)
    * is thrown: it does not prove the refresh token dead.
    */
-  async renew(base: Token | undefined, parameters: ResolvedParameters = NO_PARAMETERS): Promise<{ token: Token; how: 'grant' | 'refresh' }> {
+  async renew(base: Token | undefined, parameters: ResolvedParameters = NO_PARAMETERS, trace?: OperationTrace): Promise<{ token: Token; how: 'grant' | 'refresh' }> {
     if (base?.refreshToken !== undefined) {
       try {
-        return { token: await this.refresh(base, parameters), how: 'refresh' };
+        return { token: await this.refresh(base, parameters, undefined, trace), how: 'refresh' };
       } catch (err) {
         if (!isRefreshRefused(err)) throw err;
         this.#events.emit('refresh-fallback', { error: err });
       }
     }
-    return { token: await this.grant(parameters), how: 'grant' };
+    return { token: await this.grant(parameters, undefined, trace), how: 'grant' };
   }
 
   /** The endpoints (discovered if need be) and client authentication a logoff uses. */
@@ -114,18 +116,18 @@ export class TokenEndpoint {
    * answered 404), then each client-authentication candidate in turn while the server says the client
    * was not authenticated.
    */
-  async #exchange(fields: Record<string, string | undefined>, scope: string | undefined, parameters: ResolvedParameters, previous: Token | undefined, signal?: AbortSignal): Promise<Token> {
+  async #exchange(fields: Record<string, string | undefined>, scope: string | undefined, parameters: ResolvedParameters, previous: Token | undefined, signal?: AbortSignal, trace?: OperationTrace): Promise<Token> {
     // A configured tokenUrl answers synchronously: no await (each costs the request a few microtask turns).
     const known = this.#endpoints.get(signal);
     const endpoints = known instanceof Promise ? await known : known;
     try {
-      return await this.#authenticated(endpoints, { fields, scope, parameters }, previous, signal);
+      return await this.#authenticated(endpoints, { fields, scope, parameters, trace }, previous, signal);
     } catch (err) {
       // The token endpoint moved (a realm renamed, a tenant migrated): fetch the metadata again, once.
       if (!(err instanceof TokenwardError) || err.status !== 404 || !this.#endpoints.invalidate()) throw err;
       const fresh = await this.#endpoints.get(signal);
       if (fresh.token === endpoints.token) throw err;
-      return this.#authenticated(fresh, { fields, scope, parameters }, previous, signal);
+      return this.#authenticated(fresh, { fields, scope, parameters, trace }, previous, signal);
     }
   }
 
@@ -172,7 +174,7 @@ export class TokenEndpoint {
     const secrets = this.secrets(previous);
     const target = { audience: this.#audience(endpoints) };
     return withRetry(
-      tracedAttempts({ url: endpoints.token, grant: body.fields.grant_type ?? '', clientAuth: auth.method }, async (trace) => {
+      tracedAttempts({ url: endpoints.token, grant: body.fields.grant_type ?? '', clientAuth: auth.method, parent: body.trace }, async (trace) => {
         const request = startRequest(endpoints.token, body.fields, body.scope);
         const decorated = auth.decorate(request, target);
         if (decorated instanceof Promise) await decorated;

@@ -18,7 +18,7 @@ import type { StoreSlot } from './store-slot.js';
 import type { Token } from './token.js';
 import type { ResolvedParameters } from './token-params.js';
 import type { SlotAccess, SlotContext } from './slot-types.js';
-import { cacheChannel, SlotTrace, type AcquireTrace } from './tracing.js';
+import { cacheChannel, SlotTrace, type AcquireTrace, type LogoffTrace } from './tracing.js';
 
 export { RENEWAL_COOLDOWN_MS } from './renewal-cooldown.js';
 export type { SlotAccess, SlotContext } from './slot-types.js';
@@ -128,7 +128,7 @@ export class TokenSlot implements SlotAccess {
 
   /** Releases this slot's session (see `TokenManager.logoff`). Idempotent while it runs. */
   logoff(): Promise<void> {
-    this.#loggingOff ??= this.#trace.logoff(() => this.#logoff()).finally(() => {
+    this.#loggingOff ??= this.#trace.logoff((trace) => this.#logoff(trace)).finally(() => {
       this.#loggingOff = undefined;
     });
     return this.#loggingOff;
@@ -152,7 +152,7 @@ export class TokenSlot implements SlotAccess {
     return this.#entry !== undefined || this.#inflight !== undefined;
   }
 
-  async #logoff(): Promise<void> {
+  async #logoff(trace?: LogoffTrace): Promise<void> {
     this.#timer.clear();
     // From now on the hot path misses and callers wait for this logoff, then acquire afresh.
     const cached = this.#entry;
@@ -170,6 +170,7 @@ export class TokenSlot implements SlotAccess {
       store: this.#store,
       parameters: this.parameters,
       retire: (token) => this.#retire(token),
+      trace,
     });
   }
 
@@ -262,7 +263,7 @@ export class TokenSlot implements SlotAccess {
       }
       const base = lockMissed ? undefined : refreshBase(previous, stored, this.#retired);
       if (trace !== undefined) trace.refreshTokenUsed = base !== undefined;
-      const { token, how } = await this.#ctx.endpoint.renew(base, this.parameters);
+      const { token, how } = await this.#ctx.endpoint.renew(base, this.parameters, trace);
       const shared = await this.#store.publish(token);
       return this.#adopt(token, how, how === 'refresh' ? 'refresh_token' : o.grant, shared === true, trace);
     } catch (err) {

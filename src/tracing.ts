@@ -37,7 +37,7 @@ export interface AcquireTrace {
 
 /**
  * The context of one HTTP attempt at the token endpoint on `tokenward:request`: the first try, each
- * retry and each client-authentication probe. Published inside the acquisition (or logoff) that caused it.
+ * retry and each client-authentication probe. `parent` names the acquisition (or logoff) that sent it.
  */
 export interface TokenRequestTrace {
   /** The `grant_type` sent (`client_credentials`, `password`, `refresh_token`). */
@@ -49,6 +49,8 @@ export interface TokenRequestTrace {
   readonly method: 'POST';
   /** The token endpoint without user info, query or fragment. */
   readonly url: string;
+  /** The acquisition or logoff that sent it (its manager is `parent.manager`); `undefined` if that was not traced. */
+  readonly parent: OperationTrace | undefined;
   /** Set when an answer arrived: its status (also when the answer is an error). */
   status?: number;
   /** Set by the channel on failure: the `TokenwardError` of this attempt. */
@@ -66,9 +68,14 @@ export interface LogoffTrace {
   readonly hasParameters: boolean;
   /** The `logoff` option's style: `bearer`, `revoke`, or `none` (`logoff: false`: local only). */
   readonly style: 'bearer' | 'revoke' | 'none';
+  /** Set before the end: whether the server released the session. */
+  released?: boolean;
   /** Set by the channel on failure: the `ERR_TOKENWARD_LOGOFF` error `logoff()` throws. */
   error?: unknown;
 }
+
+/** What sends token requests: an acquisition, or a logoff that renews an expired session to release it. */
+export type OperationTrace = AcquireTrace | LogoffTrace;
 
 /**
  * A message on `tokenward:cache`: a caller asked for a token. `hit`: served from the cache without
@@ -87,8 +94,7 @@ export interface CacheLookup {
  *
  * @example
  * ```ts
- * import { AsyncLocalStorage } from 'node:async_hooks';
- * import { tracingChannels, type AcquireTrace } from 'tokenward';
+ * import { tracingChannels, type AcquireTrace, type TokenRequestTrace } from 'tokenward';
  *
  * declare function report(...what: unknown[]): void; // yours
  * const started = new WeakMap<AcquireTrace, number>();
@@ -97,10 +103,11 @@ export interface CacheLookup {
  *   asyncEnd: (trace) => report(trace.how, performance.now() - started.get(trace)!),
  *   end() {}, asyncStart() {}, error() {},
  * });
- * // Which acquisition a token request belongs to: a store bound to the acquisition's start.
- * const current = new AsyncLocalStorage<AcquireTrace>();
- * tracingChannels.acquire.start.bindStore(current);
- * tracingChannels.request.start.subscribe((trace) => report(current.getStore()?.grant, trace.attempt));
+ * // A token request names the acquisition (or logoff) that sent it.
+ * tracingChannels.request.start.subscribe((message) => {
+ *   const trace = message as TokenRequestTrace;
+ *   report(trace.parent?.manager, trace.grant, trace.attempt);
+ * });
  * ```
  */
 export const tracingChannels = {
@@ -132,11 +139,14 @@ export function traceWithoutResult<T, C extends object>(traced: TracingChannel<u
  * Wraps one try at the token endpoint (`retry.ts` gives it its number) so that each is published on
  * `tokenward:request` when someone listens; `once` records the answer's status in the context it is given.
  */
-export function tracedAttempts<T>(about: { readonly url: string; readonly grant: string; readonly clientAuth: WireClientAuth }, once: (trace?: TokenRequestTrace) => Promise<T>): (attempt: number) => Promise<T> {
+export function tracedAttempts<T>(
+  about: { readonly url: string; readonly grant: string; readonly clientAuth: WireClientAuth; readonly parent: OperationTrace | undefined },
+  once: (trace?: TokenRequestTrace) => Promise<T>,
+): (attempt: number) => Promise<T> {
   return (attempt) => {
     const traced = tracingChannels.request;
     if (!traced.hasSubscribers) return once();
-    const trace: TokenRequestTrace = { grant: about.grant, attempt, clientAuth: about.clientAuth, method: 'POST', url: redactUrl(about.url) };
+    const trace: TokenRequestTrace = { grant: about.grant, attempt, clientAuth: about.clientAuth, method: 'POST', url: redactUrl(about.url), parent: about.parent };
     return traceWithoutResult(traced, trace, () => once(trace));
   };
 }
@@ -174,10 +184,11 @@ export class SlotTrace {
     return traceWithoutResult(traced, trace, () => run(trace));
   }
 
-  /** Runs a logoff, on `tokenward:logoff` when someone listens. */
-  logoff(run: () => Promise<void>): Promise<void> {
+  /** Runs a logoff, on `tokenward:logoff` when someone listens; `run` fills in the context it is given. */
+  logoff(run: (trace?: LogoffTrace) => Promise<void>): Promise<void> {
     const traced = tracingChannels.logoff;
     if (!traced.hasSubscribers) return run();
-    return traced.tracePromise(run, { manager: this.#manager, hasParameters: this.#hasParameters, style: this.#logoffStyle });
+    const trace: LogoffTrace = { manager: this.#manager, hasParameters: this.#hasParameters, style: this.#logoffStyle };
+    return traced.tracePromise(() => run(trace), trace);
   }
 }

@@ -84,6 +84,7 @@ describe('code samples in README.md and docs/', () => {
         'tokenward/profiles': [join(root, 'src/profiles/index.ts')],
         'tokenward/undici': [join(root, 'src/undici.ts')],
         'tokenward/redis': [join(root, 'src/redis.ts')],
+        'tokenward/otel': [join(root, 'src/otel.ts')],
         '*': [join(root, 'node_modules/*'), join(root, 'node_modules/@types/*')],
       },
     });

@@ -31,6 +31,8 @@ const examples: Array<[string, RegExp[]]> = [
   ['examples/kubernetes-assertion.ts', [/GET \/api\/me → 200/, /file rotated 2 times; token requests 2, each with the file's token of the moment: true/]],
   ['examples/mtls.ts', [/tm\.fetch GET \/api\/me → 200 \{"client_id":"svc-mtls","cnf":\{"x5t#S256":/, /went to the mTLS alias: true/, /interceptor GET \/api\/me → 200/, /another certificate → 401/]],
   ['examples/aspnet-auth-token.ts', [/WindowsAuthentication=false/, /session_state: c0ffee00-demo/, /GET \/api\/v1\/profile → 200/]],
+  // OpenTelemetry (issue 12): spans on the console exporter, then a line per metric point.
+  ['examples/otel.ts', [/name: 'tokenward\.acquire'/, /name: 'tokenward\.token_request'/, /name: 'tokenward\.auth_replay'/, /'tokenward\.challenge\.error': 'invalid_token'/, /name: 'tokenward\.logoff'/, /GET \/api\/orders → 200/, /tokenward\.cache\.hits 3 /, /tokenward\.auth\.replays 1 /, /tokenward\.token\.requests 2 +\{.*tokenward\.grant=refresh_token/]],
 ];
 
 describe('example sources', () => {
