@@ -5,15 +5,14 @@
  * API that rejects the first token it sees, as one does after a key rotation. Spans go to the SDK's
  * console exporter as they end (tokens and the secret contain "-demo-secret": the example test checks
  * that none is printed); the metrics are collected once at the end and printed a line per point.
- * In your code, import from 'tokenward' and 'tokenward/otel', and register your SDK (e.g.
- * @opentelemetry/sdk-node with an OTLP exporter) instead.
+ * In your code, register your SDK instead (e.g. @opentelemetry/sdk-node with an OTLP exporter).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AggregationTemporality, MeterProvider, MetricReader, type DataPoint } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, ConsoleSpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { TokenManager } from '../src/index.js';
-import { instrument } from '../src/otel.js';
+import { TokenManager } from 'tokenward';
+import { instrument } from 'tokenward/otel';
 
 // --- The embedded token server and API.
 let issued = 0;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHILD_GUARD_MS } from './helpers/child-node.js';
-import { built, ci, entries, packAndInstall, root, type Installed } from './helpers/packed.js';
+import { built, ci, entries, installPeers, OPTIONAL_PEERS, packAndInstall, root, type Installed } from './helpers/packed.js';
 
 const run = promisify(execFile);
 
@@ -19,6 +19,7 @@ const NAMED: Record<string, string> = {
   'tokenward/undici': 'authInterceptor',
   'tokenward/profiles': 'jim2',
   'tokenward/redis': 'RedisTokenStore',
+  'tokenward/otel': 'instrument',
 };
 
 /** What may be in the tarball: the build, the docs, the README, the manifest. */
@@ -35,13 +36,30 @@ if (!built && !ci) console.warn('package-install.test.ts: dist/ is missing, skip
 // A child may take up to its hang guard on a busy machine; the tests wait that long.
 describe.skipIf(!built && !ci)('the packed tarball', { timeout: CHILD_GUARD_MS + 10_000 }, () => {
   let installed: Installed;
+  /** Each entry loaded before any optional peer was installed: `'function'`, or the missing module it named. */
+  let withoutPeers: unknown;
   beforeAll(async () => {
     installed = await packAndInstall({ type: 'commonjs' });
+    withoutPeers = await inApp(
+      installed.app,
+      'cjs',
+      `const out = {};
+      for (const [entry, name] of ${JSON.stringify(Object.entries(NAMED))}) {
+        try { out[entry] = typeof require(entry)[name]; } catch (e) { out[entry] = e.code + ' ' + (String(e.message).match(/'([^']+)'/) || [])[1]; }
+      }
+      console.log(JSON.stringify(out));`,
+    );
+    await installPeers(installed);
   }, 300_000);
   afterAll(() => installed?.remove());
 
   it('every entry in `exports` has a named export to check', () => {
     expect(entries.filter((e) => NAMED[e] === undefined)).toEqual([]);
+  });
+
+  it('without the optional peers, every entry but theirs loads; theirs names the missing peer', () => {
+    const expected = Object.fromEntries(entries.map((e) => [e, OPTIONAL_PEERS[e] === undefined ? 'function' : `MODULE_NOT_FOUND ${OPTIONAL_PEERS[e]}`]));
+    expect(withoutPeers).toEqual(expected);
   });
 
   it('holds the build, the README and every doc, and nothing else (no tests, fixtures, reports or sources)', () => {

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { built, ci, entries, packAndInstall, root, type Installed } from './helpers/packed.js';
+import { built, ci, entries, installPeers, packAndInstall, root, type Installed } from './helpers/packed.js';
 
 /** What a consumer writes against each entry: an import of a type and a value, and a use of both. */
 const SAMPLES: Record<string, { imports: string; use: string }> = {
@@ -42,6 +42,13 @@ export const jim2Manager = new TokenManager(jim2(jim2Input));`,
 const send: RedisCommander = async () => null;
 export const fleetManager = new TokenManager({ ...options, store: new RedisTokenStore(send, { prefix: 'svc' }) });`,
   },
+  'tokenward/otel': {
+    imports: "import { instrument, METRIC_NAMES, type Instrumentation, type OpenTelemetryOptions } from 'tokenward/otel';",
+    use: `
+const otelOptions: OpenTelemetryOptions = { metrics: true, attributes: { 'tokenward.client': 'svc' } };
+export const stopTelemetry: Instrumentation = instrument(tm, otelOptions);
+export const hitsMetric: string = METRIC_NAMES.cacheHits;`,
+  },
 };
 
 /** The consumer program: every entry's imports, then every entry's use. */
@@ -61,6 +68,7 @@ describe.skipIf(!built && !ci)('the packed package type-checks in a consumer pro
   let installed: Installed;
   beforeAll(async () => {
     installed = await packAndInstall({ type: 'module' });
+    await installPeers(installed);
     // Under node16 an ESM file (`.ts` in a `"type": "module"` project) resolves the `import` condition,
     // a `.cts` file the `require` one; the other settings read only `consumer.ts`.
     writeFileSync(join(installed.app, 'consumer.ts'), program());

@@ -16,12 +16,24 @@ const run = promisify(execFile);
 /** The repository root. */
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
-const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown>; devDependencies: Record<string, string> };
 
 /** Every import specifier the package offers (`tokenward`, `tokenward/undici`, ...), from `exports`; `./package.json` left out. */
 export const entries: readonly string[] = Object.keys(manifest.exports)
   .filter((key) => key !== './package.json')
   .map((key) => (key === '.' ? manifest.name : `${manifest.name}/${key.slice(2)}`));
+
+/**
+ * Entries that need an optional peer dependency, and the peer: a user installs it to use the entry, and
+ * nothing else may need it. Installed by {@link installPeers} at the version this repository tests with.
+ */
+export const OPTIONAL_PEERS: Readonly<Record<string, string>> = { [`${manifest.name}/otel`]: '@opentelemetry/api' };
+
+/** Installs every {@link OPTIONAL_PEERS} package into the consumer project (from npm's cache when it can). */
+export async function installPeers(installed: Installed): Promise<void> {
+  const peers = [...new Set(Object.values(OPTIONAL_PEERS))].map((name) => `${name}@${manifest.devDependencies[name] ?? 'latest'}`);
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock', ...peers], { cwd: installed.app, maxBuffer: 16 * 1024 * 1024 });
+}
 
 /** Whether dist/ is there to pack. */
 export const built = existsSync(join(root, 'dist/index.js')) && existsSync(join(root, 'dist/index.cjs'));
