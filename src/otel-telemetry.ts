@@ -177,8 +177,8 @@ export class Telemetry {
     this.#open.clear();
   }
 
-  #start(key: object, name: string, kind: SpanKind, attributes: Attributes, context: Context, metricAttributes?: Attributes, parent?: Open): void {
-    const span = this.#tracer?.startSpan(name, { kind, attributes: { ...this.#extra, ...attributes } }, context);
+  #start(key: object, name: string, kind: SpanKind, attributes: Attributes, parentContext: Context, metricAttributes?: Attributes, parent?: Open): void {
+    const span = this.#tracer?.startSpan(name, { kind, attributes: { ...this.#extra, ...attributes } }, parentContext);
     this.#open.set(key, { span, started: performance.now(), requests: 0, retries: 0, ...(metricAttributes !== undefined ? { attributes: metricAttributes } : {}), ...(parent !== undefined ? { parent } : {}) });
   }
 
