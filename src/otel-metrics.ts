@@ -7,7 +7,7 @@
 import type { Attributes, Counter, Histogram, Meter, ObservableCounter, ObservableResult } from '@opentelemetry/api';
 import { ATTRIBUTES, METRIC_NAMES } from './otel-names.js';
 
-/** One instrumentation's cache lookups, split by whether the token has parameters (index 1) or not (index 0). */
+/** One instrumentation's cache lookups, split by whether the token has parameters (index 1) or not (index 0). @internal */
 export class CacheTally {
   /** Added to its points (the instrumentation's own `attributes`). */
   readonly attributes: Attributes;
@@ -24,7 +24,7 @@ export class CacheTally {
   }
 }
 
-/** The instruments recorded to, and the cache tallies reported at collection. */
+/** The instruments recorded to, and the cache tallies reported at collection. @internal */
 export class Instruments {
   readonly tokenRequests: Counter;
   readonly tokenRequestDuration: Histogram;

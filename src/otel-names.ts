@@ -55,7 +55,15 @@ export const METRIC_NAMES = {
   logoffs: 'tokenward.logoffs',
 } as const;
 
-/** Attribute names (the OpenTelemetry semantic conventions' where one exists). */
+/**
+ * Attribute names (the OpenTelemetry semantic conventions' where one exists).
+ *
+ * @example
+ * ```ts
+ * import { ATTRIBUTES, SPAN_NAMES } from 'tokenward/otel';
+ * const fallbacks = exportedSpans.filter((s) => s.name === SPAN_NAMES.acquire && s.attributes[ATTRIBUTES.refreshFallback] === true);
+ * ```
+ */
 export const ATTRIBUTES = {
   grant: 'tokenward.grant',
   outcome: 'tokenward.outcome',

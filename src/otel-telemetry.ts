@@ -43,7 +43,7 @@ export interface TelemetryTargets {
   readonly accepts: (manager: object | undefined) => boolean;
 }
 
-/** One instrumentation's handlers: each takes a channel message or an event payload. */
+/** One instrumentation's handlers: each takes a channel message or an event payload. @internal */
 export class Telemetry {
   readonly tally: CacheTally;
   readonly #tracer: Tracer | undefined;

@@ -15,7 +15,15 @@ import { cacheChannel, tracingChannels } from './tracing.js';
 
 export { ATTRIBUTES, METRIC_NAMES, SPAN_NAMES, type Outcome } from './otel-names.js';
 
-/** Options of {@link instrument} and {@link enableOpenTelemetry}. */
+/**
+ * Options of {@link instrument} and {@link enableOpenTelemetry}.
+ *
+ * @example
+ * ```ts
+ * const options: OpenTelemetryOptions = { traces: false, attributes: { 'tokenward.client': 'billing' } };
+ * instrument(tm, options); // metrics only, to the global meter provider
+ * ```
+ */
 export interface OpenTelemetryOptions {
   /**
    * Where spans go.
@@ -45,7 +53,18 @@ export interface OpenTelemetryOptions {
   attributes?: Attributes;
 }
 
-/** Stops an instrumentation: call it, or let `using` do it. Spans still open are ended. Idempotent. */
+/**
+ * Stops an instrumentation: call it, or let `using` do it. Spans still open are ended. Idempotent.
+ *
+ * @example
+ * ```ts
+ * {
+ *   using _telemetry = instrument(tm);
+ *   await tm.getToken(); // traced
+ * }
+ * await tm.getToken(); // not any more
+ * ```
+ */
 export interface Instrumentation {
   (): void;
   [Symbol.dispose](): void;

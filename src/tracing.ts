@@ -119,12 +119,23 @@ export const tracingChannels = {
   logoff: tracingChannel<unknown, LogoffTrace>('tokenward:logoff'),
 } as const;
 
-/** `tokenward:cache`: a message per token asked for, hit or miss (see {@link CacheLookup}). Subscribe only to count. */
+/**
+ * `tokenward:cache`: a message per token asked for, hit or miss (see {@link CacheLookup}), published only
+ * while someone listens. Subscribe only to count: it runs on every cache hit.
+ *
+ * @example
+ * ```ts
+ * import { cacheChannel, type CacheLookup } from 'tokenward';
+ * let hits = 0;
+ * cacheChannel.subscribe((message) => { if ((message as CacheLookup).hit) hits++; });
+ * ```
+ */
 export const cacheChannel = channel('tokenward:cache') as Channel<unknown, CacheLookup>;
 
 /**
  * Runs `operation` as a traced operation on `traced` with `context`, never publishing its result (a
  * token): the channel's `result` stays `undefined`. Only call it when `traced.hasSubscribers`.
+ * @internal
  */
 export function traceWithoutResult<T, C extends object>(traced: TracingChannel<unknown, C>, context: C, operation: () => Promise<T>): Promise<T> {
   let result: T;
@@ -138,6 +149,7 @@ export function traceWithoutResult<T, C extends object>(traced: TracingChannel<u
 /**
  * Wraps one try at the token endpoint (`retry.ts` gives it its number) so that each is published on
  * `tokenward:request` when someone listens; `once` records the answer's status in the context it is given.
+ * @internal
  */
 export function tracedAttempts<T>(
   about: { readonly url: string; readonly grant: string; readonly clientAuth: WireClientAuth; readonly parent: OperationTrace | undefined },
