@@ -3,6 +3,7 @@
  * Jim2's logoff page) or RFC 7009 revocation. "Already logged off" is success.
  * @module
  */
+import type { BuildRequest, EndpointSend } from './endpoint-send.js';
 import { ErrorCode, TokenwardError } from './errors.js';
 import { answerError, header } from './normalize.js';
 import type { ResolvedOptions } from './options.js';
@@ -10,11 +11,12 @@ import { parseBody } from './parse-body.js';
 import type { ReleaseTarget } from './sources.js';
 import { authorizationValue, type Token } from './token.js';
 import { finishRequest, startRequest } from './token-request.js';
-import { redactUrl, type Send, type WireRequest } from './transport.js';
+import { redactUrl, type WireRequest } from './transport.js';
 
 /** What {@link releaseSession} needs from the manager. */
 export interface ReleaseContext {
-  send: Send;
+  /** Sends to the authorization server (with a DPoP proof when DPoP is on). */
+  send: EndpointSend;
   /** The endpoints (discovered if need be) and the client authentication to revoke with. */
   target: () => Promise<ReleaseTarget>;
   options: ResolvedOptions;
@@ -37,7 +39,8 @@ export async function releaseSession(token: Token, style: Exclude<ResolvedOption
   const target = style.url === undefined || style.style === 'revoke' ? await releaseTarget(ctx) : undefined;
   if (style.style === 'bearer') {
     const url = style.url?.href ?? target!.endpoints.token;
-    return sendRelease({ url, method: style.method, headers: { authorization: authorizationValue(token), accept: 'application/json' } }, ctx, BEARER);
+    const request: WireRequest = { url, method: style.method, headers: { authorization: authorizationValue(token), accept: 'application/json' } };
+    return sendRelease(request, () => request, ctx, BEARER);
   }
   const url = style.url?.href ?? target!.endpoints.revocation;
   if (url === undefined) {
@@ -48,9 +51,15 @@ export async function releaseSession(token: Token, style: Exclude<ResolvedOption
   for (const kind of style.tokens) {
     const value = kind === 'refresh_token' ? token.refreshToken : token.accessToken;
     if (value === undefined) continue;
-    const { secrets, ...request } = await revocationRequest(url, value, kind, target!);
+    // Built afresh if it must be sent again (a DPoP nonce): a new client assertion, never a used one.
+    const secrets = [...ctx.secrets, value];
+    const build = async () => {
+      const { secrets: carried, ...request } = await revocationRequest(url, value, kind, target!);
+      secrets.push(...carried);
+      return request;
+    };
     const reading = kind === 'access_token' ? REVOKE_ACCESS : REVOKE_REFRESH;
-    if ((await sendRelease(request, { ...ctx, secrets: [...ctx.secrets, ...secrets] }, reading)) === 'released') outcome = 'released';
+    if ((await sendRelease({ url, method: 'POST' }, build, { ...ctx, secrets }, reading)) === 'released') outcome = 'released';
   }
   return outcome;
 }
@@ -92,12 +101,15 @@ const BEARER: Reading = { unauthorizedMeansDeadToken: true, optional: false };
 const REVOKE_REFRESH: Reading = { unauthorizedMeansDeadToken: false, optional: false };
 const REVOKE_ACCESS: Reading = { unauthorizedMeansDeadToken: false, optional: true };
 
-async function sendRelease(request: WireRequest, ctx: ReleaseContext, reading: Reading): Promise<ReleaseOutcome> {
+/** Sends the release request `build` makes (`request` names it in errors) and reads the answer. */
+async function sendRelease(request: Pick<WireRequest, 'url' | 'method'>, build: BuildRequest, ctx: ReleaseContext, reading: Reading): Promise<ReleaseOutcome> {
   const where = `${request.method} ${redactUrl(request.url)}`;
   let res;
   try {
-    res = await ctx.send(request);
+    res = await ctx.send(build);
   } catch (err) {
+    // Building it failed (a client assertion that could not be made): already a logoff error.
+    if (err instanceof TokenwardError && err.code === ErrorCode.LOGOFF) throw err;
     const cause = err as TokenwardError;
     throw new TokenwardError(ErrorCode.LOGOFF, `logoff failed: ${where}: ${cause.message.replace(/^tokenward: /, '')}`, { cause });
   }

@@ -10,9 +10,11 @@ import type { GetTokenOptions } from './caller.js';
 import { cacheKey } from './cache-key.js';
 import { createClientAuth, type WireClientAuth } from './client-auth/index.js';
 import { transportDispatcher } from './dispatcher.js';
+import { plainEndpointSend } from './endpoint-send.js';
 import { createEndpoints } from './endpoints.js';
 import type { ConfigError } from './errors.js';
 import { Emitter, type TokenwardEvents } from './events.js';
+import { createGrant } from './grants/index.js';
 import { resolveOptions, type FetchLike, type ResolvedOptions, type TokenManagerOptions } from './options.js';
 import { SlotRegistry } from './slot-registry.js';
 import { TokenEndpoint } from './sources.js';
@@ -68,12 +70,14 @@ export class TokenManager implements AsyncDisposable {
     const o = (this.#o = resolveOptions(options));
     const fetchImpl = (this.#fetchImpl = resolveFetch(o.fetch, transportDispatcher(o)));
     const send = createSend({ fetch: fetchImpl, timeout: o.timeout, maxResponseBytes: o.maxResponseBytes });
-    this.#endpoint = new TokenEndpoint(o, send, this.#events, createClientAuth(o), createEndpoints(o, send, this.#events));
+    // Discovery sends as is; requests to the authorization server go through the endpoint sender.
+    const endpointSend = plainEndpointSend(send);
+    this.#endpoint = new TokenEndpoint(o, endpointSend, this.#events, createClientAuth(o), createEndpoints(o, send, this.#events), createGrant(o));
     this.cacheKey = cacheKey(o);
     const store: TokenStore = o.store ?? new MemoryTokenStore();
     // A store of its own is this manager's memory only: a dropped set's token goes with the set.
     this.#privateStore = o.store === undefined;
-    const ctx: SlotContext = { options: o, endpoint: this.#endpoint, events: this.#events, send, managerLogoff: () => this.#loggingOff, manager: this };
+    const ctx: SlotContext = { options: o, endpoint: this.#endpoint, events: this.#events, send: endpointSend, managerLogoff: () => this.#loggingOff, manager: this };
     const create = (parameters: ResolvedParameters) => new TokenSlot(ctx, new StoreSlot(store, parameterKey(this.cacheKey, parameters), this.#events), parameters);
     this.#default = create(NO_PARAMETERS);
     this.#slots = new SlotRegistry(o.maxCachedTokens, { scope: o.scope, params: o.params }, create, (slot) => this.#released(slot));

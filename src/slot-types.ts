@@ -7,14 +7,15 @@ import type { Emitter, TokenwardEvents } from './events.js';
 import type { ResolvedOptions } from './options.js';
 import type { TokenEndpoint } from './sources.js';
 import type { Token } from './token.js';
-import type { Send } from './transport.js';
+import type { EndpointSend } from './endpoint-send.js';
 
 /** What every slot of one manager shares. */
 export interface SlotContext {
   readonly options: ResolvedOptions;
   readonly endpoint: TokenEndpoint;
   readonly events: Emitter;
-  readonly send: Send;
+  /** Sends to the authorization server (logoff): with a DPoP proof when DPoP is on. */
+  readonly send: EndpointSend;
   /** The manager-wide `logoff()` while one runs: acquisitions wait for it, then start afresh. */
   readonly managerLogoff: () => Promise<void> | undefined;
   /** The `TokenManager`, named in tracing messages (`tracing.ts`). */

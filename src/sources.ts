@@ -6,8 +6,10 @@
  */
 import { basicAuthorization, isClientNotAuthenticated, NO_CLIENT_AUTH, type ClientAuthPolicy, type ClientAuthStrategy, type WireClientAuth } from './client-auth/index.js';
 import type { Endpoints, EndpointSource } from './endpoints.js';
+import type { EndpointSend } from './endpoint-send.js';
 import { callOption, ErrorCode, OAuthError, ResponseError, TokenwardError } from './errors.js';
 import type { Emitter } from './events.js';
+import type { Grant, GrantRequest, GrantTarget } from './grants/index.js';
 import { normalizeTokenResponse } from './normalize.js';
 import type { ResolvedOptions } from './options.js';
 import { withRetry } from './retry.js';
@@ -15,11 +17,14 @@ import type { Token } from './token.js';
 import { NO_PARAMETERS, parameterFields, type ResolvedParameters } from './token-params.js';
 import { finishRequest, startRequest } from './token-request.js';
 import { tracedAttempts, type OperationTrace } from './tracing.js';
-import type { Send } from './transport.js';
+import type { WireRequest } from './transport.js';
 
 /** What one token request sends besides client authentication. */
 interface RequestBody {
-  readonly fields: Record<string, string | undefined>;
+  /** `grant_type`: refresh requests may go without client authentication. */
+  readonly grantType: string;
+  /** The grant's fields, built afresh for every try. */
+  readonly build: (target: GrantTarget) => GrantRequest | Promise<GrantRequest>;
   readonly scope: string | undefined;
   /** The token's parameter set (`resource`, `audience`, its own params). */
   readonly parameters: ResolvedParameters;
@@ -39,17 +44,19 @@ export interface ReleaseTarget {
 /** Acquires tokens from one token endpoint. */
 export class TokenEndpoint {
   readonly #o: ResolvedOptions;
-  readonly #send: Send;
+  readonly #send: EndpointSend;
   readonly #events: Emitter;
   readonly #auth: ClientAuthPolicy;
   readonly #endpoints: EndpointSource;
+  readonly #grant: Grant;
 
-  constructor(options: ResolvedOptions, send: Send, events: Emitter, auth: ClientAuthPolicy, endpoints: EndpointSource) {
+  constructor(options: ResolvedOptions, send: EndpointSend, events: Emitter, auth: ClientAuthPolicy, endpoints: EndpointSource, grant: Grant) {
     this.#o = options;
     this.#send = send;
     this.#events = events;
     this.#auth = auth;
     this.#endpoints = endpoints;
+    this.#grant = grant;
   }
 
   /** The client authentication in use: configured, learned by `auto`, or `undefined` before the first answer. */
@@ -57,11 +64,10 @@ export class TokenEndpoint {
     return this.#auth.current;
   }
 
-  /** Runs the configured grant (`client_credentials` or `password`) for one parameter set. */
+  /** Runs the configured grant (its module in `grants/`) for one parameter set. */
   grant(parameters: ResolvedParameters = NO_PARAMETERS, signal?: AbortSignal, trace?: OperationTrace): Promise<Token> {
-    const o = this.#o;
-    const fields = o.grant === 'password' ? { grant_type: 'password', username: o.username, password: o.password } : { grant_type: 'client_credentials' };
-    return this.#exchange(fields, parameters.scope ?? o.scope, parameters, undefined, signal, trace);
+    const grant = this.#grant;
+    return this.#exchange({ grantType: grant.name, build: (target) => grant.request(parameters, target), scope: parameters.scope ?? this.#o.scope, parameters, trace }, undefined, signal);
   }
 
   /**
@@ -71,7 +77,8 @@ export class TokenEndpoint {
   async refresh(previous: Token, parameters: ResolvedParameters = NO_PARAMETERS, signal?: AbortSignal, trace?: OperationTrace): Promise<Token> {
     // A parameter set's own scope, resource and audience go with its refresh too (RFC 8707 §2.2: the
     // resource selects the audience of the new access token); the manager's default scope does not.
-    const token = await this.#exchange({ grant_type: 'refresh_token', refresh_token: previous.refreshToken }, parameters.scope, parameters, previous, signal, trace);
+    const request: GrantRequest = { fields: { grant_type: 'refresh_token', refresh_token: previous.refreshToken }, secrets: [] };
+    const token = await this.#exchange({ grantType: 'refresh_token', build: () => request, scope: parameters.scope, parameters, trace }, previous, signal);
     if (token.refreshToken === previous.refreshToken && token.refreshExpiresAt === undefined && previous.refreshExpiresAt !== undefined) {
       return { ...token, refreshExpiresAt: previous.refreshExpiresAt };
     }
@@ -108,7 +115,7 @@ export class TokenEndpoint {
     const o = this.#o;
     // The Basic pair's base64 too: a debugging proxy that echoes request headers must not leak it.
     const basic = o.clientId !== undefined && o.clientSecret !== undefined ? basicAuthorization(o.clientId, o.clientSecret, o.basicEncoding).slice('Basic '.length) : undefined;
-    return [o.clientSecret, o.password, basic, extra?.refreshToken, extra?.accessToken];
+    return [o.clientSecret, o.password, basic, ...this.#grant.secrets, extra?.refreshToken, extra?.accessToken];
   }
 
   /**
@@ -116,23 +123,23 @@ export class TokenEndpoint {
    * answered 404), then each client-authentication candidate in turn while the server says the client
    * was not authenticated.
    */
-  async #exchange(fields: Record<string, string | undefined>, scope: string | undefined, parameters: ResolvedParameters, previous: Token | undefined, signal?: AbortSignal, trace?: OperationTrace): Promise<Token> {
+  async #exchange(body: RequestBody, previous: Token | undefined, signal?: AbortSignal): Promise<Token> {
     // A configured tokenUrl answers synchronously: no await (each costs the request a few microtask turns).
     const known = this.#endpoints.get(signal);
     const endpoints = known instanceof Promise ? await known : known;
     try {
-      return await this.#authenticated(endpoints, { fields, scope, parameters, trace }, previous, signal);
+      return await this.#authenticated(endpoints, body, previous, signal);
     } catch (err) {
       // The token endpoint moved (a realm renamed, a tenant migrated): fetch the metadata again, once.
       if (!(err instanceof TokenwardError) || err.status !== 404 || !this.#endpoints.invalidate()) throw err;
       const fresh = await this.#endpoints.get(signal);
       if (fresh.token === endpoints.token) throw err;
-      return this.#authenticated(fresh, { fields, scope, parameters, trace }, previous, signal);
+      return this.#authenticated(fresh, body, previous, signal);
     }
   }
 
   async #authenticated(endpoints: Endpoints, body: RequestBody, previous: Token | undefined, signal?: AbortSignal): Promise<Token> {
-    if (body.fields.grant_type === 'refresh_token' && !this.#o.refreshWithClientAuth) return this.#attempt(endpoints, body, NO_CLIENT_AUTH, previous, signal);
+    if (body.grantType === 'refresh_token' && !this.#o.refreshWithClientAuth) return this.#attempt(endpoints, body, NO_CLIENT_AUTH, previous, signal);
     const candidates = this.#auth.candidates(endpoints.authMethods);
     const refused: TokenwardError[] = [];
     for (const [i, strategy] of candidates.entries()) {
@@ -166,25 +173,38 @@ export class TokenEndpoint {
   }
 
   /**
-   * One request (with retries) using one client-authentication strategy, decorated afresh for every try.
+   * One request (with retries) using one client-authentication strategy: the grant's fields and the
+   * client authentication are built afresh for every try, and for every send within it (a DPoP nonce).
    * Each try is published on `tokenward:request` when someone listens.
    */
   #attempt(endpoints: Endpoints, body: RequestBody, auth: ClientAuthStrategy, previous: Token | undefined, signal: AbortSignal | undefined): Promise<Token> {
     const o = this.#o;
-    const secrets = this.secrets(previous);
     const target = { audience: this.#audience(endpoints) };
     return withRetry(
-      tracedAttempts({ url: endpoints.token, grant: body.fields.grant_type ?? '', clientAuth: auth.method, parent: body.trace }, async (trace) => {
-        const request = startRequest(endpoints.token, body.fields, body.scope);
-        const decorated = auth.decorate(request, target);
-        if (decorated instanceof Promise) await decorated;
-        const res = await this.#send(finishRequest(request, o.params, o.bodyFormat, parameterFields(body.parameters)), signal);
+      tracedAttempts({ url: endpoints.token, grant: body.grantType, clientAuth: auth.method, parent: body.trace }, async (trace) => {
+        const secrets = this.secrets(previous);
+        // Built for every send (a DPoP nonce retry builds it again); awaited only where something is async.
+        const build = (): WireRequest | Promise<WireRequest> => {
+          const grant = body.build(target);
+          return grant instanceof Promise ? grant.then(decorate) : decorate(grant);
+        };
+        const decorate = (grant: GrantRequest): WireRequest | Promise<WireRequest> => {
+          secrets.push(...grant.secrets);
+          const request = startRequest(endpoints.token, grant.fields, body.scope);
+          const done = (): WireRequest => {
+            secrets.push(...request.secrets);
+            return finishRequest(request, o.params, o.bodyFormat, parameterFields(body.parameters));
+          };
+          const decorated = auth.decorate(request, target);
+          return decorated instanceof Promise ? decorated.then(done) : done();
+        };
+        const res = await this.#send(build, signal);
         if (trace !== undefined) trace.status = res.status;
         try {
           return normalizeTokenResponse(res, {
             now: Date.now(),
             defaultExpiresIn: o.defaultExpiresIn,
-            secrets: [...secrets, ...request.secrets],
+            secrets,
             ...(previous?.refreshToken !== undefined ? { previousRefreshToken: previous.refreshToken } : {}),
           });
         } catch (err) {
