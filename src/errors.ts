@@ -46,6 +46,11 @@ export const ErrorCode = {
   CLIENT_AUTH: 'ERR_TOKENWARD_CLIENT_AUTH',
   /** The proxy refused the request or the CONNECT tunnel (403, 407 Proxy Authentication Required, ...). Not retried. */
   PROXY: 'ERR_TOKENWARD_PROXY',
+  /**
+   * A grant's own input could not be made: a `subjectToken`, `actorToken`, `assertion` or `grantParams`
+   * function returned no usable value, or the grant's assertion could not be signed. Not retried.
+   */
+  GRANT: 'ERR_TOKENWARD_GRANT',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

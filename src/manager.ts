@@ -80,7 +80,7 @@ export class TokenManager implements AsyncDisposable {
     const ctx: SlotContext = { options: o, endpoint: this.#endpoint, events: this.#events, send: endpointSend, managerLogoff: () => this.#loggingOff, manager: this };
     const create = (parameters: ResolvedParameters) => new TokenSlot(ctx, new StoreSlot(store, parameterKey(this.cacheKey, parameters), this.#events), parameters);
     this.#default = create(NO_PARAMETERS);
-    this.#slots = new SlotRegistry(o.maxCachedTokens, { scope: o.scope, params: o.params }, create, (slot) => this.#released(slot));
+    this.#slots = new SlotRegistry(o.maxCachedTokens, { scope: o.scope, params: o.params, grant: o.grant }, create, (slot) => this.#released(slot));
     const { onToken, onError, onRetry } = o.hooks;
     if (onToken) this.#events.on('token', onToken);
     if (onError) this.#events.on('error', onError);
@@ -136,7 +136,7 @@ export class TokenManager implements AsyncDisposable {
    * @throws {ConfigError} when a parameter is malformed.
    */
   for(parameters: TokenParameters): TokenView {
-    const resolved = resolveParameters(parameters, { scope: this.#o.scope, params: this.#o.params });
+    const resolved = resolveParameters(parameters, { scope: this.#o.scope, params: this.#o.params, grant: this.#o.grant });
     return new TokenView(resolved.canonical === '' ? () => this.#default : (() => {
       let slot = this.#slots.slotFor(resolved);
       // The registry may drop the slot (least recently used); the view then looks it up again.

@@ -94,6 +94,7 @@ export function normalizeTokenResponse(res: TokenHttpResponse, options: Normaliz
   if (refreshLifetime !== undefined && refreshLifetime > 0 && typeof f.refresh_token === 'string') token.refreshExpiresAt = now + refreshLifetime * 1000;
   if (typeof f.scope === 'string') token.scope = f.scope;
   if (typeof f.id_token === 'string') token.idToken = f.id_token;
+  if (typeof f.issued_token_type === 'string' && f.issued_token_type !== '') token.issuedTokenType = f.issued_token_type;
   return token;
 }
 

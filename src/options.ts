@@ -8,6 +8,7 @@ import { ConfigError, type ErrorCode, type TokenwardError } from './errors.js';
 import { hasScheme } from './request-parts.js';
 import type { WireClientAuth } from './client-auth/strategy.js';
 import { enterpriseSchema, hideUserInfo, resolveEnterprise, type EnterpriseOptions, type ResolvedEnterprise } from './options-enterprise.js';
+import { GRANT_DEFAULTS, grantSchema, resolveGrants, SECRET_GRANT_OPTIONS, type GrantOptions, type ResolvedGrants } from './options-grants.js';
 import type { TokenStore } from './store.js';
 import { CREDENTIAL_OPTIONS, describeUndefined, undefinedKeys } from './unset-credentials.js';
 
@@ -29,6 +30,9 @@ export type ClientAuthMethod =
   | 'client_secret_jwt'
   | 'tls_client_auth'
   | 'self_signed_tls_client_auth';
+
+/** The grants tokenward speaks. */
+export type GrantName = 'client_credentials' | 'password' | 'token_exchange';
 
 /** A value of an extra body field. Kept typed in JSON bodies (`WindowsAuthentication: false`). */
 export type ParamValue = string | number | boolean;
@@ -103,7 +107,7 @@ export interface RetryEvent {
 }
 
 /** Options of a {@link TokenManager}. Exactly one of `tokenUrl` and `issuer` is required. */
-export interface TokenManagerOptions extends EnterpriseOptions {
+export interface TokenManagerOptions extends EnterpriseOptions, GrantOptions {
   /**
    * The token endpoint, used exactly as given (Jim2's carries a site path: `http://host/Jim_Test/token`).
    * No user info (`user:pass@`) in this or any URL option: credentials go in their own options.
@@ -118,8 +122,11 @@ export interface TokenManagerOptions extends EnterpriseOptions {
    * public client), or a `privateKey`, `clientAssertion` or `tls` certificate authenticates the client.
    */
   clientSecret?: string;
-  /** The grant. @default 'password' when `username` is set, else 'client_credentials' */
-  grant?: 'client_credentials' | 'password';
+  /**
+   * The grant: `client_credentials`, `password`, or `token_exchange` (RFC 8693, see `subjectToken`).
+   * @default 'password' when `username` is set, else 'client_credentials'
+   */
+  grant?: GrantName;
   /** Resource owner's user name for the password grant (`DOMAIN\user` is fine). */
   username?: string;
   /** Resource owner's password. Never logged, never in an error. */
@@ -197,15 +204,16 @@ export const DEFAULTS = Object.freeze({
   logoffMethod: 'DELETE',
   revokeTokens: Object.freeze(['refresh_token', 'access_token'] as const),
   assertionLifetime: 60,
+  ...GRANT_DEFAULTS,
 } as const);
 
 /** Options after validation and defaults. */
-export interface ResolvedOptions extends ResolvedEnterprise {
+export interface ResolvedOptions extends ResolvedEnterprise, ResolvedGrants {
   /** The token endpoint as configured; `undefined` with `issuer` (then discovery finds it). */
   tokenUrl: URL | undefined;
   clientId: string | undefined;
   clientSecret: string | undefined;
-  grant: 'client_credentials' | 'password';
+  grant: GrantName;
   username: string | undefined;
   password: string | undefined;
   clientAuth: 'auto' | WireClientAuth;
@@ -281,13 +289,14 @@ const schema = z
     issuer: httpUrl.optional(),
     clientId: nonEmpty.optional(),
     clientSecret: z.string().optional(),
-    grant: z.enum(['client_credentials', 'password']).optional(),
+    grant: z.enum(['client_credentials', 'password', 'token_exchange']).optional(),
     username: nonEmpty.optional(),
     password: z.string().optional(),
     clientAuth: z
       .enum(['auto', 'basic', 'body', 'none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt', 'client_secret_jwt', 'tls_client_auth', 'self_signed_tls_client_auth'])
       .optional(),
     ...enterpriseSchema,
+    ...grantSchema,
     basicEncoding: z.enum(['form', 'none']).optional(),
     scope: z.union([z.string(), z.array(nonEmpty)]).optional(),
     params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
@@ -334,7 +343,7 @@ const schema = z
   .strict();
 
 /** Options whose values must never be echoed in an error message. */
-const SECRET_OPTIONS = new Set(['clientSecret', 'password', 'privateKey', 'tls', 'proxy', 'clientAssertion']);
+const SECRET_OPTIONS = new Set<string>(['clientSecret', 'password', 'privateKey', 'tls', 'proxy', 'clientAssertion', ...SECRET_GRANT_OPTIONS]);
 
 /**
  * Credentials given as `undefined`; the message naming them, if any. An undefined `clientSecret` is
@@ -431,6 +440,7 @@ export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
     mapError: o.mapError as ResolvedOptions['mapError'],
     hooks: (o.hooks ?? {}) as TokenwardHooks,
     ...enterprise,
+    ...resolveGrants(o, grant),
   };
 }
 

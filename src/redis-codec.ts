@@ -49,13 +49,13 @@ export function decodeEntry(value: unknown): StoredEntry | undefined {
 /** A token with every field checked, and only the fields a {@link Token} has. */
 function decodeToken(t: unknown): Token | undefined {
   if (!isRecord(t)) return undefined;
-  const { accessToken, tokenType, expiresAt, receivedAt, raw, refreshToken, refreshExpiresAt, scope, idToken } = t;
+  const { accessToken, tokenType, expiresAt, receivedAt, raw, refreshToken, refreshExpiresAt, scope, idToken, issuedTokenType } = t;
   if (typeof accessToken !== 'string' || accessToken === '') return undefined;
   if (typeof tokenType !== 'string' || tokenType === '') return undefined;
   if (!isFiniteNumber(expiresAt) || !isFiniteNumber(receivedAt) || !isRecord(raw)) return undefined;
   if (!optional(refreshToken, isNonEmptyString) || !optional(refreshExpiresAt, isFiniteNumber)) return undefined;
-  if (!optional(scope, isString) || !optional(idToken, isString)) return undefined;
-  return tokenFields({ accessToken, tokenType, expiresAt, receivedAt, raw, refreshToken, refreshExpiresAt, scope, idToken } as Token);
+  if (!optional(scope, isString) || !optional(idToken, isString) || !optional(issuedTokenType, isString)) return undefined;
+  return tokenFields({ accessToken, tokenType, expiresAt, receivedAt, raw, refreshToken, refreshExpiresAt, scope, idToken, issuedTokenType } as Token);
 }
 
 /** The fields of a {@link Token}, without keys whose value is `undefined` (JSON drops them anyway). */
@@ -71,6 +71,7 @@ function tokenFields(token: Token): Token {
   if (token.refreshExpiresAt !== undefined) out.refreshExpiresAt = token.refreshExpiresAt;
   if (token.scope !== undefined) out.scope = token.scope;
   if (token.idToken !== undefined) out.idToken = token.idToken;
+  if (token.issuedTokenType !== undefined) out.issuedTokenType = token.issuedTokenType;
   return out;
 }
 

@@ -70,7 +70,9 @@ export class SlotRegistry {
   /** Which fast-path map `input` belongs to, or `undefined` when it holds anything but plain strings. */
   #fastCache(input: TokenParameters): Map<string, TokenSlot> | undefined {
     const { scope, resource, audience } = input;
-    if (input.params !== undefined) return undefined;
+    // Anything but scope, resource and audience (params, a subject token) takes the canonical path:
+    // these maps would not tell two subject tokens with one audience apart.
+    if (input.params !== undefined || input.subjectToken !== undefined || input.actorToken !== undefined || input.subjectTokenType !== undefined || input.actorTokenType !== undefined) return undefined;
     if (scope === undefined && resource === undefined) return typeof audience === 'string' ? this.#byAudience : undefined;
     if (audience === undefined && resource === undefined) return typeof scope === 'string' ? this.#byScope : undefined;
     if (audience === undefined && scope === undefined) return typeof resource === 'string' ? this.#byResource : undefined;

@@ -110,12 +110,12 @@ export class TokenEndpoint {
     return { endpoints, clientAuth, audience: this.#audience(endpoints) };
   }
 
-  /** Secrets to scrub from anything derived from an answer. */
-  secrets(extra?: Token): Array<string | undefined> {
+  /** Secrets to scrub from anything derived from an answer: credentials, the grant's inputs, `extra`'s tokens. */
+  secrets(extra?: Token, parameters?: ResolvedParameters): Array<string | undefined> {
     const o = this.#o;
     // The Basic pair's base64 too: a debugging proxy that echoes request headers must not leak it.
     const basic = o.clientId !== undefined && o.clientSecret !== undefined ? basicAuthorization(o.clientId, o.clientSecret, o.basicEncoding).slice('Basic '.length) : undefined;
-    return [o.clientSecret, o.password, basic, ...this.#grant.secrets, extra?.refreshToken, extra?.accessToken];
+    return [o.clientSecret, o.password, basic, ...this.#grant.secrets, ...(parameters?.grantInputs?.secrets ?? []), extra?.refreshToken, extra?.accessToken];
   }
 
   /**
@@ -182,7 +182,7 @@ export class TokenEndpoint {
     const target = { audience: this.#audience(endpoints) };
     return withRetry(
       tracedAttempts({ url: endpoints.token, grant: body.grantType, clientAuth: auth.method, parent: body.trace }, async (trace) => {
-        const secrets = this.secrets(previous);
+        const secrets = this.secrets(previous, body.parameters);
         // Built for every send (a DPoP nonce retry builds it again); awaited only where something is async.
         const build = (): WireRequest | Promise<WireRequest> => {
           const grant = body.build(target);

@@ -8,12 +8,13 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from './errors.js';
 import type { ParamValue } from './options.js';
+import { GrantInputs, readGrantInputs, type GrantInputParameters } from './grant-inputs.js';
 
 /**
  * Parameters of one token: pass them to `tm.getToken(...)` or `tm.for(...)`. Each distinct set gets its
  * own cached token, refresh token and single-flight acquisition.
  */
-export interface TokenParameters {
+export interface TokenParameters extends GrantInputParameters {
   /** Scope of this token, replacing the manager's `scope`. Compared as a set: `'a b'` and `['b', 'a']` are one token. */
   scope?: string | readonly string[];
   /** RFC 8707 resource indicator(s): absolute URIs of the APIs the token is for, sent as repeated `resource` fields. Compared as a set. */
@@ -31,22 +32,35 @@ export interface ResolvedParameters {
   readonly resources: readonly string[];
   readonly audience: string | undefined;
   readonly params: Readonly<Record<string, ParamValue>>;
+  /** The grant's own inputs for this token (a subject token to exchange): secrets, held out of sight. */
+  readonly grantInputs: GrantInputs | undefined;
   /** Canonical text of every parameter: equal for equal sets, different otherwise. Holds no secret-derived data by itself; hashed before use as a store key. */
   readonly canonical: string;
 }
 
 /** The empty set: the manager's own token. */
-export const NO_PARAMETERS: ResolvedParameters = Object.freeze({ scope: undefined, resources: [], audience: undefined, params: Object.freeze({}), canonical: '' });
+export const NO_PARAMETERS: ResolvedParameters = Object.freeze({ scope: undefined, resources: [], audience: undefined, params: Object.freeze({}), grantInputs: undefined, canonical: '' });
 
 /** Whether an options object passed to `getToken()` carries any token parameter. Plain reads: it runs on every call with options. */
 export function hasParameters(options: TokenParameters): boolean {
-  return options.scope !== undefined || options.resource !== undefined || options.audience !== undefined || options.params !== undefined;
+  return (
+    options.scope !== undefined ||
+    options.resource !== undefined ||
+    options.audience !== undefined ||
+    options.params !== undefined ||
+    options.subjectToken !== undefined ||
+    options.subjectTokenType !== undefined ||
+    options.actorToken !== undefined ||
+    options.actorTokenType !== undefined
+  );
 }
 
 /** The manager's own scope and params, which a parameter set may repeat without becoming another token. */
 export interface ParameterDefaults {
   readonly scope: string | undefined;
   readonly params: Readonly<Record<string, ParamValue>>;
+  /** The manager's grant: a subject token per call needs `token_exchange`. */
+  readonly grant?: string;
 }
 
 /**
@@ -72,18 +86,21 @@ export function resolveParameters(input: TokenParameters, defaults: ParameterDef
       if (defaults.params[key] !== value) params[key] = value;
     }
   }
+  const grantInputs = readGrantInputs(input, defaults.grant);
   // Sets, sorted: the order a caller lists scopes or resources in does not make another token.
   const scopeSet = scopeList === undefined ? undefined : [...new Set(scopeList)].sort();
   const resourceSet = [...new Set(resources ?? [])].sort();
   const paramList = Object.keys(params).sort().map((k) => [k, params[k]]);
-  const canonical = scopeSet === undefined && resourceSet.length === 0 && audience === undefined && paramList.length === 0
-    ? ''
-    : JSON.stringify([scopeSet ?? null, resourceSet, audience ?? null, paramList]);
+  const parts: unknown[] = [scopeSet ?? null, resourceSet, audience ?? null, paramList];
+  // Grant inputs by their hashes, never the tokens themselves; absent, the canonical text is what it always was.
+  if (grantInputs !== undefined) parts.push(grantInputs.canonical);
+  const canonical = scopeSet === undefined && resourceSet.length === 0 && audience === undefined && paramList.length === 0 && grantInputs === undefined ? '' : JSON.stringify(parts);
   return Object.freeze({
     scope: scopeList === undefined ? undefined : scopeList.join(' '),
     resources: Object.freeze(resourceSet),
     audience,
     params: Object.freeze(params),
+    grantInputs,
     canonical,
   });
 }

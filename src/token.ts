@@ -25,6 +25,11 @@ export interface Token {
   readonly scope?: string;
   /** The OpenID Connect ID token, when the server sent one. */
   readonly idToken?: string;
+  /**
+   * What a token exchange issued (RFC 8693 `issued_token_type`), e.g.
+   * `urn:ietf:params:oauth:token-type:access_token`, when the server said.
+   */
+  readonly issuedTokenType?: string;
   /** When the answer arrived, epoch milliseconds (local clock). */
   readonly receivedAt: number;
   /**

@@ -9,6 +9,7 @@ import { ConfigError, DEFAULTS, ErrorCode, resolveOptions, TokenManager, type To
 const doc = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
 const source = readFileSync(new URL('../src/options.ts', import.meta.url), 'utf8');
 const enterpriseSource = readFileSync(new URL('../src/options-enterprise.ts', import.meta.url), 'utf8');
+const grantsSource = readFileSync(new URL('../src/options-grants.ts', import.meta.url), 'utf8');
 
 /** Rows of the doc's options table: option name → default cell. */
 function docDefaults(): Map<string, string> {
@@ -65,6 +66,8 @@ describe('DEFAULTS and docs/configuration.md', () => {
     'logoff.method': DEFAULTS.logoffMethod,
     'logoff.tokens': DEFAULTS.revokeTokens,
     assertionLifetime: DEFAULTS.assertionLifetime,
+    subjectTokenType: DEFAULTS.subjectTokenType,
+    actorTokenType: DEFAULTS.actorTokenType,
   };
 
   it('every entry of DEFAULTS is in the doc table (a new default must be documented)', () => {
@@ -79,8 +82,12 @@ describe('DEFAULTS and docs/configuration.md', () => {
   });
 
   it('every option of TokenManagerOptions has a row', () => {
-    // TokenManagerOptions extends EnterpriseOptions (options-enterprise.ts): both bodies hold options.
-    const body = /export interface TokenManagerOptions extends EnterpriseOptions \{([\s\S]*?)\n\}/.exec(source)![1]! + /export interface EnterpriseOptions \{([\s\S]*?)\n\}/.exec(enterpriseSource)![1]!;
+    // TokenManagerOptions extends EnterpriseOptions (options-enterprise.ts) and GrantOptions
+    // (options-grants.ts): all three bodies hold options.
+    const body =
+      /export interface TokenManagerOptions extends EnterpriseOptions, GrantOptions \{([\s\S]*?)\n\}/.exec(source)![1]! +
+      /export interface EnterpriseOptions \{([\s\S]*?)\n\}/.exec(enterpriseSource)![1]! +
+      /export interface GrantOptions \{([\s\S]*?)\n\}/.exec(grantsSource)![1]!;
     const names = [...body.matchAll(/^ {2}(\w+)\??:/gm)].map((m) => m[1]!);
     expect(names.length).toBeGreaterThan(20);
     for (const name of names) expect(rows.has(name), `docs/configuration.md has no row for \`${name}\``).toBe(true);

@@ -7,15 +7,17 @@ import type { ResolvedOptions } from '../options.js';
 import { clientCredentialsGrant } from './client-credentials.js';
 import type { Grant } from './grant.js';
 import { passwordGrant } from './password.js';
+import { tokenExchangeGrant } from './token-exchange.js';
 
 export type { Grant, GrantRequest, GrantTarget } from './grant.js';
 
-type GrantOptions = Pick<ResolvedOptions, 'grant' | 'username' | 'password'>;
+type GrantOptions = Pick<ResolvedOptions, 'grant' | 'username' | 'password' | 'subjectToken' | 'subjectTokenType' | 'actorToken' | 'actorTokenType' | 'requestedTokenType'>;
 
 const GRANTS: Readonly<Record<string, (o: GrantOptions) => Grant>> = {
   client_credentials: () => clientCredentialsGrant(),
   // Options were checked to hold both.
   password: (o) => passwordGrant(o.username!, o.password!),
+  token_exchange: (o) => tokenExchangeGrant(o),
 };
 
 /** The grant for these options (validated: the grant's own options are present). */
