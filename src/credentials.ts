@@ -30,19 +30,21 @@ export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
  * ES256, P-384 → ES384, Ed25519 → EdDSA) unless `alg` overrides it; `kid` from the option, else the JWK;
  * `x5t` and `x5t#S256` from `certificate` (how Entra ID names a certificate credential).
  */
-export function readSigningKey(input: PrivateKeyInput, options: { alg?: string; keyId?: string; certificate?: string | Buffer; now: number }): SigningKey {
-  const key = readPrivateKey(input);
+export function readSigningKey(input: PrivateKeyInput, options: { alg?: string; keyId?: string; certificate?: string | Buffer; now: number; option?: string; algOption?: string }): SigningKey {
+  // Error messages name the option the key came from (`privateKey`, `assertion.privateKey`, `dpop.privateKey`).
+  const option = options.option ?? 'privateKey';
+  const key = readPrivateKey(input, option);
   const type = key.asymmetricKeyType === 'ec' ? `ec:${key.asymmetricKeyDetails?.namedCurve}` : String(key.asymmetricKeyType);
   const allowed = ALGORITHMS[type];
   if (allowed === undefined) {
-    throw new ConfigError(`option \`privateKey\` is a ${type} key, which cannot sign client assertions; use RSA (2048 bits or more), EC P-256/P-384/P-521 or Ed25519`);
+    throw new ConfigError(`option \`${option}\` is a ${type} key, which cannot sign JWTs; use RSA (2048 bits or more), EC P-256/P-384/P-521 or Ed25519`);
   }
   if (type.startsWith('rsa') && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) {
-    throw new ConfigError(`option \`privateKey\` is a ${key.asymmetricKeyDetails?.modulusLength}-bit RSA key; RFC 7518 §3.3 needs 2048 bits or more`);
+    throw new ConfigError(`option \`${option}\` is a ${key.asymmetricKeyDetails?.modulusLength}-bit RSA key; RFC 7518 §3.3 needs 2048 bits or more`);
   }
   const jwk = isJwk(input) ? input : undefined;
   const alg = options.alg ?? (typeof jwk?.alg === 'string' && allowed.includes(jwk.alg) ? jwk.alg : allowed[0]!);
-  if (!allowed.includes(alg)) throw new ConfigError(`option \`signingAlgorithm\` must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')} for this ${type} key, got ${JSON.stringify(alg)}`);
+  if (!allowed.includes(alg)) throw new ConfigError(`option \`${options.algOption ?? 'signingAlgorithm'}\` must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')} for this ${type} key, got ${JSON.stringify(alg)}`);
   const header: Record<string, string> = {};
   const kid = options.keyId ?? (typeof jwk?.kid === 'string' ? jwk.kid : undefined);
   if (kid !== undefined) header.kid = kid;
@@ -59,14 +61,14 @@ function isJwk(input: PrivateKeyInput): input is Readonly<Record<string, unknown
   return typeof input === 'object' && !(input instanceof KeyObject) && !Buffer.isBuffer(input);
 }
 
-function readPrivateKey(input: PrivateKeyInput): KeyObject {
+function readPrivateKey(input: PrivateKeyInput, option: string): KeyObject {
   if (input instanceof KeyObject) {
-    if (input.type !== 'private') throw new ConfigError(`option \`privateKey\` must be a private KeyObject, got a ${input.type} one`);
+    if (input.type !== 'private') throw new ConfigError(`option \`${option}\` must be a private KeyObject, got a ${input.type} one`);
     return input;
   }
   try {
     if (isJwk(input)) {
-      if (typeof input.d !== 'string') throw new ConfigError('option `privateKey` is a JWK without its private part (`d`): that is a public key');
+      if (typeof input.d !== 'string') throw new ConfigError(`option \`${option}\` is a JWK without its private part (\`d\`): that is a public key`);
       return createPrivateKey({ key: input as unknown as import('node:crypto').JsonWebKey, format: 'jwk' });
     }
     return createPrivateKey(input);
@@ -74,7 +76,7 @@ function readPrivateKey(input: PrivateKeyInput): KeyObject {
     if (err instanceof ConfigError) throw err;
     // Node's message ("error:1E08010C:DECODER routines::unsupported") names the failure, never the key.
     const code = (err as { code?: unknown }).code;
-    throw new ConfigError(`option \`privateKey\` could not be read as a private key (PKCS#8 or PKCS#1/SEC1 PEM, JWK or KeyObject; an encrypted PEM must be decrypted into a KeyObject first)${typeof code === 'string' ? `: ${code}` : ''}`);
+    throw new ConfigError(`option \`${option}\` could not be read as a private key (PKCS#8 or PKCS#1/SEC1 PEM, JWK or KeyObject; an encrypted PEM must be decrypted into a KeyObject first)${typeof code === 'string' ? `: ${code}` : ''}`);
   }
 }
 

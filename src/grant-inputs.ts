@@ -1,6 +1,7 @@
 /**
  * A grant's own inputs passed per call: the subject token to exchange (RFC 8693) and the actor's
- * token, so `tm.for({ subjectToken: userToken })` is an on-behalf-of view per user. They are secrets:
+ * token, so `tm.for({ subjectToken: userToken })` is an on-behalf-of view per user, or the JWT-bearer
+ * grant's assertion (RFC 7523 §2.1, Entra ID's on-behalf-of flow). They are secrets:
  * a parameter set is keyed by their hashes, never by the tokens, and they are held where neither
  * `util.inspect` nor `JSON.stringify` reaches them.
  * @module
@@ -22,6 +23,11 @@ export interface GrantInputParameters {
   actorToken?: string;
   /** The type of this call's `actorToken`. @default the `actorTokenType` option */
   actorTokenType?: TokenTypeName;
+  /**
+   * `grant: 'jwt_bearer'`: the assertion for this token (RFC 7523 §2.1), e.g. the user token of Entra ID's
+   * on-behalf-of flow. One cached token per assertion. A secret.
+   */
+  assertion?: string;
 }
 
 /**
@@ -32,15 +38,17 @@ export interface GrantInputParameters {
 export class GrantInputs {
   readonly #subjectToken: string | undefined;
   readonly #actorToken: string | undefined;
+  readonly #assertion: string | undefined;
   /** Token types as URIs, when the call named them. */
   readonly subjectTokenType: string | undefined;
   readonly actorTokenType: string | undefined;
   /** The inputs in the canonical key: token hashes and types, never a token. */
   readonly canonical: Readonly<Record<string, string>>;
 
-  constructor(values: { subjectToken?: string | undefined; actorToken?: string | undefined; subjectTokenType?: string | undefined; actorTokenType?: string | undefined }) {
+  constructor(values: { subjectToken?: string | undefined; actorToken?: string | undefined; subjectTokenType?: string | undefined; actorTokenType?: string | undefined; assertion?: string | undefined }) {
     this.#subjectToken = values.subjectToken;
     this.#actorToken = values.actorToken;
+    this.#assertion = values.assertion;
     this.subjectTokenType = values.subjectTokenType;
     this.actorTokenType = values.actorTokenType;
     const canonical: Record<string, string> = {};
@@ -48,6 +56,7 @@ export class GrantInputs {
     if (values.subjectTokenType !== undefined) canonical.subjectType = values.subjectTokenType;
     if (values.actorToken !== undefined) canonical.actor = secretHash(values.actorToken);
     if (values.actorTokenType !== undefined) canonical.actorType = values.actorTokenType;
+    if (values.assertion !== undefined) canonical.assertion = secretHash(values.assertion);
     this.canonical = Object.freeze(canonical);
   }
 
@@ -59,9 +68,13 @@ export class GrantInputs {
     return this.#actorToken;
   }
 
+  get assertion(): string | undefined {
+    return this.#assertion;
+  }
+
   /** The tokens, for scrubbing answers. */
   get secrets(): string[] {
-    return [this.#subjectToken, this.#actorToken].filter((v): v is string => v !== undefined);
+    return [this.#subjectToken, this.#actorToken, this.#assertion].filter((v): v is string => v !== undefined);
   }
 
   [inspect.custom](): string {
@@ -79,9 +92,9 @@ export class GrantInputs {
  * subject token for a manager whose grant is not `token_exchange`. Never quotes a token.
  */
 export function readGrantInputs(input: GrantInputParameters, grant: string | undefined): GrantInputs | undefined {
-  const { subjectToken, actorToken, subjectTokenType, actorTokenType } = input;
-  if (subjectToken === undefined && actorToken === undefined && subjectTokenType === undefined && actorTokenType === undefined) return undefined;
-  for (const [name, value] of [['subjectToken', subjectToken], ['actorToken', actorToken]] as const) {
+  const { subjectToken, actorToken, subjectTokenType, actorTokenType, assertion } = input;
+  if (subjectToken === undefined && actorToken === undefined && subjectTokenType === undefined && actorTokenType === undefined && assertion === undefined) return undefined;
+  for (const [name, value] of [['subjectToken', subjectToken], ['actorToken', actorToken], ['assertion', assertion]] as const) {
     if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
       throw new ConfigError(`token parameter \`${name}\` must be a non-empty string (a token), got ${typeof value === 'string' ? 'an empty string' : value === null ? 'null' : typeof value}`);
     }
@@ -91,13 +104,18 @@ export function readGrantInputs(input: GrantInputParameters, grant: string | und
       throw new ConfigError(`token parameter \`${name}\` must be one of ${Object.keys(TOKEN_TYPES).map((k) => JSON.stringify(k)).join(', ')} or an absolute URI, got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : typeof value}`);
     }
   }
-  if (grant !== 'token_exchange') {
-    const name = subjectToken !== undefined ? 'subjectToken' : actorToken !== undefined ? 'actorToken' : subjectTokenType !== undefined ? 'subjectTokenType' : 'actorTokenType';
-    throw new ConfigError(`token parameter \`${name}\` needs \`grant: 'token_exchange'\`, but the manager's grant is ${JSON.stringify(grant ?? 'client_credentials')}`);
+  const exchange = subjectToken !== undefined || actorToken !== undefined || subjectTokenType !== undefined || actorTokenType !== undefined;
+  const [name, needs] = exchange
+    ? [subjectToken !== undefined ? 'subjectToken' : actorToken !== undefined ? 'actorToken' : subjectTokenType !== undefined ? 'subjectTokenType' : 'actorTokenType', 'token_exchange']
+    : ['assertion', 'jwt_bearer'];
+  if (exchange && assertion !== undefined) throw new ConfigError(`token parameters \`${name}\` (token exchange) and \`assertion\` (JWT bearer) belong to different grants`);
+  if (grant !== needs) {
+    throw new ConfigError(`token parameter \`${name}\` needs \`grant: '${needs}'\`, but the manager's grant is ${JSON.stringify(grant ?? 'client_credentials')}`);
   }
   return new GrantInputs({
     subjectToken,
     actorToken,
+    assertion,
     subjectTokenType: subjectTokenType === undefined ? undefined : tokenTypeUri(subjectTokenType),
     actorTokenType: actorTokenType === undefined ? undefined : tokenTypeUri(actorTokenType),
   });

@@ -1,10 +1,13 @@
 /**
- * The options of the delegation grants: RFC 8693 token exchange (`subjectToken`, `actorToken` and
- * their types); their types, and their checks beyond the schema in `options.ts`.
+ * The options of the delegation and extension grants: RFC 8693 token exchange (`subjectToken`,
+ * `actorToken` and their types), the RFC 7523 §2.1 JWT-bearer grant (`assertion`), and any grant by its
+ * URI (`grantParams`); their types, and their checks beyond the schema in `options.ts`.
  * @module
  */
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import type { SigningKey } from './client-auth/assertion.js';
+import { readSigningKey, type PrivateKeyInput } from './credentials.js';
 import { ConfigError } from './errors.js';
 
 /** A value the grant sends: a string, or a function called for every token request (a rotated file, a fresh user token). */
@@ -25,6 +28,28 @@ export type TokenTypeName = keyof typeof TOKEN_TYPES | `${string}:${string}`;
 
 /** The RFC 8693 grant type URI. */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+/** The RFC 7523 §2.1 grant type URI. */
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+/**
+ * `grant: 'jwt_bearer'`: how tokenward signs the assertion (RFC 7523 §2.1) for every request. Its `aud`
+ * is the one client assertions get (`assertionAudience`, else the issuer when known, else the token
+ * endpoint), its lifetime `assertionLifetime`, and `jti`, `iat`, `nbf`, `exp` are made per request.
+ */
+export interface JwtBearerAssertion {
+  /** The signing key: PEM, JWK or `KeyObject` (RSA 2048+, EC, Ed25519). A secret. @default the `privateKey` option */
+  privateKey?: string | Buffer | KeyObject | Readonly<Record<string, unknown>>;
+  /** The `kid` header. @default the JWK's `kid`; with the `privateKey` option, the `keyId` option */
+  keyId?: string;
+  /** The JWS algorithm. @default from the key (RS256, ES256, ES384, ES512, EdDSA) */
+  signingAlgorithm?: 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
+  /** The `iss` claim: who made the assertion. @default `clientId` */
+  issuer?: string;
+  /** The `sub` claim: the principal the token is for (a user, a service account). @default `clientId` */
+  subject?: string;
+  /** More claims (Google service accounts want `scope`). Not `iss`, `sub`, `aud`, `exp`, `iat`, `nbf` or `jti`. */
+  claims?: Readonly<Record<string, unknown>>;
+}
 
 /** Options of the delegation grants; part of {@link TokenManagerOptions}. */
 export interface GrantOptions {
@@ -42,6 +67,18 @@ export interface GrantOptions {
   actorTokenType?: TokenTypeName;
   /** `grant: 'token_exchange'`: the type of token wanted (`requested_token_type`). @default none (the server's choice) */
   requestedTokenType?: TokenTypeName;
+  /**
+   * `grant: 'jwt_bearer'` (RFC 7523 §2.1): a function returning the assertion (called for every token
+   * request: a workload identity token, a KMS signer), or how tokenward signs one. Per call instead:
+   * `tm.for({ assertion })` (Entra ID's on-behalf-of flow). A secret.
+   */
+  assertion?: (() => string | Promise<string>) | JwtBearerAssertion;
+  /**
+   * Fields of the grant request (not of refreshes): a grant by its URI (`grant: 'urn:…'`) sends these
+   * as its parameters; other grants add them. Values are strings or functions called for every token
+   * request; all are treated as secrets (scrubbed from errors, never echoed).
+   */
+  grantParams?: Readonly<Record<string, GrantValue>>;
 }
 
 /** Grant options after validation; token types as URIs. */
@@ -51,6 +88,9 @@ export interface ResolvedGrants {
   actorToken: GrantValue | undefined;
   actorTokenType: string;
   requestedTokenType: string | undefined;
+  /** The JWT-bearer grant's assertion: the caller's function, or how to sign one. */
+  assertion: (() => string | Promise<string>) | { signing: SigningKey; issuer: string; subject: string; claims: Readonly<Record<string, unknown>> } | undefined;
+  grantParams: Readonly<Record<string, GrantValue>>;
   /** What the grant options add to the cache key (hashed values, never a secret), or `''`. */
   grantKey: string;
 }
@@ -69,10 +109,31 @@ export const grantSchema = {
   actorToken: grantValue.optional(),
   actorTokenType: tokenType.optional(),
   requestedTokenType: tokenType.optional(),
+  assertion: z
+    .union([
+      z.custom<() => string>((v) => typeof v === 'function'),
+      z
+        .object({
+          privateKey: z.custom<PrivateKeyInput>((v) => typeof v === 'string' || (typeof v === 'object' && v !== null), { message: 'must be a PEM string or Buffer, a JWK object or a KeyObject' }).optional(),
+          keyId: z.string().min(1).optional(),
+          signingAlgorithm: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']).optional(),
+          issuer: z.string().min(1).optional(),
+          subject: z.string().min(1).optional(),
+          claims: z.record(z.string(), z.unknown()).optional(),
+        })
+        .strict(),
+    ], { error: 'must be a function returning the assertion, or `{ privateKey?, issuer?, subject?, claims?, keyId?, signingAlgorithm? }`' })
+    .optional(),
+  grantParams: z.record(z.string().min(1), grantValue).optional(),
 };
 
 /** Options whose values are secrets: never echoed in an error message. */
-export const SECRET_GRANT_OPTIONS = ['subjectToken', 'actorToken'] as const;
+export const SECRET_GRANT_OPTIONS = ['subjectToken', 'actorToken', 'assertion', 'grantParams'] as const;
+
+/** Grant fields `grantParams` may not set: the grant's own name and client authentication. */
+const RESERVED_FIELDS = new Set(['grant_type', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type', 'refresh_token']);
+/** Claims tokenward makes itself for every assertion. */
+const RESERVED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti']);
 
 /** A token type as its URI. */
 export function tokenTypeUri(name: string): string {
@@ -86,13 +147,24 @@ interface Parsed {
   actorToken?: GrantValue | undefined;
   actorTokenType?: string | undefined;
   requestedTokenType?: string | undefined;
+  assertion?: (() => string) | JwtBearerAssertion | undefined;
+  grantParams?: Record<string, GrantValue> | undefined;
+  clientId?: string | undefined;
+  keyId?: string | undefined;
 }
 
 /** Defaults of the grant options (part of `DEFAULTS`). */
 export const GRANT_DEFAULTS = Object.freeze({ subjectTokenType: 'access_token', actorTokenType: 'access_token' } as const);
 
-/** Checks the grant options against `grant`. */
-export function resolveGrants(o: Parsed, grant: string): ResolvedGrants {
+/**
+ * Checks the grant options against `grant`, and reads the JWT-bearer signing key (`signingKey`: the
+ * `privateKey` option's, read by the enterprise options).
+ */
+export function resolveGrants(o: Parsed, grant: string, signingKey: SigningKey | undefined): ResolvedGrants {
+  if (o.assertion !== undefined && grant !== 'jwt_bearer') throw new ConfigError(`option \`assertion\` is for \`grant: 'jwt_bearer'\`, but \`grant\` is ${JSON.stringify(grant)}`);
+  for (const name of Object.keys(o.grantParams ?? {})) {
+    if (RESERVED_FIELDS.has(name)) throw new ConfigError(`option \`grantParams\` must not set \`${name}\` (tokenward sets it)`);
+  }
   if (grant !== 'token_exchange') {
     for (const name of ['subjectToken', 'subjectTokenType', 'actorToken', 'actorTokenType', 'requestedTokenType'] as const) {
       if (o[name] !== undefined) throw new ConfigError(`option \`${name}\` is for \`grant: 'token_exchange'\`, but \`grant\` is ${JSON.stringify(grant)}`);
@@ -104,13 +176,45 @@ export function resolveGrants(o: Parsed, grant: string): ResolvedGrants {
     actorToken: o.actorToken,
     actorTokenType: tokenTypeUri(o.actorTokenType ?? GRANT_DEFAULTS.actorTokenType),
     requestedTokenType: o.requestedTokenType === undefined ? undefined : tokenTypeUri(o.requestedTokenType),
+    assertion: jwtBearerAssertion(o, signingKey),
+    grantParams: Object.freeze({ ...o.grantParams }),
   };
-  // Another subject token is another token: the key holds a hash of a configured one (a function, by
-  // its nature, cannot be told apart; its tokens are the manager's).
-  const grantKey = grant === 'token_exchange'
-    ? JSON.stringify([keyOf(resolved.subjectToken), resolved.subjectTokenType, keyOf(resolved.actorToken), resolved.actorTokenType, resolved.requestedTokenType ?? null])
-    : '';
-  return { ...resolved, grantKey };
+  // Another subject token (or assertion subject, or grant parameter) is another token: the key holds
+  // hashes of configured secrets (a function, by its nature, cannot be told apart).
+  const parts: unknown[] = [];
+  if (grant === 'token_exchange') parts.push(keyOf(resolved.subjectToken), resolved.subjectTokenType, keyOf(resolved.actorToken), resolved.actorTokenType, resolved.requestedTokenType ?? null);
+  const a = resolved.assertion;
+  if (a !== undefined) parts.push(typeof a === 'function' ? 'fn' : [a.issuer, a.subject, a.claims]);
+  const params = Object.keys(resolved.grantParams).sort();
+  if (params.length > 0) parts.push(params.map((k) => [k, keyOf(resolved.grantParams[k])]));
+  return { ...resolved, grantKey: parts.length === 0 ? '' : JSON.stringify(parts) };
+}
+
+/** The JWT-bearer assertion: the caller's function, or what to sign it with. */
+function jwtBearerAssertion(o: Parsed, signingKey: SigningKey | undefined): ResolvedGrants['assertion'] {
+  const a = o.assertion;
+  if (a === undefined || typeof a === 'function') return a;
+  let signing = signingKey;
+  if (a.privateKey !== undefined) {
+    signing = readSigningKey(a.privateKey, {
+      ...(a.signingAlgorithm !== undefined ? { alg: a.signingAlgorithm } : {}),
+      ...(a.keyId !== undefined ? { keyId: a.keyId } : {}),
+      now: Date.now(),
+      option: 'assertion.privateKey',
+      algOption: 'assertion.signingAlgorithm',
+    });
+  } else if (signing === undefined) {
+    throw new ConfigError('option `assertion` needs a key to sign with: `assertion.privateKey`, or the `privateKey` option');
+  } else if (a.keyId !== undefined || a.signingAlgorithm !== undefined) {
+    throw new ConfigError('options `assertion.keyId` and `assertion.signingAlgorithm` go with `assertion.privateKey`; for the `privateKey` option use `keyId` and `signingAlgorithm`');
+  }
+  const issuer = a.issuer ?? o.clientId;
+  const subject = a.subject ?? o.clientId;
+  if (issuer === undefined || subject === undefined) throw new ConfigError(`option \`assertion.${issuer === undefined ? 'issuer' : 'subject'}\` is required without \`clientId\` (its default)`);
+  for (const claim of Object.keys(a.claims ?? {})) {
+    if (RESERVED_CLAIMS.has(claim)) throw new ConfigError(`option \`assertion.claims\` must not set \`${claim}\` (tokenward sets it${claim === 'iss' || claim === 'sub' ? `: use \`assertion.${claim === 'iss' ? 'issuer' : 'subject'}\`` : ''})`);
+  }
+  return { signing: signing!, issuer, subject, claims: Object.freeze({ ...a.claims }) };
 }
 
 /** A hash of a configured secret value for a key, `fn` for a function, `null` for none. */

@@ -31,8 +31,11 @@ export type ClientAuthMethod =
   | 'tls_client_auth'
   | 'self_signed_tls_client_auth';
 
-/** The grants tokenward speaks. */
-export type GrantName = 'client_credentials' | 'password' | 'token_exchange';
+/**
+ * The grants tokenward speaks by name, or any other (extension) grant by its absolute URI
+ * (`urn:ietf:params:oauth:grant-type:device_code`, a vendor's), whose fields go in `grantParams`.
+ */
+export type GrantName = 'client_credentials' | 'password' | 'token_exchange' | 'jwt_bearer' | `${string}:${string}`;
 
 /** A value of an extra body field. Kept typed in JSON bodies (`WindowsAuthentication: false`). */
 export type ParamValue = string | number | boolean;
@@ -123,7 +126,8 @@ export interface TokenManagerOptions extends EnterpriseOptions, GrantOptions {
    */
   clientSecret?: string;
   /**
-   * The grant: `client_credentials`, `password`, or `token_exchange` (RFC 8693, see `subjectToken`).
+   * The grant: `client_credentials`, `password`, `token_exchange` (RFC 8693, see `subjectToken`),
+   * `jwt_bearer` (RFC 7523 §2.1, see `assertion`), or any other grant by its URI (see `grantParams`).
    * @default 'password' when `username` is set, else 'client_credentials'
    */
   grant?: GrantName;
@@ -289,7 +293,12 @@ const schema = z
     issuer: httpUrl.optional(),
     clientId: nonEmpty.optional(),
     clientSecret: z.string().optional(),
-    grant: z.enum(['client_credentials', 'password', 'token_exchange']).optional(),
+    grant: z
+      .string()
+      .refine((v) => ['client_credentials', 'password', 'token_exchange', 'jwt_bearer'].includes(v) || /^[a-z][a-z\d+.-]*:\S+$/i.test(v), {
+        message: 'must be one of "client_credentials", "password", "token_exchange", "jwt_bearer", or an extension grant\'s absolute URI',
+      })
+      .optional(),
     username: nonEmpty.optional(),
     password: z.string().optional(),
     clientAuth: z
@@ -376,7 +385,7 @@ export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
   if (o.fetch !== undefined && o.dispatcher !== undefined) {
     throw new ConfigError('options `fetch` and `dispatcher` cannot be used together: with `fetch` set, `dispatcher` would be ignored (pass the dispatcher to your fetch instead)');
   }
-  const grant = o.grant ?? (o.username !== undefined ? 'password' : 'client_credentials');
+  const grant = (o.grant ?? (o.username !== undefined ? 'password' : 'client_credentials')) as GrantName;
   if (grant === 'password' && (o.username === undefined || o.password === undefined)) {
     throw new ConfigError('option `grant` is "password", which needs both `username` and `password`');
   }
@@ -440,7 +449,7 @@ export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
     mapError: o.mapError as ResolvedOptions['mapError'],
     hooks: (o.hooks ?? {}) as TokenwardHooks,
     ...enterprise,
-    ...resolveGrants(o, grant),
+    ...resolveGrants(o, grant, enterprise.signingKey),
   };
 }
 

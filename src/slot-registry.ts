@@ -72,7 +72,7 @@ export class SlotRegistry {
     const { scope, resource, audience } = input;
     // Anything but scope, resource and audience (params, a subject token) takes the canonical path:
     // these maps would not tell two subject tokens with one audience apart.
-    if (input.params !== undefined || input.subjectToken !== undefined || input.actorToken !== undefined || input.subjectTokenType !== undefined || input.actorTokenType !== undefined) return undefined;
+    if (input.params !== undefined || input.subjectToken !== undefined || input.actorToken !== undefined || input.subjectTokenType !== undefined || input.actorTokenType !== undefined || input.assertion !== undefined) return undefined;
     if (scope === undefined && resource === undefined) return typeof audience === 'string' ? this.#byAudience : undefined;
     if (audience === undefined && resource === undefined) return typeof scope === 'string' ? this.#byScope : undefined;
     if (audience === undefined && scope === undefined) return typeof resource === 'string' ? this.#byResource : undefined;

@@ -51,7 +51,8 @@ export function hasParameters(options: TokenParameters): boolean {
     options.subjectToken !== undefined ||
     options.subjectTokenType !== undefined ||
     options.actorToken !== undefined ||
-    options.actorTokenType !== undefined
+    options.actorTokenType !== undefined ||
+    options.assertion !== undefined
   );
 }
 

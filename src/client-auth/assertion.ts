@@ -23,26 +23,46 @@ export type AssertionSource = (audience: string) => Promise<string>;
 /**
  * Signs `{ iss, sub, aud, jti, iat, nbf, exp }` with `key`: iss = sub = the client id, a random `jti`,
  * and `exp` `lifetimeSeconds` after `iat`.
+ */
+export function signedAssertion(clientId: string, signing: SigningKey, lifetimeSeconds: number): AssertionSource {
+  return signedJwt({ issuer: clientId, subject: clientId }, signing, lifetimeSeconds, {
+    code: ErrorCode.CLIENT_AUTH,
+    what: 'the client assertion',
+  });
+}
+
+/** The claims of a signed assertion besides `aud`, `jti`, `iat`, `nbf` and `exp`, which are made per request. */
+export interface AssertionClaims {
+  readonly issuer: string;
+  readonly subject: string;
+  /** More claims (Google's `scope`, ...). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Signs `{ ...extra, iss, sub, aud, jti, iat, nbf, exp }` with `signing` for every request: a random
+ * `jti`, `exp` `lifetimeSeconds` after `iat`. Client assertions and the JWT-bearer grant's assertion
+ * (RFC 7523 §2.1 and §2.2) share it; `failure` says how a failure to sign is reported.
  *
  * jose is loaded on first use (it is ESM-only, and services that never sign should not pay for it):
  * node:crypto alone could sign, but jose gets the JWS details right for every algorithm (ECDSA's raw
  * r||s signatures, PS256's salt length, EdDSA) and checks key/algorithm pairs, which hand-rolled
  * signing gets subtly wrong.
  */
-export function signedAssertion(clientId: string, signing: SigningKey, lifetimeSeconds: number): AssertionSource {
+export function signedJwt(claims: AssertionClaims, signing: SigningKey, lifetimeSeconds: number, failure: { code: ErrorCode; what: string }): AssertionSource {
   return async (audience) => {
     let jose: typeof import('jose');
     try {
       jose = await import('jose');
     } catch (err) {
-      throw new TokenwardError(ErrorCode.CLIENT_AUTH, 'could not load `jose` to sign the client assertion (is the package installed?)', { cause: err });
+      throw new TokenwardError(failure.code, `could not load \`jose\` to sign ${failure.what} (is the package installed?)`, { cause: err });
     }
     const now = Math.floor(Date.now() / 1000);
     try {
-      return await new jose.SignJWT({})
+      return await new jose.SignJWT({ ...claims.extra })
         .setProtectedHeader({ ...signing.header, alg: signing.alg, typ: 'JWT' })
-        .setIssuer(clientId)
-        .setSubject(clientId)
+        .setIssuer(claims.issuer)
+        .setSubject(claims.subject)
         .setAudience(audience)
         .setJti(randomUUID())
         .setIssuedAt(now)
@@ -51,7 +71,7 @@ export function signedAssertion(clientId: string, signing: SigningKey, lifetimeS
         .sign(signing.key);
     } catch (err) {
       // jose's messages name the algorithm and key type, never key material.
-      throw new TokenwardError(ErrorCode.CLIENT_AUTH, `could not sign the client assertion with ${signing.alg}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      throw new TokenwardError(failure.code, `could not sign ${failure.what} with ${signing.alg}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
   };
 }
