@@ -10,7 +10,8 @@ import { tokenFor } from './auth-fetch.js';
 import { ErrorCode, TokenwardError } from './errors.js';
 import type { TokenManager, TokenView } from './manager.js';
 import { isTokenRejection } from './token-rejection.js';
-import { AuthHandler, isLegacy, LegacyAuthHandler } from './undici-handlers.js';
+import { AuthHandler } from './undici-handlers.js';
+import { isLegacy, LegacyAuthHandler } from './undici-legacy.js';
 
 /** Options of {@link authInterceptor}. */
 export interface AuthInterceptorOptions {
