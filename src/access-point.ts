@@ -3,6 +3,7 @@
  * internal methods: each owner registers an access point here, keyed by the object itself.
  * @module
  */
+import type { DpopApi } from './dpop-api.js';
 import { ConfigError } from './errors.js';
 import type { SlotAccess } from './token-slot.js';
 
@@ -12,6 +13,8 @@ export interface AccessPoint {
   readonly allowedOrigins: ReadonlySet<string>;
   /** The slot requests go to now. */
   slot(): SlotAccess;
+  /** DPoP proofs for API calls, when the manager's `dpop` option is on. */
+  readonly dpop?: DpopApi | undefined;
 }
 
 const points = new WeakMap<object, AccessPoint>();

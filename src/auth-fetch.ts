@@ -3,6 +3,7 @@
  * with a fresh token when the API rejects the old one.
  * @module
  */
+import type { DpopApi } from './dpop-api.js';
 import { callbackError, ConfigError, ErrorCode, TokenwardError } from './errors.js';
 import type { Emitter } from './events.js';
 import type { FetchLike, ResolvedOptions } from './options.js';
@@ -19,6 +20,8 @@ export interface AuthFetchContext {
   /** The slot requests go to now (a view looks its slot up again once the registry dropped it). */
   slot: () => SlotAccess;
   events: Emitter;
+  /** DPoP proofs for API calls, when the `dpop` option is on. */
+  dpop?: DpopApi | undefined;
 }
 
 /**
@@ -63,6 +66,24 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
     }
     return lastValue;
   };
+  const dpop = ctx.dpop;
+  /**
+   * Sends with `token` and, for a DPoP-bound token, its proof. An API's nonce challenge (RFC 9449 §9) is
+   * answered once with a new proof: not a rejected token, so no invalidation and no token request.
+   */
+  const sendWithProof = async (url: string | URL, init: RequestInit | undefined, token: Token, streamed: boolean): Promise<Response> => {
+    const target = typeof url === 'string' ? new URL(url) : url;
+    for (let again = false; ; again = true) {
+      const next = withAuthorization(init, authorization(token));
+      const proof = dpop!.proof(init?.method, target.origin, target.pathname, token);
+      if (proof !== undefined) next.headers = withHeader(next.headers as Parameters<typeof withHeader>[0], 'dpop', proof) as RequestInit['headers'];
+      const response = await ctx.fetch(url, next);
+      const origin = response.redirected && URL.canParse(response.url) ? new URL(response.url).origin : target.origin;
+      const challenged = dpop!.answered(origin, response.status, response.headers.get('www-authenticate'), response.headers.get('dpop-nonce'));
+      if (!challenged || again || proof === undefined || streamed || !isReplayableBody(init?.body)) return response;
+      void response.body?.cancel().catch(() => {});
+    }
+  };
   /** The caller's predicate, with what it throws turned into a typed error and the answer not left unread. */
   const rejects = async (response: Response): Promise<boolean> => {
     try {
@@ -96,7 +117,7 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
     const signal = requestInit?.signal ?? undefined;
     const slot = ctx.slot();
     const token = slot.peekForRequest() ?? (await tokenFor(slot, signal));
-    const response = await ctx.fetch(url, withAuthorization(requestInit, authorization(token)));
+    const response = await (dpop === undefined ? ctx.fetch(url, withAuthorization(requestInit, authorization(token))) : sendWithProof(url, requestInit, token, streamed));
     // The default predicate is synchronous: no extra microtask on the hot path.
     const verdict = custom ? await rejects(response) : isAuthFailure(response);
     if (verdict === false) {
@@ -118,7 +139,7 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
     const fresh = await tokenFor(slot, signal);
     ctx.events.emit('auth-replay', { status: response.status, url: redactUrl(String(url)), challenge: response.headers.get('www-authenticate') ?? undefined });
     // One replay only: a second rejection is returned to the caller as is, and starts the cool-down.
-    const replayed = await ctx.fetch(url, withAuthorization(requestInit, authorization(fresh)));
+    const replayed = await (dpop === undefined ? ctx.fetch(url, withAuthorization(requestInit, authorization(fresh))) : sendWithProof(url, requestInit, fresh, streamed));
     if ((custom ? await rejects(replayed) : isAuthFailure(replayed)) && receivedToken(replayed, url)) slot.replayRejected();
     else slot.accepted(fresh);
     return replayed;

@@ -10,6 +10,9 @@ import type { GetTokenOptions } from './caller.js';
 import { cacheKey } from './cache-key.js';
 import { createClientAuth, type WireClientAuth } from './client-auth/index.js';
 import { transportDispatcher } from './dispatcher.js';
+import { DpopApi } from './dpop-api.js';
+import { dpopEndpointSend } from './dpop-endpoint.js';
+import { DpopNonces } from './dpop-nonces.js';
 import { plainEndpointSend } from './endpoint-send.js';
 import { createEndpoints } from './endpoints.js';
 import type { ConfigError } from './errors.js';
@@ -63,6 +66,8 @@ export class TokenManager implements AsyncDisposable {
   /** Releases of slots the registry dropped (with a logoff configured): `logoff()` waits for them. */
   readonly #releasing = new Set<Promise<void>>();
   readonly #privateStore: boolean;
+  /** DPoP proofs for API calls (`dpop` option), shared by the manager's fetch, its views and interceptors. */
+  readonly #dpop: DpopApi | undefined;
   #loggingOff: Promise<void> | undefined;
 
   /** @throws {ConfigError} when an option is wrong, naming it. */
@@ -70,8 +75,11 @@ export class TokenManager implements AsyncDisposable {
     const o = (this.#o = resolveOptions(options));
     const fetchImpl = (this.#fetchImpl = resolveFetch(o.fetch, transportDispatcher(o)));
     const send = createSend({ fetch: fetchImpl, timeout: o.timeout, maxResponseBytes: o.maxResponseBytes });
-    // Discovery sends as is; requests to the authorization server go through the endpoint sender.
-    const endpointSend = plainEndpointSend(send);
+    // Discovery sends as is; requests to the authorization server go through the endpoint sender, which
+    // with DPoP adds a proof to each. Server nonces are remembered per origin, for both kinds of request.
+    const nonces = o.dpop === undefined ? undefined : new DpopNonces();
+    const endpointSend = o.dpop === undefined ? plainEndpointSend(send) : dpopEndpointSend(send, o.dpop, nonces!);
+    this.#dpop = o.dpop === undefined ? undefined : new DpopApi(o.dpop, nonces!);
     this.#endpoint = new TokenEndpoint(o, endpointSend, this.#events, createClientAuth(o), createEndpoints(o, send, this.#events), createGrant(o));
     this.cacheKey = cacheKey(o);
     const store: TokenStore = o.store ?? new MemoryTokenStore();
@@ -86,8 +94,8 @@ export class TokenManager implements AsyncDisposable {
     if (onError) this.#events.on('error', onError);
     if (onRetry) this.#events.on('retry', onRetry);
     const own = this.#default;
-    registerAccessPoint(this, { allowedOrigins: o.allowedOrigins, slot: () => own });
-    this.fetch = createAuthFetch({ fetch: fetchImpl, options: o, slot: () => own, events: this.#events });
+    registerAccessPoint(this, { allowedOrigins: o.allowedOrigins, slot: () => own, dpop: this.#dpop });
+    this.fetch = createAuthFetch({ fetch: fetchImpl, options: o, slot: () => own, events: this.#events, dpop: this.#dpop });
   }
 
   /**
@@ -141,7 +149,7 @@ export class TokenManager implements AsyncDisposable {
       let slot = this.#slots.slotFor(resolved);
       // The registry may drop the slot (least recently used); the view then looks it up again.
       return () => (slot.evicted ? (slot = this.#slots.slotFor(resolved)) : slot);
-    })(), this.#fetchImpl, this.#o, this.#events);
+    })(), this.#fetchImpl, this.#o, this.#events, this.#dpop);
   }
 
   /**
@@ -229,10 +237,10 @@ export class TokenView {
   readonly #slot: () => TokenSlot;
 
   /** @internal Created by `tm.for(...)`. */
-  constructor(slot: () => TokenSlot, fetch: FetchLike, options: ResolvedOptions, events: Emitter) {
+  constructor(slot: () => TokenSlot, fetch: FetchLike, options: ResolvedOptions, events: Emitter, dpop: DpopApi | undefined) {
     this.#slot = slot;
-    registerAccessPoint(this, { allowedOrigins: options.allowedOrigins, slot });
-    this.fetch = createAuthFetch({ fetch, options, slot, events });
+    registerAccessPoint(this, { allowedOrigins: options.allowedOrigins, slot, dpop });
+    this.fetch = createAuthFetch({ fetch, options, slot, events, dpop });
   }
 
   /** This parameter set's token (see `TokenManager.getToken`); `signal` and `forceRefresh` apply. */

@@ -192,7 +192,9 @@ function unsupportedTokenType(res: TokenHttpResponse, value: unknown, accepted: 
         ? `${String(value)} (a ${typeof value})`
         : `(${Array.isArray(value) ? 'a list' : 'an object'})`;
   const sendable = ['Bearer', ...accepted].join(', ');
-  return new ResponseError(ErrorCode.UNSUPPORTED_TOKEN_TYPE, `token endpoint answered ${res.status} with token_type ${shown}, which tokenward cannot send (it sends ${sendable})`, {
+  // The server binds tokens to a DPoP key (RFC 9449) the client never showed it: say how to turn DPoP on.
+  const hint = typeof value === 'string' && normalizeTokenType(value) === 'DPoP' ? '; set the `dpop` option to use DPoP-bound tokens' : '';
+  return new ResponseError(ErrorCode.UNSUPPORTED_TOKEN_TYPE, `token endpoint answered ${res.status} with token_type ${shown}, which tokenward cannot send (it sends ${sendable})${hint}`, {
     status: res.status,
     bodyExcerpt: excerpt(res.body, res.status, secrets),
   });

@@ -7,6 +7,7 @@ import type { Dispatcher } from 'undici';
 import { ConfigError, type ErrorCode, type TokenwardError } from './errors.js';
 import { hasScheme } from './request-parts.js';
 import type { WireClientAuth } from './client-auth/strategy.js';
+import { resolveDpop, type DpopKey, type DpopOption } from './dpop.js';
 import { enterpriseSchema, hideUserInfo, resolveEnterprise, type EnterpriseOptions, type ResolvedEnterprise } from './options-enterprise.js';
 import { GRANT_DEFAULTS, grantSchema, resolveGrants, SECRET_GRANT_OPTIONS, type GrantOptions, type ResolvedGrants } from './options-grants.js';
 import type { TokenStore } from './store.js';
@@ -188,6 +189,13 @@ export interface TokenManagerOptions extends EnterpriseOptions, GrantOptions {
   mapError?: (error: TokenwardError) => ErrorCode | undefined;
   /** Lifecycle hooks; also available as `tm.on(...)`. */
   hooks?: TokenwardHooks;
+  /**
+   * DPoP (RFC 9449): sender-constrained tokens. `true` generates an ES256 key per manager; a fleet that
+   * shares tokens shares the key: `{ privateKey }` (PEM, JWK or `KeyObject`; a secret). Every token
+   * request and every API call made through `tm.fetch` or the interceptor carries a proof.
+   * @default false
+   */
+  dpop?: DpopOption;
 }
 
 /**
@@ -208,6 +216,7 @@ export const DEFAULTS = Object.freeze({
   logoffMethod: 'DELETE',
   revokeTokens: Object.freeze(['refresh_token', 'access_token'] as const),
   assertionLifetime: 60,
+  dpop: false,
   ...GRANT_DEFAULTS,
 } as const);
 
@@ -243,6 +252,8 @@ export interface ResolvedOptions extends ResolvedEnterprise, ResolvedGrants {
   logoff: { style: 'bearer'; url: URL | undefined; method: string } | { style: 'revoke'; url: URL | undefined; tokens: ReadonlyArray<'refresh_token' | 'access_token'> } | false;
   mapError: ((error: TokenwardError) => ErrorCode | undefined) | undefined;
   hooks: TokenwardHooks;
+  /** The DPoP proof key, or `undefined` when DPoP is off. */
+  dpop: DpopKey | undefined;
 }
 
 const httpUrl = z.union([z.string(), z.instanceof(URL)]).transform((value, ctx) => {
@@ -348,11 +359,16 @@ const schema = z
       .optional(),
     mapError: fn.optional(),
     hooks: z.object({ onToken: fn.optional(), onError: fn.optional(), onRetry: fn.optional() }).strict().optional(),
+    dpop: z
+      .union([z.boolean(), z.object({ privateKey: z.custom<DpopOption>((v) => typeof v === 'string' || (typeof v === 'object' && v !== null), { message: 'must be a PEM string or Buffer, a JWK object or a KeyObject' }) }).strict()], {
+        error: 'must be true, false or `{ privateKey }`',
+      })
+      .optional(),
   })
   .strict();
 
 /** Options whose values must never be echoed in an error message. */
-const SECRET_OPTIONS = new Set<string>(['clientSecret', 'password', 'privateKey', 'tls', 'proxy', 'clientAssertion', ...SECRET_GRANT_OPTIONS]);
+const SECRET_OPTIONS = new Set<string>(['clientSecret', 'password', 'privateKey', 'tls', 'proxy', 'clientAssertion', 'dpop', ...SECRET_GRANT_OPTIONS]);
 
 /**
  * Credentials given as `undefined`; the message naming them, if any. An undefined `clientSecret` is
@@ -448,6 +464,7 @@ export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
     logoff,
     mapError: o.mapError as ResolvedOptions['mapError'],
     hooks: (o.hooks ?? {}) as TokenwardHooks,
+    dpop: resolveDpop(o.dpop as DpopOption | undefined),
     ...enterprise,
     ...resolveGrants(o, grant, enterprise.signingKey),
   };

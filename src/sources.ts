@@ -41,6 +41,9 @@ export interface ReleaseTarget {
   readonly audience: string;
 }
 
+const NO_OTHER_TYPES: readonly string[] = Object.freeze([]);
+const DPOP_TYPES: readonly string[] = Object.freeze(['DPoP']);
+
 /** Acquires tokens from one token endpoint. */
 export class TokenEndpoint {
   readonly #o: ResolvedOptions;
@@ -205,6 +208,8 @@ export class TokenEndpoint {
             now: Date.now(),
             defaultExpiresIn: o.defaultExpiresIn,
             secrets,
+            // With DPoP on, the server may bind the token (`token_type: DPoP`), or not (Bearer): both are sent as they say.
+            acceptedTokenTypes: o.dpop === undefined ? NO_OTHER_TYPES : DPOP_TYPES,
             ...(previous?.refreshToken !== undefined ? { previousRefreshToken: previous.refreshToken } : {}),
           });
         } catch (err) {

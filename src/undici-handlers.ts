@@ -8,6 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { tokenFor } from './auth-fetch.js';
+import type { DpopApi } from './dpop-api.js';
 import { isReplayableBody, withHeader } from './request-parts.js';
 import type { SlotAccess } from './token-slot.js';
 import { authorizationValue, type Token } from './token.js';
@@ -24,12 +25,15 @@ export interface AttemptContext {
   readonly isAuthFailure: IsAuthFailureStatus;
   /** The caller's signal, when it passed an `AbortSignal`: the replay's wait for a token ends with it. */
   readonly signal: AbortSignal | undefined;
+  /** DPoP proofs for API calls, when the manager's `dpop` option is on. */
+  readonly dpop: DpopApi | undefined;
 }
 
 /**
- * What both handler flavours share: sending the request with a token, recognising a rejected token on
- * the first answer (invalidating it, and swallowing the answer when the body can be sent again), and
- * the one replay with a fresh token.
+ * What both handler flavours share: sending the request with a token (and its DPoP proof), recognising
+ * a rejected token on the first answer (invalidating it, and swallowing the answer when the body can be
+ * sent again), the one replay with a fresh token, and the one resend with a new proof when the API asks
+ * for a DPoP nonce (the same token: a nonce challenge is not a rejection).
  */
 export abstract class AuthAttempt {
   readonly #ctx: AttemptContext;
@@ -43,6 +47,10 @@ export abstract class AuthAttempt {
   #history: readonly URL[] = [];
   /** The rejected answer being drained, for the `auth-replay` event. */
   #rejection: { status: number; challenge: string | undefined } | undefined;
+  /** DPoP: whether the live attempt carried a proof; whether the nonce resend was used; the state to go back to after it. */
+  #proved = false;
+  #nonceResent = false;
+  #resumeState: 0 | 2 | undefined;
 
   constructor(ctx: AttemptContext) {
     this.#ctx = ctx;
@@ -56,8 +64,12 @@ export abstract class AuthAttempt {
       this.fail(aborted);
       return true;
     }
-    const { dispatch, opts } = this.#ctx;
-    return dispatch({ ...opts, headers: withHeader(opts.headers as Parameters<typeof withHeader>[0], 'authorization', authorizationValue(token)) as UndiciHeaders }, this as unknown as Dispatcher.DispatchHandler);
+    const { dispatch, opts, dpop } = this.#ctx;
+    if (dpop === undefined) return dispatch({ ...opts, headers: withHeader(opts.headers as Parameters<typeof withHeader>[0], 'authorization', authorizationValue(token)) as UndiciHeaders }, this as unknown as Dispatcher.DispatchHandler);
+    const authorized = withHeader(opts.headers as Parameters<typeof withHeader>[0], 'authorization', authorizationValue(token));
+    const proof = dpop.proof(opts.method, originOf(opts.origin), opts.path, token);
+    this.#proved = proof !== undefined;
+    return dispatch({ ...opts, headers: (proof === undefined ? authorized : withHeader(authorized, 'dpop', proof)) as UndiciHeaders }, this as unknown as Dispatcher.DispatchHandler);
   }
 
   /**
@@ -99,8 +111,9 @@ export abstract class AuthAttempt {
    * is to be swallowed (and the request replayed). `headers` is only read on a 400/401/403.
    */
   protected rejected(statusCode: number, headers: () => IncomingHttpHeaders): boolean {
-    const { slot, opts, isAuthFailure } = this.#ctx;
+    const { slot, opts, isAuthFailure, dpop } = this.#ctx;
     if (this.#state === 1) return false;
+    if (dpop !== undefined && this.#nonceChallenge(dpop, statusCode, headers())) return true;
     if (statusCode < 400 || !isAuthFailure(statusCode, headers())) {
       if (this.#token !== undefined) slot.accepted(this.#token);
       return false;
@@ -124,8 +137,31 @@ export abstract class AuthAttempt {
     return true;
   }
 
-  /** The rejected answer is drained: send once more with a fresh token. If that is rejected too, the caller gets it. */
+  /**
+   * DPoP: remembers the answer's nonce; on a nonce challenge to a request that carried a proof, swallows
+   * the answer (once per request) so the same token is sent again with a new proof.
+   */
+  #nonceChallenge(dpop: DpopApi, statusCode: number, headers: IncomingHttpHeaders): boolean {
+    const challenged = dpop.answered(originOf(this.#ctx.opts.origin), statusCode, headers['www-authenticate'], headers['dpop-nonce']);
+    if (!challenged || this.#nonceResent || !this.#proved || !isReplayableBody(this.#ctx.opts.body)) return false;
+    this.#nonceResent = true;
+    this.#resumeState = this.#state as 0 | 2;
+    this.#state = 1;
+    return true;
+  }
+
+  /**
+   * The swallowed answer is drained: after a DPoP nonce challenge, send the same token with a new proof;
+   * after a rejection, send once more with a fresh token. If that is rejected too, the caller gets it.
+   */
   protected replay(): void {
+    if (this.#resumeState !== undefined) {
+      this.#state = this.#resumeState;
+      this.#resumeState = undefined;
+      this.#history = [];
+      this.sendLater(this.#token!);
+      return;
+    }
     this.#state = 2;
     this.#history = [];
     tokenFor(this.#ctx.slot, this.#ctx.signal).then(
@@ -240,3 +276,9 @@ export class AuthHandler extends AuthAttempt implements Dispatcher.DispatchHandl
 }
 
 type UndiciHeaders = Dispatcher.DispatchOptions['headers'];
+
+/** A dispatch origin as a string (`undici.request` passes `url.origin`, already normalised). */
+function originOf(origin: string | URL | undefined): string {
+  if (origin === undefined) return '';
+  return typeof origin === 'string' ? (origin.endsWith('/') ? origin.slice(0, -1) : origin) : origin.origin;
+}

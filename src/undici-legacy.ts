@@ -32,6 +32,7 @@ export class LegacyAuthHandler extends AuthAttempt implements LegacyHandler {
   #abort: ((reason?: Error) => void) | undefined;
   #abortReason: Error | undefined;
   #started = false;
+  #responseStarted = false;
 
   constructor(ctx: AttemptContext, handler: LegacyHandler) {
     super(ctx);
@@ -63,7 +64,10 @@ export class LegacyAuthHandler extends AuthAttempt implements LegacyHandler {
   }
 
   onResponseStarted(): void {
-    if (this.firstAttempt) this.#handler.onResponseStarted?.();
+    // Once: a DPoP nonce resend and a replay start responses of their own, invisible to the caller.
+    if (this.#responseStarted) return;
+    this.#responseStarted = true;
+    this.#handler.onResponseStarted?.();
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {

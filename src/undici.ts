@@ -71,7 +71,7 @@ export function authInterceptor(tm: TokenManager | TokenView, options: AuthInter
       // per response (about 5% of a loopback request); any other handler gets the new API.
       const slot = point.slot();
       const signal = (opts as { signal?: unknown }).signal instanceof AbortSignal ? ((opts as { signal?: AbortSignal }).signal as AbortSignal) : undefined;
-      const ctx = { slot, dispatch, opts, isAuthFailure, signal };
+      const ctx = { slot, dispatch, opts, isAuthFailure, signal, dpop: point.dpop };
       const auth = isLegacy(handler) ? new LegacyAuthHandler(ctx, handler) : new AuthHandler(ctx, handler);
       const token = slot.peekForRequest();
       // Synchronous: a throw in send() reaches the caller of dispatch(), as undici expects.

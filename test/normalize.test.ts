@@ -131,7 +131,9 @@ describe('token_type', () => {
     const err = fail(ok({ access_token: 'at-0123456789abcdef0123456789abcdef', token_type: value }));
     expect(err).toBeInstanceOf(ResponseError);
     expect(err).toMatchObject({ code: ErrorCode.UNSUPPORTED_TOKEN_TYPE, status: 200 });
-    expect(err.message).toBe(`tokenward: token endpoint answered 200 with token_type ${shown}, which tokenward cannot send (it sends Bearer)`);
+    // A DPoP token while DPoP is off: the message says how to turn it on.
+    const hint = /^dpop$/i.test(String(value)) ? '; set the `dpop` option to use DPoP-bound tokens' : '';
+    expect(err.message).toBe(`tokenward: token endpoint answered 200 with token_type ${shown}, which tokenward cannot send (it sends Bearer)${hint}`);
     expect(JSON.stringify(err)).not.toContain('at-0123456789abcdef');
   });
 

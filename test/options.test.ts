@@ -67,6 +67,7 @@ describe('DEFAULTS and docs/configuration.md', () => {
     'logoff.tokens': DEFAULTS.revokeTokens,
     assertionLifetime: DEFAULTS.assertionLifetime,
     subjectTokenType: DEFAULTS.subjectTokenType,
+    dpop: DEFAULTS.dpop,
     actorTokenType: DEFAULTS.actorTokenType,
   };
 
