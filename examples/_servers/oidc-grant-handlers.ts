@@ -21,7 +21,8 @@ const SUBJECT_TOKEN_TYPES = new Set([ACCESS_TOKEN_TYPE, 'urn:ietf:params:oauth:t
 
 /** What the handlers need from the provider's setup. */
 export interface GrantHandlerOptions {
-  readonly user: { readonly username: string; readonly password: string };
+  /** The password grant's users: name → password. */
+  readonly users: Readonly<Record<string, string>>;
   /** The resource server behind a resource indicator (throws `InvalidTarget` for an unknown one). */
   readonly resourceInfo: (resource: string) => Record<string, unknown> & { scope: string };
   /** The provider's public keys: subject and actor tokens are its own JWT access tokens. */
@@ -29,6 +30,8 @@ export interface GrantHandlerOptions {
   readonly issuer: string;
   /** JWT-bearer assertion issuers trusted, and their public keys (JWK). */
   readonly trustedIssuers: Readonly<Record<string, Record<string, unknown>>>;
+  /** Claims to add to an access token (`act`): the provider's `extraTokenClaims` reads them from here. */
+  readonly extraClaims: WeakMap<object, Record<string, unknown>>;
 }
 
 /** Registers the three grants on `provider`. */
@@ -50,7 +53,8 @@ export function registerGrantHandlers(provider: { registerGrantType(name: string
     if (info !== undefined) grant.addResourceScope(resource, info.scope);
     const grantId = await grant.save();
     const fields = { accountId, client, grantId, gty, scope };
-    const at = new AccessToken({ ...fields, ...(extra ? { extra } : {}) });
+    const at = new AccessToken(fields);
+    if (extra !== undefined) o.extraClaims.set(at, extra);
     if (info !== undefined) {
       at.resourceServer = new ResourceServer(resource, info);
       at.scope = info.scope;
@@ -82,7 +86,7 @@ export function registerGrantHandlers(provider: { registerGrantType(name: string
     'password',
     async (ctx) => {
       const { username, password, resource } = ctx.oidc.params as Record<string, string | undefined>;
-      if (username !== o.user.username || password !== o.user.password) throw new errors.InvalidGrant('wrong user name or password');
+      if (username === undefined || !Object.hasOwn(o.users, username) || o.users[username] !== password) throw new errors.InvalidGrant('wrong user name or password');
       ctx.body = await mint(ctx, { accountId: username, gty: 'password', refresh: true, ...(resource ? { resource } : {}) });
     },
     ['username', 'password', 'scope', 'resource'],

@@ -25,8 +25,9 @@ export const GRANTS_CLIENT = { id: 'svc', secret: 'svc-secret-1' } as const;
 export const PUBLIC_CLIENT = { id: 'cli' } as const;
 /** A client whose access tokens must be DPoP-bound (`dpop_bound_access_tokens`). */
 export const DPOP_CLIENT = { id: 'svc-dpop', secret: 'svc-dpop-secret-1' } as const;
-/** The one user the password grant knows. */
+/** The users the password grant knows. */
 export const GRANTS_USER = { username: 'alice', password: 'wonderland' } as const;
+export const GRANTS_USER_2 = { username: 'bob', password: 'builder' } as const;
 
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -63,6 +64,8 @@ export interface GrantsIdp {
   readonly apis: Readonly<Record<string, ResourceApi>>;
   /** Token-endpoint requests, oldest first. */
   readonly tokenRequests: IdpRequest[];
+  /** Every POST the provider received (token, revocation, introspection), oldest first. */
+  readonly requests: IdpRequest[];
   /** The provider's JWKS (public), for verifying its tokens. */
   readonly jwks: { keys: Array<Record<string, unknown>> };
   close(): Promise<void>;
@@ -78,6 +81,7 @@ const ProviderClass = ProviderImpl as new (issuer: string, configuration: Record
 export async function startGrantsIdp(options: GrantsIdpOptions = {}): Promise<GrantsIdp> {
   const ttl = options.ttlSeconds ?? 300;
   const tokenRequests: IdpRequest[] = [];
+  const requests: IdpRequest[] = [];
   let provider: Provider | undefined;
   const idpServer = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -85,7 +89,9 @@ export async function startGrantsIdp(options: GrantsIdpOptions = {}): Promise<Gr
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const path = (req.url ?? '/').split('?')[0]!;
-      if (req.method === 'POST' && path === '/token') tokenRequests.push({ method: 'POST', path, headers: req.headers, body: new URLSearchParams(body) });
+      const seen = { method: req.method ?? '', path, headers: req.headers, body: new URLSearchParams(body) };
+      if (req.method === 'POST') requests.push(seen);
+      if (req.method === 'POST' && path === '/token') tokenRequests.push(seen);
       // oidc-provider takes an already-read body from `req.body`.
       Object.assign(req, { body });
       provider!.callback()(req, res);
@@ -116,6 +122,8 @@ export async function startGrantsIdp(options: GrantsIdpOptions = {}): Promise<Gr
     return { scope: 'read write', audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: ttl, jwt: { sign: { alg: 'RS256' } } };
   };
 
+  // RFC 8693 `act` and other claims a grant handler wants in its token (`extraTokenClaims` reads them).
+  const extraClaims = new WeakMap<object, Record<string, unknown>>();
   const grants = ['client_credentials', 'refresh_token', 'password', TOKEN_EXCHANGE, JWT_BEARER];
   const common = { response_types: [], redirect_uris: [], grant_types: grants };
   provider = new ProviderClass(issuer, {
@@ -140,10 +148,11 @@ export async function startGrantsIdp(options: GrantsIdpOptions = {}): Promise<Gr
     },
     ttl: { AccessToken: ttl, ClientCredentials: ttl, IdToken: 60, RefreshToken: 600, Grant: 600 },
     rotateRefreshToken: true,
+    extraTokenClaims: async (_ctx: unknown, token: object) => extraClaims.get(token),
     scopes: ['openid', 'offline_access', 'read', 'write'],
     findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
   });
-  registerGrantHandlers(provider, { user: GRANTS_USER, resourceInfo, jwks, issuer, trustedIssuers: options.trustedIssuers ?? {} });
+  registerGrantHandlers(provider, { users: { [GRANTS_USER.username]: GRANTS_USER.password, [GRANTS_USER_2.username]: GRANTS_USER_2.password }, resourceInfo, jwks, issuer, trustedIssuers: options.trustedIssuers ?? {}, extraClaims });
 
   return {
     issuer,
@@ -151,6 +160,7 @@ export async function startGrantsIdp(options: GrantsIdpOptions = {}): Promise<Gr
     apiOrigin,
     apis,
     tokenRequests,
+    requests,
     jwks,
     close: async () => {
       for (const s of [idpServer, apiServer]) {
