@@ -7,16 +7,20 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const TOKEN = JSON.stringify({ access_token: 'bench-token-0123456789abcdef', token_type: 'Bearer', expires_in: 86_400 });
+// A client that sends a DPoP proof gets a DPoP-bound token (RFC 9449), as a DPoP server would bind it.
+const DPOP_TOKEN = JSON.stringify({ access_token: 'bench-dpop-token-0123456789abcdef', token_type: 'DPoP', expires_in: 86_400 });
 const OK = JSON.stringify({ ok: true, items: [1, 2, 3] });
 
 const server = http.createServer((req, res) => {
   if (req.method === 'POST' && req.url === '/token') {
     req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(TOKEN) }).end(TOKEN));
+    const body = req.headers.dpop === undefined ? TOKEN : DPOP_TOKEN;
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body));
     return;
   }
-  // Both sides of every pair send a bearer token; an answer without one would flatter a broken client.
-  const status = req.headers.authorization?.startsWith('Bearer ') ? 200 : 401;
+  // Both sides of every pair send a token (a DPoP one with its proof); an answer without one would flatter a broken client.
+  const auth = req.headers.authorization;
+  const status = auth?.startsWith('Bearer ') || (auth?.startsWith('DPoP ') && typeof req.headers.dpop === 'string') ? 200 : 401;
   req.resume();
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(OK) }).end(OK);
 });

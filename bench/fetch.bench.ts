@@ -4,6 +4,9 @@
  *
  * - `tm.fetch(url)` vs `undici.fetch(url, { headers: { authorization } })` (target: >= 0.97)
  * - `request(url, { dispatcher: agent.compose(authInterceptor(tm)) })` vs `request(url, { headers })` (target: >= 0.95)
+ * - with `dpop: true`, the same two against fixed `Authorization: DPoP …` and `DPoP` headers (the same
+ *   bytes on the wire, one proof reused): reported, no target. The difference is what a proof costs:
+ *   one ES256 signature, a UUID and the claims' encoding per call (`ath` is computed once per token).
  *
  * Both sides of a pair share one keep-alive `Agent`. The machines are noisy (±10–20% between rounds),
  * so the sides are interleaved in short rounds (each round A B or B A at random) and the median of the per-round
@@ -14,6 +17,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, fetch as undiciFetch, request } from 'undici';
+import { accessTokenHash, DpopKey } from '../src/dpop.js';
 import { TokenManager } from '../src/index.js';
 import { authInterceptor } from '../src/undici.js';
 
@@ -128,6 +132,12 @@ const tm = new TokenManager({ tokenUrl: `${origin}/token`, clientId: 'bench', cl
 const fixed = `Bearer ${(await tm.getToken()).accessToken}`;
 const fixedHeaders = { authorization: fixed };
 const authed = agent.compose(authInterceptor(tm));
+const dpopTm = new TokenManager({ tokenUrl: `${origin}/token`, clientId: 'bench', clientSecret: 'bench-secret', clientAuth: 'basic', dispatcher: agent, dpop: true });
+const dpopToken = await dpopTm.getToken();
+if (dpopToken.tokenType !== 'DPoP') throw new Error('bench server did not bind the token to the DPoP key');
+// One real proof of the same shape, reused: the baseline sends as many bytes without signing anything.
+const dpopHeaders = { authorization: `DPoP ${dpopToken.accessToken}`, dpop: DpopKey.generate().proof('GET', url, undefined, accessTokenHash(dpopToken.accessToken)) };
+const dpopAuthed = agent.compose(authInterceptor(dpopTm));
 
 const check = async (res: Response | { statusCode: number }) => {
   const status = 'status' in res ? res.status : res.statusCode;
@@ -176,6 +186,49 @@ const pairs: Pair[] = [
     },
   },
 ];
+
+pairs.push(
+  {
+    name: 'DPoP: tm.fetch (a proof per call) vs undici.fetch (fixed DPoP headers)',
+    target: 0,
+    a: {
+      label: 'tm.fetch(url), dpop: true',
+      run: async () => {
+        const res = await dpopTm.fetch(url);
+        await check(res);
+        await res.arrayBuffer();
+      },
+    },
+    b: {
+      label: 'undici.fetch(url, { headers: fixed DPoP })',
+      run: async () => {
+        const res = await undiciFetch(url, { headers: dpopHeaders, dispatcher: agent });
+        await check(res as unknown as Response);
+        await res.arrayBuffer();
+      },
+    },
+  },
+  {
+    name: 'DPoP: interceptor (a proof per call) vs undici.request (fixed DPoP headers)',
+    target: 0,
+    a: {
+      label: 'request(url, { dispatcher: composed }), dpop',
+      run: async () => {
+        const res = await request(url, { dispatcher: dpopAuthed });
+        await check(res);
+        await res.body.arrayBuffer();
+      },
+    },
+    b: {
+      label: 'request(url, { headers: fixed DPoP })',
+      run: async () => {
+        const res = await request(url, { headers: dpopHeaders, dispatcher: agent });
+        await check(res);
+        await res.body.arrayBuffer();
+      },
+    },
+  },
+);
 
 // BENCH_DIAG=1: where the interceptor's cost goes. A do-nothing interceptor pays undici's own
 // compose() cost (each handler is wrapped, response headers parsed, re-encoded and parsed again).

@@ -13,6 +13,7 @@ export {
   resolveOptions,
   type ClientAuthMethod,
   type FetchLike,
+  type GrantName,
   type LogoffOptions,
   type ParamValue,
   type RetryEvent,
@@ -21,6 +22,9 @@ export {
   type TokenManagerOptions,
   type TokenwardHooks,
 } from './options.js';
+export { TOKEN_TYPES, type GrantValue, type JwtBearerAssertion, type TokenTypeName } from './options-grants.js';
+export type { GrantInputParameters } from './grant-inputs.js';
+export type { DpopOption } from './dpop.js';
 export { ConfigError, ErrorCode, NetworkError, OAuthError, ResponseError, TokenwardError, isTokenwardError, type TokenwardErrorDetails } from './errors.js';
 export { normalizeTokenResponse, normalizeTokenType, type NormalizeOptions, type TokenHttpResponse } from './normalize.js';
 export { buildTokenRequest, type TokenHttpRequest, type TokenRequestInput } from './token-request.js';

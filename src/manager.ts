@@ -101,8 +101,9 @@ export class TokenManager implements AsyncDisposable {
   /**
    * A valid access token: the cached one without I/O, else one acquired (refresh token first, then the
    * grant). Concurrent callers share one request and its result or error. With token parameters
-   * (`scope`, `resource`, `audience`, `params`), the token of that parameter set: each set is cached,
-   * refreshed and acquired on its own and is never handed another set's token.
+   * (`scope`, `resource`, `audience`, `params`; a token exchange's `subjectToken`, a JWT-bearer
+   * `assertion`), the token of that parameter set: each set is cached, refreshed and acquired on its own
+   * and is never handed another set's token.
    */
   getToken(options?: GetTokenOptions): Promise<Token> {
     if (options === undefined) return this.#default.getToken();
@@ -140,6 +141,8 @@ export class TokenManager implements AsyncDisposable {
    * const orders = tm.for({ audience: 'https://orders.example.com' });
    * const billing = tm.for({ resource: 'https://billing.example.com/' });
    * await orders.fetch('https://orders.example.com/v1/open');
+   * // With `grant: 'token_exchange'`: on behalf of the user whose token the service was called with.
+   * const mine = tm.for({ subjectToken: userToken, audience: 'https://orders.example.com' });
    * ```
    * @throws {ConfigError} when a parameter is malformed.
    */

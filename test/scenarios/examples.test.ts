@@ -33,6 +33,9 @@ const examples: Array<[string, RegExp[]]> = [
   ['examples/aspnet-auth-token.ts', [/WindowsAuthentication=false/, /session_state: c0ffee00-demo/, /GET \/api\/v1\/profile → 200/]],
   // OpenTelemetry (issue 12): spans on the console exporter, then a line per metric point.
   ['examples/otel.ts', [/name: 'tokenward\.acquire'/, /name: 'tokenward\.token_request'/, /name: 'tokenward\.auth_replay'/, /'tokenward\.challenge\.error': 'invalid_token'/, /name: 'tokenward\.logoff'/, /GET \/api\/orders → 200/, /tokenward\.cache\.hits 3 /, /tokenward\.auth\.replays 1 /, /tokenward\.token\.requests 2 +\{.*tokenward\.grant=refresh_token/]],
+  // Many tokens from one client (issue 11), against a local oidc-provider with the grants registered.
+  ['examples/delegation.ts', [/on behalf of alice: GET \/orders\/mine → 200 \(token for sub=alice, aud=orders\)/, /on behalf of bob: GET \/orders\/mine → 200 \(token for sub=bob/, /token exchanges: 2 /, /issued_token_type: urn:ietf:params:oauth:token-type:access_token/, /jwt_bearer: GET \/orders\/builds → 200 as build-bot/, /grant by URI: GET \/orders\/deploys → 200 as deploy-bot/]],
+  ['examples/dpop.ts', [/token: grant \(client_credentials\), token_type DPoP/, /GET \/orders\/closed → 200 \(proof verified against cnf\.jkt: true\)/, /token requests: 2 /, /API answers: 401, 200, 200, 200 /, /interceptor POST \/orders\/via-undici after the API rotated its nonce → 200 \(answers: 401, 200\)/, /token requests still: 2/]],
 ];
 
 describe('example sources', () => {
