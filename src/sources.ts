@@ -12,6 +12,7 @@ import type { Emitter } from './events.js';
 import type { Grant, GrantRequest, GrantTarget } from './grants/index.js';
 import { normalizeTokenResponse } from './normalize.js';
 import type { ResolvedOptions } from './options.js';
+import { TOKEN_TYPES } from './options-grants.js';
 import { withRetry } from './retry.js';
 import type { Token } from './token.js';
 import { NO_PARAMETERS, parameterFields, type ResolvedParameters } from './token-params.js';
@@ -41,8 +42,17 @@ export interface ReleaseTarget {
   readonly audience: string;
 }
 
-const NO_OTHER_TYPES: readonly string[] = Object.freeze([]);
-const DPOP_TYPES: readonly string[] = Object.freeze(['DPoP']);
+/**
+ * Token types besides Bearer that these options can use: `DPoP` when DPoP is on (the server may bind the
+ * token, or not: both are sent as they say), and RFC 8693's `N_A` when a token exchange asks for
+ * something other than an access token (an ID token, a SAML assertion), which is then for `getToken()`.
+ */
+function acceptedTokenTypes(o: ResolvedOptions): readonly string[] {
+  const types: string[] = [];
+  if (o.dpop !== undefined) types.push('DPoP');
+  if (o.grant === 'token_exchange' && o.requestedTokenType !== undefined && o.requestedTokenType !== TOKEN_TYPES.access_token) types.push('N_A');
+  return Object.freeze(types);
+}
 
 /** Acquires tokens from one token endpoint. */
 export class TokenEndpoint {
@@ -52,6 +62,7 @@ export class TokenEndpoint {
   readonly #auth: ClientAuthPolicy;
   readonly #endpoints: EndpointSource;
   readonly #grant: Grant;
+  readonly #acceptedTypes: readonly string[];
 
   constructor(options: ResolvedOptions, send: EndpointSend, events: Emitter, auth: ClientAuthPolicy, endpoints: EndpointSource, grant: Grant) {
     this.#o = options;
@@ -60,6 +71,7 @@ export class TokenEndpoint {
     this.#auth = auth;
     this.#endpoints = endpoints;
     this.#grant = grant;
+    this.#acceptedTypes = acceptedTokenTypes(options);
   }
 
   /** The client authentication in use: configured, learned by `auto`, or `undefined` before the first answer. */
@@ -208,8 +220,7 @@ export class TokenEndpoint {
             now: Date.now(),
             defaultExpiresIn: o.defaultExpiresIn,
             secrets,
-            // With DPoP on, the server may bind the token (`token_type: DPoP`), or not (Bearer): both are sent as they say.
-            acceptedTokenTypes: o.dpop === undefined ? NO_OTHER_TYPES : DPOP_TYPES,
+            acceptedTokenTypes: this.#acceptedTypes,
             ...(previous?.refreshToken !== undefined ? { previousRefreshToken: previous.refreshToken } : {}),
           });
         } catch (err) {

@@ -53,6 +53,16 @@ describe('token exchange requests', () => {
     expect(decodeEntry(encodeEntry(token, 0))?.token.issuedTokenType).toBe(AT);
   });
 
+  it('requestedTokenType other than an access token: the N_A token_type of RFC 8693 §2.2.1 is accepted', async () => {
+    const endpoint = fakeEndpoint(() => ({ access_token: 'eyJ.id-token.sig', token_type: 'N_A', issued_token_type: 'urn:ietf:params:oauth:token-type:id_token', expires_in: 300 }));
+    const tm = new TokenManager(base({ fetch: endpoint.fetch, subjectToken: USER_A, requestedTokenType: 'id_token' }));
+    const token = await tm.getToken();
+    expect([token.tokenType, token.issuedTokenType]).toEqual(['N_A', 'urn:ietf:params:oauth:token-type:id_token']);
+    // Asking for an access token, N_A is still refused: it could not be sent to an API.
+    const strict = new TokenManager(base({ fetch: endpoint.fetch, subjectToken: USER_A }));
+    expect(await strict.getToken().catch((e: TokenwardError) => e.code)).toBe(ErrorCode.UNSUPPORTED_TOKEN_TYPE);
+  });
+
   it('calls a subjectToken function for every token request, not on a cache hit', async () => {
     const endpoint = exchanging();
     let calls = 0;
