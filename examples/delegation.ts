@@ -9,7 +9,7 @@
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { TokenManager } from '../src/index.js';
+import { TokenManager } from 'tokenward';
 import { GRANTS_CLIENT, GRANTS_USER, GRANTS_USER_2, JWT_BEARER, startGrantsIdp, TOKEN_EXCHANGE } from './_servers/oidc-grants.js';
 
 const CI = 'https://ci.example.com';

@@ -7,8 +7,8 @@
  * its own nonce. tokenward answers both nonce challenges once, then every call is one request.
  */
 import { Agent, request } from 'undici';
-import { TokenManager } from '../src/index.js';
-import { authInterceptor } from '../src/undici.js';
+import { TokenManager } from 'tokenward';
+import { authInterceptor } from 'tokenward/undici';
 import { GRANTS_CLIENT, startGrantsIdp } from './_servers/oidc-grants.js';
 
 const idp = await startGrantsIdp({ apis: ['orders'], tokenEndpointNonce: true, apiNonce: true });

@@ -95,7 +95,7 @@ describe('DPoP against oidc-provider, nonces required at the token endpoint and 
   });
 
   it('a DPoP-bound refresh (public client): the refresh carries a proof, the provider checks its key, cnf.jkt still matches', async () => {
-    const tm = manager({ clientId: PUBLIC_CLIENT.id, clientSecret: undefined, username: GRANTS_USER.username, password: GRANTS_USER.password });
+    const tm = manager({ clientId: PUBLIC_CLIENT.id, clientSecret: undefined, clientAuth: 'none', username: GRANTS_USER.username, password: GRANTS_USER.password });
     const view = tm.for({ resource: orders.resource });
     const first = await view.getToken();
     expect(first.refreshToken).toBeDefined();
