@@ -108,12 +108,13 @@ export abstract class AuthAttempt {
 
   /**
    * Looks at an answer's status: when the token was rejected, drops it and returns `true` if the answer
-   * is to be swallowed (and the request replayed). `headers` is only read on a 400/401/403.
+   * is to be swallowed (and the request replayed). `headers` is only read on a 400/401/403; `header`
+   * (one header by lower-case name, without parsing them all) only with DPoP.
    */
-  protected rejected(statusCode: number, headers: () => IncomingHttpHeaders): boolean {
+  protected rejected(statusCode: number, headers: () => IncomingHttpHeaders, header: (name: string) => string | undefined): boolean {
     const { slot, opts, isAuthFailure, dpop } = this.#ctx;
     if (this.#state === 1) return false;
-    if (dpop !== undefined && this.#nonceChallenge(dpop, statusCode, headers())) return true;
+    if (dpop !== undefined && this.#nonceChallenge(dpop, statusCode, header)) return true;
     if (statusCode < 400 || !isAuthFailure(statusCode, headers())) {
       if (this.#token !== undefined) slot.accepted(this.#token);
       return false;
@@ -141,8 +142,8 @@ export abstract class AuthAttempt {
    * DPoP: remembers the answer's nonce; on a nonce challenge to a request that carried a proof, swallows
    * the answer (once per request) so the same token is sent again with a new proof.
    */
-  #nonceChallenge(dpop: DpopApi, statusCode: number, headers: IncomingHttpHeaders): boolean {
-    const challenged = dpop.answered(originOf(this.#ctx.opts.origin), statusCode, headers['www-authenticate'], headers['dpop-nonce']);
+  #nonceChallenge(dpop: DpopApi, statusCode: number, header: (name: string) => string | undefined): boolean {
+    const challenged = dpop.answered(originOf(this.#ctx.opts.origin), statusCode, statusCode === 401 ? header('www-authenticate') : undefined, header('dpop-nonce'));
     if (!challenged || this.#nonceResent || !this.#proved || !isReplayableBody(this.#ctx.opts.body)) return false;
     this.#nonceResent = true;
     this.#resumeState = this.#state as 0 | 2;
@@ -255,7 +256,7 @@ export class AuthHandler extends AuthAttempt implements Dispatcher.DispatchHandl
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
-    if (this.rejected(statusCode, () => headers)) return;
+    if (this.rejected(statusCode, () => headers, (name) => single(headers[name]))) return;
     this.#handler.onResponseStart?.(this, statusCode, headers, statusMessage);
   }
 
@@ -276,6 +277,11 @@ export class AuthHandler extends AuthAttempt implements Dispatcher.DispatchHandl
 }
 
 type UndiciHeaders = Dispatcher.DispatchOptions['headers'];
+
+/** A header value as one string (several lines joined, as `Headers.get` does). */
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
 
 /** A dispatch origin as a string (`undici.request` passes `url.origin`, already normalised). */
 function originOf(origin: string | URL | undefined): string {

@@ -71,7 +71,7 @@ export class LegacyAuthHandler extends AuthAttempt implements LegacyHandler {
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
-    if (this.rejected(statusCode, () => parseRawHeaders(rawHeaders))) return true;
+    if (this.rejected(statusCode, () => parseRawHeaders(rawHeaders), (name) => rawHeader(rawHeaders, name))) return true;
     return this.#handler.onHeaders(statusCode, rawHeaders, resume, statusText);
   }
 
@@ -96,6 +96,20 @@ export class LegacyAuthHandler extends AuthAttempt implements LegacyHandler {
   onBodySent(chunk: unknown): void {
     this.#handler.onBodySent?.(chunk);
   }
+}
+
+/** One header of raw `[name, value, ...]` headers by lower-case name, several lines joined; read only with DPoP. */
+function rawHeader(raw: Buffer[], name: string): string | undefined {
+  let out: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i]!;
+    // Compare lengths first: most headers are skipped without building a string.
+    if (key.length !== name.length || String(key).toLowerCase() !== name) continue;
+    const v = raw[i + 1] as Buffer | Buffer[] | string;
+    const value = Array.isArray(v) ? v.map(String).join(', ') : String(v);
+    out = out === undefined ? value : `${out}, ${value}`;
+  }
+  return out;
 }
 
 /** Raw `[name, value, ...]` response headers as an object with lower-case names (only read on a 4xx). */
