@@ -25,6 +25,8 @@ export {
 export { TOKEN_TYPES, type GrantValue, type JwtBearerAssertion, type TokenTypeName } from './options-grants.js';
 export type { GrantInputParameters } from './grant-inputs.js';
 export type { DpopOption } from './dpop.js';
+export type { PrivateKeyInput } from './credentials.js';
+export type { TlsOptions } from './options-enterprise.js';
 export { ConfigError, ErrorCode, NetworkError, OAuthError, ResponseError, TokenwardError, isTokenwardError, type TokenwardErrorDetails } from './errors.js';
 export { normalizeTokenResponse, normalizeTokenType, type NormalizeOptions, type TokenHttpResponse } from './normalize.js';
 export { buildTokenRequest, type TokenHttpRequest, type TokenRequestInput } from './token-request.js';
@@ -35,7 +37,7 @@ export { isReplayableBody } from './request-parts.js';
 export { RENEWAL_COOLDOWN_MS } from './token-slot.js';
 export { authInterceptor, defaultIsAuthFailureStatus, type AuthInterceptorOptions } from './undici.js';
 export { channels, type TokenwardEvents } from './events.js';
-export { cacheChannel, tracingChannels, type AcquireTrace, type CacheLookup, type LogoffTrace, type TokenRequestTrace } from './tracing.js';
+export { cacheChannel, tracingChannels, type AcquireTrace, type CacheLookup, type LogoffTrace, type OperationTrace, type TokenRequestTrace } from './tracing.js';
 export { isTransient } from './retry.js';
 export { asksForDpopNonce, bearerError, findChallenge, parseWwwAuthenticate, rejectsToken, type Challenge } from './www-authenticate.js';
 export * from './profiles/index.js';
