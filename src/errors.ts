@@ -7,7 +7,21 @@
  * @module
  */
 
-/** Stable error codes. Match on `err.code`, never on the message. */
+/**
+ * Stable error codes. Match on `err.code`, never on the message.
+ *
+ * @example
+ * ```ts
+ * import { ErrorCode, isTokenwardError } from 'tokenward';
+ *
+ * try {
+ *   await tm.getToken();
+ * } catch (err) {
+ *   if (isTokenwardError(err, ErrorCode.NO_LICENCE)) log.warn('every Jim2 licence is taken; try later');
+ *   else throw err;
+ * }
+ * ```
+ */
 export const ErrorCode = {
   /** An option passed to the constructor is wrong (thrown synchronously). */
   CONFIG: 'ERR_TOKENWARD_CONFIG',
@@ -53,7 +67,16 @@ export const ErrorCode = {
   GRANT: 'ERR_TOKENWARD_GRANT',
 } as const;
 
-/** One of the {@link ErrorCode} values. */
+/**
+ * One of the {@link ErrorCode} values.
+ *
+ * @example
+ * ```ts
+ * import { ErrorCode } from 'tokenward';
+ *
+ * const retryable: ReadonlySet<ErrorCode> = new Set([ErrorCode.NETWORK, ErrorCode.TIMEOUT]);
+ * ```
+ */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /**
@@ -83,7 +106,18 @@ function branded(value: unknown): value is TokenwardError {
   return typeof value === 'object' && value !== null && typeof (value as { [BRAND]?: unknown })[BRAND] === 'string';
 }
 
-/** Fields an error may carry besides its message. All of them are safe to log. */
+/**
+ * Fields an error may carry besides its message. All of them are safe to log. The third argument of
+ * the {@link TokenwardError} constructor, for a `mapError` hook or a test double that builds its own.
+ *
+ * @example
+ * ```ts
+ * import { ErrorCode, TokenwardError, type TokenwardErrorDetails } from 'tokenward';
+ *
+ * const details: TokenwardErrorDetails = { status: 400, error: 'invalid_grant', errorDescription: 'refresh token expired' };
+ * const err = new TokenwardError(ErrorCode.OAUTH, 'token endpoint answered 400 invalid_grant', details);
+ * ```
+ */
 export interface TokenwardErrorDetails {
   /** HTTP status of the answer that caused the error, if there was one. */
   status?: number;
@@ -111,6 +145,8 @@ export interface TokenwardErrorDetails {
  *
  * @example
  * ```ts
+ * import { ErrorCode, TokenwardError } from 'tokenward';
+ *
  * try { await tm.getToken(); }
  * catch (err) {
  *   if (err instanceof TokenwardError && err.code === ErrorCode.OAUTH && err.error === 'invalid_client') {
@@ -120,6 +156,7 @@ export interface TokenwardErrorDetails {
  * ```
  */
 export class TokenwardError extends Error {
+  /** The class's name, which `console.error` and stack traces start with. */
   override name = 'TokenwardError';
   /** Stable machine-readable code from {@link ErrorCode}. */
   readonly code: ErrorCode;
@@ -177,6 +214,7 @@ export class TokenwardError extends Error {
    * `cause` on one line unless it is one of the attempts. Node's default printed every attempt's stack
    * and the cause's again: about 60 lines with three stack traces for one wrong secret.
    */
+  /** @internal Node's `util.inspect.custom` hook; not called directly. */
   [INSPECT](depth: number, options: { depth?: number | null }, inspect: Inspect): string {
     if (depth < 0) return `[${this.name}: ${this.message}]`;
     const compact = { ...options, breakLength: Infinity, compact: true };
@@ -201,23 +239,85 @@ export class TokenwardError extends Error {
   }
 }
 
-/** The server answered with an OAuth error body (RFC 6749 §5.2 or InfoLink's envelope). */
+/**
+ * The server answered with an OAuth error body (RFC 6749 §5.2 or InfoLink's envelope).
+ *
+ * @example
+ * ```ts
+ * import { OAuthError } from 'tokenward';
+ *
+ * try {
+ *   await tm.getToken();
+ * } catch (err) {
+ *   if (err instanceof OAuthError && err.error === 'invalid_client') log.error('check TOKENWARD_CLIENT_SECRET:', err.errorDescription);
+ *   throw err;
+ * }
+ * ```
+ */
 export class OAuthError extends TokenwardError {
+  /** Always `'OAuthError'`. */
   override name = 'OAuthError';
 }
 
-/** The answer could not be used: not a token response, HTML, empty, too large, or malformed. */
+/**
+ * The answer could not be used: not a token response, HTML, empty, too large, or malformed.
+ *
+ * @example
+ * ```ts
+ * import { ResponseError } from 'tokenward';
+ *
+ * try {
+ *   await tm.getToken();
+ * } catch (err) {
+ *   // `bodyExcerpt` is redacted: safe to log. An HTML login page here usually means a wrong `tokenUrl`.
+ *   if (err instanceof ResponseError) log.error(err.status, err.bodyExcerpt);
+ *   throw err;
+ * }
+ * ```
+ */
 export class ResponseError extends TokenwardError {
+  /** Always `'ResponseError'`. */
   override name = 'ResponseError';
 }
 
-/** The request never got an answer: connection failure, timeout, or the caller aborted. */
+/**
+ * The request never got an answer: connection failure, timeout, or the caller aborted.
+ *
+ * @example
+ * ```ts
+ * import { ErrorCode, NetworkError } from 'tokenward';
+ *
+ * try {
+ *   await tm.getToken({ signal: AbortSignal.timeout(2_000) });
+ * } catch (err) {
+ *   if (err instanceof NetworkError && err.code !== ErrorCode.ABORTED) log.error('identity provider unreachable:', err.message);
+ *   throw err;
+ * }
+ * ```
+ */
 export class NetworkError extends TokenwardError {
+  /** Always `'NetworkError'`. */
   override name = 'NetworkError';
 }
 
-/** An option or argument is wrong: thrown by the `TokenManager` and `RedisTokenStore` constructors, the profile helpers, and `tm.fetch` for a relative URL without `baseUrl`. */
+/**
+ * An option or argument is wrong: thrown by the `TokenManager` and `RedisTokenStore` constructors, the
+ * profile helpers, and `tm.fetch` for a relative URL without `baseUrl`.
+ *
+ * @example
+ * ```ts
+ * import { ConfigError, TokenManager } from 'tokenward';
+ *
+ * try {
+ *   new TokenManager({ tokenUrl: 'idp.example.com/token', clientId: 'svc', clientSecret });
+ * } catch (err) {
+ *   // "option `tokenUrl` must be an absolute http(s) URL, got "idp.example.com/token""
+ *   if (err instanceof ConfigError) log.error(err.message);
+ * }
+ * ```
+ */
 export class ConfigError extends TokenwardError {
+  /** Always `'ConfigError'`. */
   override name = 'ConfigError';
   constructor(message: string) {
     super(ErrorCode.CONFIG, message);
@@ -249,6 +349,18 @@ brand(ConfigError, 'ConfigError');
  * True when `err` is a {@link TokenwardError} with the given code. Recognises errors from every copy of
  * tokenward loaded in the process (the ESM and the CommonJS build, or two versions), by a
  * `Symbol.for('tokenward.error')` brand.
+ *
+ * @example
+ * ```ts
+ * import { ErrorCode, isTokenwardError } from 'tokenward';
+ *
+ * try {
+ *   await tm.logoff();
+ * } catch (err) {
+ *   // The local state is cleared either way; the server may still hold the session until it expires.
+ *   if (!isTokenwardError(err, ErrorCode.LOGOFF)) throw err;
+ * }
+ * ```
  */
 export function isTokenwardError(err: unknown, code?: ErrorCode): err is TokenwardError {
   return branded(err) && (code === undefined || err.code === code);
