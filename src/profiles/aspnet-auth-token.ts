@@ -7,15 +7,27 @@ import { ConfigError } from '../errors.js';
 import type { TokenManagerOptions } from '../options.js';
 import { checkInput, inputKeys, optionalString, requireObject, requireString, siteBase, under, withOverrides, type ProfileOverrides } from './shared.js';
 
-/** What the API's owner gives you. */
+/**
+ * What the API's owner gives you.
+ *
+ * @example
+ * ```ts
+ * import { aspnetAuthToken, type AspNetAuthTokenInput } from 'tokenward/profiles';
+ *
+ * const input: AspNetAuthTokenInput = { baseUrl: 'https://api.example.com/', clientId: 'portal', clientSecret, username: 'jan.novak', password };
+ * const options = aspnetAuthToken(input);
+ * ```
+ */
 export interface AspNetAuthTokenInput {
   /** The API base: `https://api.example.com/` (the token endpoint is `{base}api/v1/auth/token`). */
   baseUrl: string | URL;
   /** The client, sent in the JSON body. */
   clientId?: string;
+  /** The client's secret, sent in the JSON body. */
   clientSecret?: string;
   /** A user for the password grant; without one the grant is client_credentials. */
   username?: string;
+  /** The user's password, with `username`. Never logged. */
   password?: string;
   /** Sent as is. */
   scope?: string;
@@ -41,6 +53,9 @@ const ASPNET_KEYS = inputKeys<AspNetAuthTokenInput>({ baseUrl: true, clientId: t
  *
  * @example
  * ```ts
+ * import { TokenManager } from 'tokenward';
+ * import { aspnetAuthToken } from 'tokenward/profiles';
+ *
  * const tm = new TokenManager(aspnetAuthToken({ baseUrl: 'https://api.example.com/', clientId: 'portal', clientSecret, username: 'jan.novak', password }));
  * const me = await (await tm.fetch('api/v1/users/me')).json();
  * (await tm.getToken()).raw.session_state; // Keycloak extras are kept

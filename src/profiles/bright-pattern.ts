@@ -10,6 +10,14 @@ import { checkInput, clientSecretOf, inputKeys, requireObject, requireString, si
  * What a Bright Pattern admin gives you. The secret, `clientSecret`, is the API secret generated with
  * "Generate" on the user's page in Contact Center Administrator (`secret` is its deprecated name, still
  * accepted).
+ *
+ * @example
+ * ```ts
+ * import { brightPattern, type BrightPatternInput } from 'tokenward/profiles';
+ *
+ * const input: BrightPatternInput = { tenantHost: 'acme.brightpattern.com', clientId: 'sheila.thomas', clientSecret, baseUrl: 'https://acme.brightpattern.com:8443/' };
+ * const options = brightPattern(input);
+ * ```
  */
 export type BrightPatternInput = {
   /** The tenant's host name, `acme.brightpattern.com`: it is the token request's `scope`, and the default host. */
@@ -35,6 +43,9 @@ const HOST = /^(?=.{1,253}(?::\d{1,5})?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z
  *
  * @example
  * ```ts
+ * import { TokenManager } from 'tokenward';
+ * import { brightPattern } from 'tokenward/profiles';
+ *
  * const tm = new TokenManager(brightPattern({ tenantHost: 'acme.brightpattern.com', clientId: 'sheila.thomas', clientSecret: process.env.BP_SECRET! }));
  * const users = await (await tm.fetch('/configapi/v2/user')).json();
  * ```

@@ -6,14 +6,27 @@ import type { TokenManagerOptions } from '../options.js';
 import { defaultIsAuthFailure } from '../auth-fetch.js';
 import { checkInput, inputKeys, requireObject, requireString, siteBase, under, withOverrides, type ProfileOverrides } from './shared.js';
 
-/** What an InfoLink admin gives you (Configuration → Clients). */
+/**
+ * What an InfoLink admin gives you (Configuration → Clients).
+ *
+ * @example
+ * ```ts
+ * import { infolink, type InfoLinkInput } from 'tokenward/profiles';
+ *
+ * const input: InfoLinkInput = { baseUrl: 'https://infolink.example.com/', clientId, clientSecret, username: 'etl', password };
+ * const options = infolink(input);
+ * ```
+ */
 export interface InfoLinkInput {
   /** The InfoLink server: `https://infolink.example.com/` (a Tomcat context path is fine). */
   baseUrl: string | URL;
+  /** The client's id, from Configuration → Clients. */
   clientId: string;
+  /** The client's secret. Sent in the body; never logged. */
   clientSecret: string;
   /** For the password grant (which also needs the client id and secret); else client_credentials. */
   username?: string;
+  /** The user's password, with `username`. */
   password?: string;
 }
 
@@ -28,6 +41,15 @@ const MAX_ENVELOPE_BYTES = 64 * 1024;
  * every InfoLink answer uses it. Reads a clone of JSON bodies only, so the caller still gets the body,
  * and at most 64 KiB of it: a streamed answer that is still arriving (or never ends) is decided from
  * its first bytes rather than awaited.
+ *
+ * @example
+ * ```ts
+ * import { TokenManager } from 'tokenward';
+ * import { isInfoLinkAuthFailure } from 'tokenward/profiles';
+ *
+ * // What infolink() sets; for an InfoLink behind your own options:
+ * const tm = new TokenManager({ tokenUrl: 'https://infolink.example.com/api/v1/oauth2/token', clientId, clientSecret, isAuthFailure: isInfoLinkAuthFailure });
+ * ```
  */
 export async function isInfoLinkAuthFailure(response: Response): Promise<boolean> {
   if (defaultIsAuthFailure(response)) return true;
@@ -121,6 +143,9 @@ class EnvelopeShape {
  *
  * @example
  * ```ts
+ * import { TokenManager } from 'tokenward';
+ * import { infolink } from 'tokenward/profiles';
+ *
  * const tm = new TokenManager(infolink({ baseUrl: 'https://infolink.example.com/', clientId, clientSecret }));
  * const res = await tm.fetch('api/v1/executeJob', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobName: 'LoadData' }) });
  * ```

@@ -9,6 +9,15 @@ import { checkInput, clientSecretOf, inputKeys, optionalString, requireObject, r
 /**
  * What a Jim2 admin gives you. The secret, `clientSecret`, is the mapped user cardfile's password
  * (`secret` is its deprecated name, still accepted).
+ *
+ * @example
+ * ```ts
+ * import { jim2, type Jim2Input } from 'tokenward/profiles';
+ *
+ * // A read-only service: scope 'view' takes no user licence.
+ * const input: Jim2Input = { baseUrl: 'http://jim2.local/Jim_Test/', clientId: 'TestClientId', clientSecret: process.env.JIM2_SECRET ?? '', scope: 'view' };
+ * const options = jim2(input);
+ * ```
  */
 export type Jim2Input = {
   /** The Jim2 site base, path included: `http://jim2.local/Jim_Test/`. Plain http is allowed (the vendor's sample uses it). */
@@ -25,7 +34,14 @@ export type Jim2Input = {
    * you can correct: `path` is relative to `baseUrl`, the access token goes in `Authorization: Bearer`.
    * `false` only forgets locally. @default { path: 'api/v1/logoff', method: 'POST' }
    */
-  logoff?: { path?: string; method?: string } | false;
+  logoff?:
+    | {
+        /** The logoff page, relative to `baseUrl`. @default 'api/v1/logoff' */
+        path?: string;
+        /** Its HTTP method. @default 'POST' */
+        method?: string;
+      }
+    | false;
   /**
    * Where the client credentials go. Jim2 takes either. @default 'body'. Body fields are form-decoded by
    * every server; the secret is a human password and may hold `:` or `%`, which Basic cannot carry
@@ -37,12 +53,41 @@ export type Jim2Input = {
 
 const JIM2_KEYS = inputKeys<Jim2Input>({ baseUrl: true, clientId: true, clientSecret: true, secret: true, scope: true, logoff: true, clientAuth: true });
 
-/** Jim2's default logoff guess, relative to the site base. */
-export const JIM2_DEFAULT_LOGOFF = Object.freeze({ path: 'api/v1/logoff', method: 'POST' });
+/**
+ * Jim2's default logoff guess, relative to the site base: the vendor does not publish its logoff page.
+ *
+ * @example
+ * ```ts
+ * import { jim2, JIM2_DEFAULT_LOGOFF } from 'tokenward/profiles';
+ *
+ * // Same page, another method, for a site whose logoff answers only DELETE.
+ * const options = jim2({ baseUrl: 'http://jim2.local/Jim_Test/', clientId: 'TestClientId', clientSecret, logoff: { ...JIM2_DEFAULT_LOGOFF, method: 'DELETE' } });
+ * ```
+ */
+export const JIM2_DEFAULT_LOGOFF = Object.freeze({
+  /** Relative to `baseUrl`. */
+  path: 'api/v1/logoff',
+  /** The HTTP method. */
+  method: 'POST',
+});
 
 /**
  * Whether a token-endpoint error is Jim2's "no licence free". The body is not documented, so this
  * looks for "licence"/"license" in the error, its description and the (redacted) body excerpt.
+ *
+ * @example
+ * ```ts
+ * import { isTokenwardError } from 'tokenward';
+ * import { isJim2NoLicence } from 'tokenward/profiles';
+ *
+ * try {
+ *   await tm.getToken();
+ * } catch (err) {
+ *   // Every Jim2 user licence is taken: wait for a session to end (or log off a crashed service's).
+ *   if (isTokenwardError(err) && isJim2NoLicence(err)) log.warn('no Jim2 licence free');
+ *   else throw err;
+ * }
+ * ```
  */
 export function isJim2NoLicence(err: TokenwardError): boolean {
   const text = [err.error, err.errorDescription, err.bodyExcerpt].filter((s) => s !== undefined).join(' ');

@@ -10,12 +10,29 @@ import { CREDENTIAL_OPTIONS, describeUndefined, undefinedKeys } from '../unset-c
 /**
  * Options a profile call accepts besides the system's own inputs: anything `TokenManager` takes
  * (`fetch`, `hooks`, `store`, `retry`, ...). They win over what the profile sets.
+ *
+ * @example
+ * ```ts
+ * import { TokenManager } from 'tokenward';
+ * import { infolink, type ProfileOverrides } from 'tokenward/profiles';
+ *
+ * const overrides: ProfileOverrides = { timeout: 20_000, retry: { retries: 5 } };
+ * const tm = new TokenManager(infolink({ baseUrl: 'https://infolink.example.com/', clientId, clientSecret }, overrides));
+ * ```
  */
 export type ProfileOverrides = Partial<TokenManagerOptions>;
 
 /**
  * The client secret as `clientSecret`, the name `TokenManager` and every profile use; `jim2()` and
  * `brightPattern()` still take their old name for it, `secret`. One of the two, never both.
+ *
+ * @example
+ * ```ts
+ * import { jim2, type ClientSecretInput } from 'tokenward/profiles';
+ *
+ * const credentials: ClientSecretInput = { clientSecret: process.env.JIM2_SECRET ?? '' };
+ * const options = jim2({ baseUrl: 'http://jim2.local/Jim_Test/', clientId: 'TestClientId', ...credentials });
+ * ```
  */
 export type ClientSecretInput =
   | {
@@ -25,6 +42,7 @@ export type ClientSecretInput =
       secret?: never;
     }
   | {
+      /** Not with `secret`: give one of the two. */
       clientSecret?: never;
       /** @deprecated Renamed `clientSecret`, the name `TokenManager` and every profile use. Still accepted. */
       secret: string;

@@ -7,18 +7,39 @@ import { ConfigError } from '../errors.js';
 import type { TokenManagerOptions } from '../options.js';
 import { checkInput, inputKeys, onePair, optionalString, requireObject, siteBase, under, withOverrides, type ProfileOverrides } from './shared.js';
 
-/** VRO's default REST port. */
+/**
+ * VRO's default REST port: what `baseUrl` gets when it is a bare host name.
+ *
+ * @example
+ * ```ts
+ * import { VEEAM_DEFAULT_PORT } from 'tokenward/profiles';
+ *
+ * const api = new URL(`https://vro.example.local:${VEEAM_DEFAULT_PORT}/api/v7.2/Plans`);
+ * ```
+ */
 export const VEEAM_DEFAULT_PORT = 9898;
 
-/** What a VRO admin gives you: a user account or a client account (`POST /api/v7.2/Clients`). */
+/**
+ * What a VRO admin gives you: a user account or a client account (`POST /api/v7.2/Clients`).
+ *
+ * @example
+ * ```ts
+ * import { veeamRecoveryOrchestrator, type VeeamRecoveryOrchestratorInput } from 'tokenward/profiles';
+ *
+ * const input: VeeamRecoveryOrchestratorInput = { baseUrl: 'vro.example.local', clientId: 'reports-app', clientSecret };
+ * const options = veeamRecoveryOrchestrator(input);
+ * ```
+ */
 export interface VeeamRecoveryOrchestratorInput {
   /** `https://vro.example.local:9898`, or just the host name (`vro.example.local`): then https and port 9898. */
   baseUrl: string | URL;
   /** A user: `DOMAIN\user` or `user` (password grant). */
   username?: string;
+  /** The user's password. Never logged, never in an error. */
   password?: string;
   /** A client account (client_credentials grant). Veeam recommends one per application: logins under one user can end each other's sessions. */
   clientId?: string;
+  /** The client account's secret. */
   clientSecret?: string;
   /**
    * The CA certificate(s), PEM, that signed the server's certificate (VRO hosts often use a
@@ -42,6 +63,7 @@ const VEEAM_KEYS = inputKeys<VeeamRecoveryOrchestratorInput>({ baseUrl: true, us
  *
  * @example
  * ```ts
+ * import { readFileSync } from 'node:fs';
  * import { TokenManager } from 'tokenward';
  * import { veeamRecoveryOrchestrator } from 'tokenward/profiles';
  *
