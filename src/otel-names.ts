@@ -11,6 +11,7 @@
  * @example
  * ```ts
  * import { SPAN_NAMES } from 'tokenward/otel';
+ *
  * const acquisitions = exportedSpans.filter((span) => span.name === SPAN_NAMES.acquire);
  * ```
  */
@@ -31,6 +32,7 @@ export const SPAN_NAMES = {
  * @example
  * ```ts
  * import { METRIC_NAMES } from 'tokenward/otel';
+ *
  * const hits = resourceMetrics.scopeMetrics[0]?.metrics.find((m) => m.descriptor.name === METRIC_NAMES.cacheHits);
  * ```
  */
@@ -61,36 +63,72 @@ export const METRIC_NAMES = {
  * @example
  * ```ts
  * import { ATTRIBUTES, SPAN_NAMES } from 'tokenward/otel';
+ *
  * const fallbacks = exportedSpans.filter((s) => s.name === SPAN_NAMES.acquire && s.attributes[ATTRIBUTES.refreshFallback] === true);
  * ```
  */
 export const ATTRIBUTES = {
+  /** The `grant_type` (`client_credentials`, `password`, `refresh_token`, ...). */
   grant: 'tokenward.grant',
+  /** An {@link Outcome}: `success`, `transient_failure` or `failure`. */
   outcome: 'tokenward.outcome',
+  /** Whether the token has parameters of its own (`tm.for(...)`); never their values. */
   hasParameters: 'tokenward.token.has_parameters',
+  /** How an acquisition got its token: `grant`, `refresh` or `store`. */
   how: 'tokenward.acquisition.how',
+  /** The acquisition was asked for while the cached token was fresh (`forceRefresh`, the proactive timer). */
   forced: 'tokenward.acquisition.forced',
+  /** The acquisition was started by the proactive refresh timer, not by a caller. */
   background: 'tokenward.acquisition.background',
+  /** A refresh token was presented. */
   refreshTokenUsed: 'tokenward.refresh_token.used',
+  /** The refresh token was refused and the acquisition fell back to the grant. */
   refreshFallback: 'tokenward.refresh_token.fallback',
+  /** How many HTTP attempts an acquisition or logoff made at the token endpoint. */
   tokenRequests: 'tokenward.token_requests',
+  /** How many of those attempts were retries. */
   retryCount: 'tokenward.retry_count',
+  /** The attempt's number, 1 for the first try. */
   attempt: 'tokenward.attempt',
+  /** The client authentication used (`basic`, `body`, `private_key_jwt`, ...). */
   clientAuth: 'tokenward.client_auth',
+  /** The OAuth `error` code the server sent (`invalid_grant`, `invalid_client`, ...). */
   oauthError: 'tokenward.oauth.error',
+  /** The logoff style: `bearer`, `revoke` or `none`. */
   logoffStyle: 'tokenward.logoff.style',
+  /** Whether the server released the session on logoff. */
   released: 'tokenward.logoff.released',
+  /** The scheme of the API's `WWW-Authenticate` challenge on a rejection (`Bearer`, `DPoP`). */
   challengeScheme: 'tokenward.challenge.scheme',
+  /** The challenge's RFC 6750 `error` (`invalid_token`). */
   challengeError: 'tokenward.challenge.error',
+  /** Semantic conventions: the HTTP method (`POST`). */
   httpMethod: 'http.request.method',
+  /** Semantic conventions: the HTTP status of the answer. */
   httpStatus: 'http.response.status_code',
+  /** Semantic conventions: retries before this attempt (set from the second attempt on). */
   resendCount: 'http.request.resend_count',
+  /** Semantic conventions: the token endpoint's (or API's) host name. */
   serverAddress: 'server.address',
+  /** Semantic conventions: its port, when not the scheme's default. */
   serverPort: 'server.port',
+  /** Semantic conventions: `https` or `http`. */
   urlScheme: 'url.scheme',
+  /** Semantic conventions: the URL path, never the query. */
   urlPath: 'url.path',
+  /** Semantic conventions: the tokenward error code (`ERR_TOKENWARD_OAUTH`, ...), else the error's name. */
   errorType: 'error.type',
 } as const;
 
-/** What `tokenward.outcome` says: the attempt (or acquisition, logoff) worked, failed in a way a retry may fix, or failed. */
+/**
+ * What `tokenward.outcome` says: the attempt (or acquisition, logoff) worked, failed in a way a retry may fix, or failed.
+ *
+ * @example
+ * ```ts
+ * import { ATTRIBUTES, SPAN_NAMES, type Outcome } from 'tokenward/otel';
+ *
+ * const failed: Outcome = 'failure';
+ * const hardFailures = exportedSpans.filter((s) => s.name === SPAN_NAMES.tokenRequest && s.attributes[ATTRIBUTES.outcome] === failed);
+ * ```
+ */
 export type Outcome = 'success' | 'transient_failure' | 'failure';

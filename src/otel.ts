@@ -20,6 +20,8 @@ export { ATTRIBUTES, METRIC_NAMES, SPAN_NAMES, type Outcome } from './otel-names
  *
  * @example
  * ```ts
+ * import { instrument, type OpenTelemetryOptions } from 'tokenward/otel';
+ *
  * const options: OpenTelemetryOptions = { traces: false, attributes: { 'tokenward.client': 'billing' } };
  * instrument(tm, options); // metrics only, to the global meter provider
  * ```
@@ -58,6 +60,8 @@ export interface OpenTelemetryOptions {
  *
  * @example
  * ```ts
+ * import { instrument } from 'tokenward/otel';
+ *
  * {
  *   using _telemetry = instrument(tm);
  *   await tm.getToken(); // traced
@@ -66,7 +70,9 @@ export interface OpenTelemetryOptions {
  * ```
  */
 export interface Instrumentation {
+  /** Stops the instrumentation. */
   (): void;
+  /** The same, for `using`. */
   [Symbol.dispose](): void;
 }
 

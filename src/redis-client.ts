@@ -8,19 +8,56 @@ import { ConfigError } from './errors.js';
 import { scrub } from './redact.js';
 import { decodeEntry } from './redis-codec.js';
 
-/** The part of a node-redis v4/v5 client used here. */
+/**
+ * The part of a node-redis v4/v5 client used here: what `createClient()` from `redis` returns.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'redis';
+ * import { RedisTokenStore, type NodeRedisLike } from 'tokenward/redis';
+ *
+ * const client: NodeRedisLike = await createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }).connect();
+ * const store = new RedisTokenStore(client);
+ * ```
+ */
 export interface NodeRedisLike {
+  /** Sends one command (`['GET', key]`); the store passes an `AbortSignal` in `options` for its timeout. */
   sendCommand(args: string[], options?: object): Promise<unknown>;
+  /** Whether the client is connected: while it is not, the store skips Redis instead of queueing. */
   readonly isReady: boolean;
 }
 
-/** The part of an ioredis client (or `Cluster`) used here. */
+/**
+ * The part of an ioredis client (or `Cluster`) used here.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import { RedisTokenStore, type IORedisLike } from 'tokenward/redis';
+ *
+ * const client: IORedisLike = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+ * const store = new RedisTokenStore(client, { prefix: 'billing-service' });
+ * ```
+ */
 export interface IORedisLike {
+  /** Sends one command by name (`call('GET', key)`). */
   call(command: string, ...args: string[]): Promise<unknown>;
+  /** ioredis's connection state (`'ready'`, `'reconnecting'`, `'end'`, ...): only `'ready'` is used. */
   readonly status: string;
 }
 
-/** Any other client: a function that sends one command (`['SET', key, value, 'PX', '1000']`) and resolves to its reply. */
+/**
+ * Any other client: a function that sends one command (`['SET', key, value, 'PX', '1000']`) and resolves to its reply.
+ *
+ * @example
+ * ```ts
+ * import { RedisTokenStore, type RedisCommander } from 'tokenward/redis';
+ *
+ * declare const myClient: { command(args: string[], opts: { signal: AbortSignal }): Promise<unknown> }; // e.g. a Valkey client
+ * const send: RedisCommander = (args, signal) => myClient.command(args, { signal });
+ * const store = new RedisTokenStore(send);
+ * ```
+ */
 export type RedisCommander = (args: string[], signal: AbortSignal) => Promise<unknown>;
 
 /** Tells the client libraries apart by shape; neither is imported. */

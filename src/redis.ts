@@ -17,7 +17,18 @@ import type { Token } from './token.js';
 
 export type { IORedisLike, NodeRedisLike, RedisCommander };
 
-/** Options of {@link RedisTokenStore}. */
+/**
+ * Options of {@link RedisTokenStore}.
+ *
+ * @example
+ * ```ts
+ * import { RedisTokenStore, type RedisTokenStoreOptions } from 'tokenward/redis';
+ *
+ * // Redis a little further away: a longer command timeout, and no background re-reads.
+ * const options: RedisTokenStoreOptions = { prefix: 'orders-api', commandTimeoutMs: 1500, revalidateMs: 0 };
+ * const store = new RedisTokenStore(redis, options);
+ * ```
+ */
 export interface RedisTokenStoreOptions {
   /** Namespace of every key: tokens live at `<prefix>:<cacheKey>`, locks at `<prefix>:<cacheKey>:lock`. @default 'tokenward' */
   prefix?: string;
@@ -85,7 +96,7 @@ const POLL_MAX_MS = 100;
  * import { TokenManager } from 'tokenward';
  * import { RedisTokenStore } from 'tokenward/redis';
  *
- * const redis = await createClient({ url: process.env.REDIS_URL }).connect();
+ * const redis = await createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }).connect();
  * const tm = new TokenManager({ tokenUrl, clientId, clientSecret, store: new RedisTokenStore(redis) });
  * ```
  */

@@ -13,7 +13,19 @@ import { isTokenRejection } from './token-rejection.js';
 import { AuthHandler } from './undici-handlers.js';
 import { isLegacy, LegacyAuthHandler } from './undici-legacy.js';
 
-/** Options of {@link authInterceptor}. */
+/**
+ * Options of {@link authInterceptor}.
+ *
+ * @example
+ * ```ts
+ * import { Agent } from 'undici';
+ * import { authInterceptor, type AuthInterceptorOptions } from 'tokenward/undici';
+ *
+ * // An Agent only for the API: a request elsewhere is a bug, so fail it rather than send it without a token.
+ * const options: AuthInterceptorOptions = { otherOrigins: 'refuse' };
+ * const api = new Agent().compose(authInterceptor(tm, options));
+ * ```
+ */
 export interface AuthInterceptorOptions {
   /**
    * Decides from the status and headers whether the API rejected the token. Synchronous and body-free:
@@ -91,6 +103,17 @@ export function authInterceptor(tm: TokenManager | TokenView, options: AuthInter
  * The interceptor's default "token rejected" test, the status-and-headers twin of `defaultIsAuthFailure`:
  * a 401 with no challenge or a `Bearer`/`DPoP` one, or a 400/403 whose `Bearer`/`DPoP` challenge says
  * `error="invalid_token"` (RFC 6750 §3.1). A proxy's `Basic` challenge is not about the token.
+ *
+ * @example
+ * ```ts
+ * import { Agent } from 'undici';
+ * import { authInterceptor, defaultIsAuthFailureStatus } from 'tokenward/undici';
+ *
+ * // Also renew on a bare 403, which this API sends for an expired token.
+ * const api = new Agent().compose(authInterceptor(tm, {
+ *   isAuthFailure: (status, headers) => defaultIsAuthFailureStatus(status, headers) || (status === 403 && headers['www-authenticate'] === undefined),
+ * }));
+ * ```
  */
 export function defaultIsAuthFailureStatus(statusCode: number, headers: IncomingHttpHeaders): boolean {
   if (statusCode !== 401 && statusCode !== 400 && statusCode !== 403) return false;
