@@ -28,6 +28,17 @@ export interface AuthFetchContext {
  * The default "token rejected" test (RFC 6750 §3.1): a 401 with no challenge or a `Bearer`/`DPoP` one
  * (a `Basic` challenge from a proxy in front of the API is not about the token), or a 400/403 whose
  * `Bearer`/`DPoP` challenge says `error="invalid_token"`. Reads no body, so the hot path stays cheap.
+ *
+ * @example
+ * ```ts
+ * import { defaultIsAuthFailure, TokenManager } from 'tokenward';
+ *
+ * // Keep the default and add an API that answers an expired token with a bare 403.
+ * const tm = new TokenManager({
+ *   tokenUrl, clientId, clientSecret,
+ *   isAuthFailure: (response) => defaultIsAuthFailure(response) || (response.status === 403 && !response.headers.has('www-authenticate')),
+ * });
+ * ```
  */
 export function defaultIsAuthFailure(response: Response): boolean {
   const status = response.status;

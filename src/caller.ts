@@ -11,6 +11,14 @@ import type { TokenParameters } from './token-params.js';
 /**
  * Options of {@link TokenManager.getToken}: how to wait, and (optionally) which token. Token parameters
  * (`scope`, `resource`, `audience`, `params`) select a parameter set with its own cached token.
+ *
+ * @example
+ * ```ts
+ * import type { GetTokenOptions } from 'tokenward';
+ *
+ * const options: GetTokenOptions = { signal: AbortSignal.timeout(5_000), audience: 'https://billing.example.com' };
+ * const token = await tm.getToken(options);
+ * ```
  */
 export interface GetTokenOptions extends TokenParameters {
   /**

@@ -9,7 +9,20 @@ import { createHash, createPrivateKey, KeyObject, X509Certificate } from 'node:c
 import type { SigningKey } from './client-auth/assertion.js';
 import { ConfigError } from './errors.js';
 
-/** A private key as options accept it. */
+/**
+ * A private key as options accept it (`privateKey`, `assertion.privateKey`, `dpop.privateKey`): PEM text
+ * or bytes, a `KeyObject`, or a private JWK. The algorithm follows from the key unless an option names it.
+ *
+ * @example
+ * ```ts
+ * import { createPrivateKey } from 'node:crypto';
+ * import { readFileSync } from 'node:fs';
+ * import { TokenManager, type PrivateKeyInput } from 'tokenward';
+ *
+ * const privateKey: PrivateKeyInput = createPrivateKey(readFileSync('/run/secrets/client-key.pem'));
+ * const tm = new TokenManager({ tokenUrl, clientId, privateKey, clientAuth: 'private_key_jwt' });
+ * ```
+ */
 export type PrivateKeyInput = string | Buffer | KeyObject | Readonly<Record<string, unknown>>;
 
 /** JWS algorithms by key type; the first is the default. */

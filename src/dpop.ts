@@ -15,8 +15,25 @@ import { constants, createHash, createPublicKey, generateKeyPairSync, randomUUID
 import { inspect } from 'node:util';
 import { readSigningKey, type PrivateKeyInput } from './credentials.js';
 
-/** The `dpop` option: `true` for a key generated per manager, or the key a fleet shares. */
-export type DpopOption = boolean | { privateKey: PrivateKeyInput };
+/**
+ * The `dpop` option (RFC 9449): `true` for a key generated per manager, or the key a fleet shares.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { TokenManager, type DpopOption } from 'tokenward';
+ *
+ * // Every instance of the fleet proves possession with the same key, so a token in a shared store works for all.
+ * const dpop: DpopOption = { privateKey: readFileSync('/run/secrets/dpop-key.pem') };
+ * const tm = new TokenManager({ tokenUrl, clientId, clientSecret, dpop });
+ * ```
+ */
+export type DpopOption =
+  | boolean
+  | {
+      /** The proof key: PEM, a `KeyObject` or a private JWK (EC, RSA of 2048 bits or more, or Ed25519). A secret. */
+      privateKey: PrivateKeyInput;
+    };
 
 /** The digest of each JWS algorithm a DPoP key may sign with (`null`: EdDSA hashes internally). */
 const DIGEST: Readonly<Record<string, string | null>> = {

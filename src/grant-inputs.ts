@@ -10,7 +10,19 @@ import { inspect } from 'node:util';
 import { ConfigError } from './errors.js';
 import { secretHash, TOKEN_TYPES, tokenTypeUri, type TokenTypeName } from './options-grants.js';
 
-/** The grant inputs a call may pass with its token parameters. */
+/**
+ * The grant inputs a call may pass with its token parameters.
+ *
+ * @example
+ * ```ts
+ * import { TokenManager, type GrantInputParameters } from 'tokenward';
+ *
+ * const obo = new TokenManager({ tokenUrl, clientId, clientSecret, grant: 'token_exchange' });
+ * declare const userToken: string; // the token your service was called with
+ * const inputs: GrantInputParameters = { subjectToken: userToken, subjectTokenType: 'access_token' };
+ * const res = await obo.for({ ...inputs, audience: 'https://orders.example.com' }).fetch('https://orders.example.com/v1/orders');
+ * ```
+ */
 export interface GrantInputParameters {
   /**
    * `grant: 'token_exchange'`: the token to exchange for this token (RFC 8693), e.g. the user token your

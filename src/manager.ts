@@ -233,6 +233,14 @@ export class TokenManager implements AsyncDisposable {
  * One parameter set of a {@link TokenManager}, from `tm.for(...)`: `getToken`, `fetch` and `peekToken`
  * for that token alone. Pass it to `authInterceptor(view)` for undici. Cheap to create; the token itself
  * lives in the manager.
+ *
+ * @example
+ * ```ts
+ * import type { TokenView } from 'tokenward';
+ *
+ * const orders: TokenView = tm.for({ audience: 'https://orders.example.com' });
+ * const res = await orders.fetch('https://orders.example.com/v1/orders');
+ * ```
  */
 export class TokenView {
   /** `fetch` with the WHATWG signature that sends this parameter set's token (see `TokenManager.fetch`). */

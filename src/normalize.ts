@@ -9,7 +9,18 @@ import { accessTokenLifetime, readLifetime } from './lifetime.js';
 import { excerpt, maskTokens, scrub } from './redact.js';
 import type { Token } from './token.js';
 
-/** An answer as read off the wire. */
+/**
+ * An answer as read off the wire: the input of {@link normalizeTokenResponse}.
+ *
+ * @example
+ * ```ts
+ * import { normalizeTokenResponse, type TokenHttpResponse } from 'tokenward';
+ *
+ * const res = await fetch('https://idp.example.com/token', { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }) });
+ * const answer: TokenHttpResponse = { status: res.status, headers: res.headers, body: await res.text() };
+ * const token = normalizeTokenResponse(answer);
+ * ```
+ */
 export interface TokenHttpResponse {
   /** HTTP status. */
   readonly status: number;
@@ -19,7 +30,17 @@ export interface TokenHttpResponse {
   readonly body: string;
 }
 
-/** Options of {@link normalizeTokenResponse}. */
+/**
+ * Options of {@link normalizeTokenResponse}.
+ *
+ * @example
+ * ```ts
+ * import { normalizeTokenResponse, type NormalizeOptions } from 'tokenward';
+ *
+ * const options: NormalizeOptions = { now: Date.now(), defaultExpiresIn: 600, secrets: [clientSecret] };
+ * const token = normalizeTokenResponse({ status: 200, headers: {}, body: '{"access_token":"eyJ…"}' }, options);
+ * ```
+ */
 export interface NormalizeOptions {
   /** The local clock when the answer arrived, epoch ms. @default Date.now() */
   now?: number;
@@ -52,6 +73,8 @@ export interface NormalizeOptions {
  *
  * @example
  * ```ts
+ * import { normalizeTokenResponse } from 'tokenward';
+ *
  * const token = normalizeTokenResponse({
  *   status: 200,
  *   headers: { 'content-type': 'application/json' },
@@ -161,6 +184,15 @@ function oauthError(status: number, error: string, description: string | undefin
  * The spelling of a `token_type`: `bearer`, `BEARER` or nothing → `Bearer` (RFC 6750 spelling; Amplitude
  * rejects `bearer`), `dpop` → `DPoP`, `mac` → `MAC`, anything else trimmed. Spelling only: which types
  * a token may have is {@link NormalizeOptions.acceptedTokenTypes}'s business.
+ *
+ * @example
+ * ```ts
+ * import { normalizeTokenType } from 'tokenward';
+ *
+ * normalizeTokenType('bearer'); // 'Bearer' (Veeam sends lower case)
+ * normalizeTokenType(undefined); // 'Bearer'
+ * normalizeTokenType('dpop'); // 'DPoP'
+ * ```
  */
 export function normalizeTokenType(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') return 'Bearer';

@@ -7,7 +7,17 @@
 
 /**
  * When a 401-triggered renewal did not help (the renewed token was rejected too), how long further
- * rejections are returned as they are, without renewing again.
+ * rejections are returned as they are, without renewing again, ms. An API that rejects every token
+ * (a wrong scope, a missing permission) then costs one token request per this interval, not one per
+ * call (on Jim2Server, each token request can take a licence).
+ *
+ * @example
+ * ```ts
+ * import { RENEWAL_COOLDOWN_MS } from 'tokenward';
+ *
+ * // A test that expects a renewal after a second rejection first lets the cool-down pass.
+ * await new Promise((resolve) => setTimeout(resolve, RENEWAL_COOLDOWN_MS));
+ * ```
  */
 export const RENEWAL_COOLDOWN_MS = 5_000;
 

@@ -13,6 +13,16 @@ export function hasScheme(text: string): boolean {
  * Whether a request body can be sent twice: none, a string, bytes, `URLSearchParams`, a `Blob` or
  * `FormData` (from any copy of undici). A stream can be read once only, so a request with one is never
  * replayed.
+ *
+ * @example
+ * ```ts
+ * import { createReadStream } from 'node:fs';
+ * import { Readable } from 'node:stream';
+ * import { isReplayableBody } from 'tokenward';
+ *
+ * isReplayableBody(JSON.stringify({ id: 1 })); // true: a 401 is replayed with a new token
+ * isReplayableBody(Readable.toWeb(createReadStream('upload.bin'))); // false: the caller gets the 401
+ * ```
  */
 export function isReplayableBody(body: unknown): boolean {
   if (body === undefined || body === null || typeof body === 'string') return true;

@@ -17,6 +17,19 @@ const MAX_RETRY_AFTER_S = 60;
 /**
  * Whether a failure is transient: network errors, timeouts, 408, 429 and 5xx. OAuth errors in a 4xx,
  * "no licence" and client-side problems are final.
+ *
+ * @example
+ * ```ts
+ * import { isTransient } from 'tokenward';
+ *
+ * try {
+ *   await tm.getToken();
+ * } catch (err) {
+ *   // tokenward already retried with backoff; a transient failure may pass later, a final one will not.
+ *   if (isTransient(err)) log.warn('identity provider unavailable, will try on the next job run');
+ *   else throw err;
+ * }
+ * ```
  */
 export function isTransient(err: unknown): boolean {
   if (!(err instanceof TokenwardError)) return false;

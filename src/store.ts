@@ -9,6 +9,20 @@ import type { Token } from './token.js';
  * Storage for tokens, keyed by the manager's cache key (a hash: it never holds a secret).
  * Methods may be synchronous or return promises. A store that throws or rejects is reported through
  * the manager's `store-error` event and bypassed; it never fails a caller.
+ *
+ * @example
+ * ```ts
+ * import { TokenManager, type Token, type TokenStore } from 'tokenward';
+ *
+ * // A store over a key-value cache of your own (the token holds secrets: keep that cache private).
+ * declare const kv: { get(k: string): Promise<string | null>; set(k: string, v: string): Promise<void>; del(k: string): Promise<void> };
+ * const store: TokenStore = {
+ *   async get(key) { const text = await kv.get(key); return text === null ? undefined : (JSON.parse(text) as Token); },
+ *   set: (key, token) => kv.set(key, JSON.stringify(token)),
+ *   delete: (key) => kv.del(key),
+ * };
+ * const tm = new TokenManager({ tokenUrl, clientId, clientSecret, store });
+ * ```
  */
 export interface TokenStore {
   /** The token stored under `key`, or `undefined`. */
@@ -54,6 +68,16 @@ export interface TokenStore {
  * re-bases each token it hands out on the monotonic clock: a wall clock stepped since the token was
  * stored moves its `expiresAt` along, so no manager adopts an expired token (or drops a good one) because
  * of the step.
+ *
+ * @example
+ * ```ts
+ * import { MemoryTokenStore, TokenManager } from 'tokenward';
+ *
+ * // Two managers for the same client in one process share a token through one store.
+ * const store = new MemoryTokenStore({ maxEntries: 50 });
+ * const orders = new TokenManager({ tokenUrl, clientId, clientSecret, store });
+ * const billing = new TokenManager({ tokenUrl, clientId, clientSecret, store });
+ * ```
  */
 export class MemoryTokenStore implements TokenStore {
   readonly #tokens = new Map<string, { token: Token; shift: number; at: number }>();

@@ -13,6 +13,14 @@ import { GrantInputs, readGrantInputs, type GrantInputParameters } from './grant
 /**
  * Parameters of one token: pass them to `tm.getToken(...)` or `tm.for(...)`. Each distinct set gets its
  * own cached token, refresh token and single-flight acquisition.
+ *
+ * @example
+ * ```ts
+ * import type { TokenParameters } from 'tokenward';
+ *
+ * const billing: TokenParameters = { resource: 'https://billing.example.com/', scope: ['invoices:read'] };
+ * const res = await tm.for(billing).fetch('https://billing.example.com/v1/invoices');
+ * ```
  */
 export interface TokenParameters extends GrantInputParameters {
   /** Scope of this token, replacing the manager's `scope`. Compared as a set: `'a b'` and `['b', 'a']` are one token. */

@@ -9,15 +9,39 @@ import { clientSecretPost } from './client-auth/post.js';
 import type { EndpointRequest, SyncClientAuthStrategy } from './client-auth/strategy.js';
 import type { ParamValue } from './options.js';
 
-/** A request ready to send: what goes on the wire, nothing more. */
+/**
+ * A request ready to send: what goes on the wire, nothing more. {@link buildTokenRequest} makes one.
+ *
+ * @example
+ * ```ts
+ * import { buildTokenRequest, type TokenHttpRequest } from 'tokenward';
+ *
+ * const req: TokenHttpRequest = buildTokenRequest({ tokenUrl: 'https://idp.example.com/token', grant: { grant_type: 'client_credentials' }, clientAuth: 'basic', clientId, clientSecret });
+ * const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
+ * ```
+ */
 export interface TokenHttpRequest {
+  /** The token endpoint, exactly as given to {@link buildTokenRequest}. */
   readonly url: string;
+  /** Token requests are always POST (RFC 6749 §3.2). */
   readonly method: 'POST';
+  /** `Accept`, `Content-Type` and, for `basic`, `Authorization` (holds the secret: never log it). */
   readonly headers: Readonly<Record<string, string>>;
+  /** The encoded body: form-urlencoded, or JSON with `bodyFormat: 'json'`. May hold the secret. */
   readonly body: string;
 }
 
-/** Inputs of {@link buildTokenRequest}. */
+/**
+ * Inputs of {@link buildTokenRequest}.
+ *
+ * @example
+ * ```ts
+ * import { buildTokenRequest, type TokenRequestInput } from 'tokenward';
+ *
+ * const input: TokenRequestInput = { tokenUrl: 'https://idp.example.com/token', grant: { grant_type: 'client_credentials' }, clientAuth: 'body', clientId, clientSecret, scope: 'orders:read' };
+ * const req = buildTokenRequest(input);
+ * ```
+ */
 export interface TokenRequestInput {
   /** The token endpoint, used exactly as given. */
   tokenUrl: URL | string;
@@ -25,8 +49,15 @@ export interface TokenRequestInput {
   grant: Readonly<Record<string, string | undefined>>;
   /** How the client authenticates on this request (the secret-based methods; the others need I/O). */
   clientAuth: 'basic' | 'body' | 'none';
+  /** The client id: in the `Authorization` header (`basic`) or the body (`body`, `none`). */
   clientId?: string | undefined;
+  /** The client secret, for `basic` and `body`. */
   clientSecret?: string | undefined;
+  /**
+   * For `basic`: `'form'` form-urlencodes id and secret before base64 as RFC 6749 §2.3.1 says; `'none'`
+   * sends them raw, for servers that do not decode them (Jim2Server).
+   * @default 'form'
+   */
   basicEncoding?: 'form' | 'none';
   /** Already joined with spaces; sent as is. */
   scope?: string | undefined;
@@ -38,6 +69,7 @@ export interface TokenRequestInput {
    * name becomes an array in a JSON body.
    */
   extra?: ReadonlyArray<readonly [string, ParamValue]>;
+  /** `'json'` for servers that only read JSON bodies (the ASP.NET Web API `api/v1/auth/token` facade). @default 'form' */
   bodyFormat?: 'form' | 'json';
 }
 
@@ -48,6 +80,8 @@ export interface TokenRequestInput {
  *
  * @example
  * ```ts
+ * import { buildTokenRequest } from 'tokenward';
+ *
  * const req = buildTokenRequest({
  *   tokenUrl: 'https://vro.example:9898/api/token',
  *   grant: { grant_type: 'password', username: 'vdro\\administrator', password: 'Password1' },

@@ -6,6 +6,15 @@
 /**
  * A normalised access token (docs/token.md). `raw` keeps every other field the server sent (Keycloak
  * extras included), but never a token value, so it is safe to log.
+ *
+ * @example
+ * ```ts
+ * import type { Token } from 'tokenward';
+ *
+ * const token: Token = await tm.getToken();
+ * const minutesLeft = Math.round((token.expiresAt - Date.now()) / 60_000);
+ * log.info({ type: token.tokenType, minutesLeft, scope: token.scope, extras: token.raw });
+ * ```
  */
 export interface Token {
   /** The access token to send as `Authorization: <tokenType> <accessToken>`. */
@@ -39,7 +48,16 @@ export interface Token {
   readonly raw: Readonly<Record<string, unknown>>;
 }
 
-/** The `Authorization` header value for a token: `Bearer abc…`. */
+/**
+ * The `Authorization` header value for a token: `Bearer abc…`.
+ *
+ * @example
+ * ```ts
+ * import { authorizationValue } from 'tokenward';
+ *
+ * const res = await fetch('https://api.example.com/v1/orders', { headers: { authorization: authorizationValue(await tm.getToken()) } });
+ * ```
+ */
 export function authorizationValue(token: Token): string {
   return `${token.tokenType} ${token.accessToken}`;
 }

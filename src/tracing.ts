@@ -15,6 +15,16 @@ import { redactUrl } from './transport.js';
  * The context of one acquisition on `tokenward:acquire`: a token renewed (refresh token first, then the
  * grant) or adopted from the store, for the manager's own token or a parameter set's. Published once per
  * acquisition, however many callers share it.
+ *
+ * @example
+ * ```ts
+ * import { tracingChannels, type AcquireTrace } from 'tokenward';
+ *
+ * tracingChannels.acquire.asyncEnd.subscribe((message) => {
+ *   const trace = message as AcquireTrace;
+ *   if (trace.error === undefined) log.info(`token by ${trace.how}${trace.background ? ' (proactive refresh)' : ''}`);
+ * });
+ * ```
  */
 export interface AcquireTrace {
   /** The `TokenManager` whose token it is (views and parameter sets report their manager). */
@@ -38,6 +48,16 @@ export interface AcquireTrace {
 /**
  * The context of one HTTP attempt at the token endpoint on `tokenward:request`: the first try, each
  * retry and each client-authentication probe. `parent` names the acquisition (or logoff) that sent it.
+ *
+ * @example
+ * ```ts
+ * import { tracingChannels, type TokenRequestTrace } from 'tokenward';
+ *
+ * tracingChannels.request.asyncEnd.subscribe((message) => {
+ *   const trace = message as TokenRequestTrace;
+ *   log.info(`${trace.method} ${trace.url} (${trace.grant}, ${trace.clientAuth}, attempt ${trace.attempt}): ${trace.status ?? 'no answer'}`);
+ * });
+ * ```
  */
 export interface TokenRequestTrace {
   /** The `grant_type` sent (`client_credentials`, `password`, `refresh_token`). */
@@ -46,6 +66,7 @@ export interface TokenRequestTrace {
   readonly attempt: number;
   /** The client authentication on this request (`basic`, `body`, `private_key_jwt`, ...; `none` for a refresh sent without). */
   readonly clientAuth: WireClientAuth;
+  /** Always `'POST'` (RFC 6749 §3.2), for span attributes. */
   readonly method: 'POST';
   /** The token endpoint without user info, query or fragment. */
   readonly url: string;
@@ -60,6 +81,16 @@ export interface TokenRequestTrace {
 /**
  * The context of one token's logoff on the `tokenward:logoff` tracing channel (`tracing:tokenward:logoff:start`,
  * ...; the plain `tokenward:logoff` channel is the `logoff` event): the manager's own token or a parameter set's.
+ *
+ * @example
+ * ```ts
+ * import { tracingChannels, type LogoffTrace } from 'tokenward';
+ *
+ * tracingChannels.logoff.asyncEnd.subscribe((message) => {
+ *   const trace = message as LogoffTrace;
+ *   if (trace.style !== 'none' && trace.released !== true) log.warn('the server did not confirm the logoff; the session lives until it expires');
+ * });
+ * ```
  */
 export interface LogoffTrace {
   /** The `TokenManager` whose session it is. */
@@ -74,17 +105,38 @@ export interface LogoffTrace {
   error?: unknown;
 }
 
-/** What sends token requests: an acquisition, or a logoff that renews an expired session to release it. */
+/**
+ * What sends token requests: an acquisition, or a logoff that renews an expired session to release it.
+ * Tell them apart by `style`, which only a logoff has.
+ *
+ * @example
+ * ```ts
+ * import { tracingChannels, type OperationTrace } from 'tokenward';
+ *
+ * const sentBy = (parent: OperationTrace | undefined) => (parent === undefined ? 'untraced' : 'style' in parent ? 'logoff' : 'acquisition');
+ * tracingChannels.request.start.subscribe((message) => log.info(sentBy((message as { parent?: OperationTrace }).parent)));
+ * ```
+ */
 export type OperationTrace = AcquireTrace | LogoffTrace;
 
 /**
  * A message on `tokenward:cache`: a caller asked for a token. `hit`: served from the cache without
  * waiting (`getToken()`, `tm.fetch`, the undici interceptor); else it waited for an acquisition.
+ *
+ * @example
+ * ```ts
+ * import { cacheChannel, type CacheLookup } from 'tokenward';
+ *
+ * let misses = 0;
+ * cacheChannel.subscribe((message) => { if (!(message as CacheLookup).hit) misses++; });
+ * ```
  */
 export interface CacheLookup {
   /** The `TokenManager` whose token was asked for. */
   readonly manager: object;
+  /** Whether the token asked for has parameters of its own (`tm.for(...)`); never their values. */
   readonly hasParameters: boolean;
+  /** Served from the cache without waiting; `false`: the caller waited for an acquisition. */
   readonly hit: boolean;
 }
 
@@ -126,6 +178,7 @@ export const tracingChannels = {
  * @example
  * ```ts
  * import { cacheChannel, type CacheLookup } from 'tokenward';
+ *
  * let hits = 0;
  * cacheChannel.subscribe((message) => { if ((message as CacheLookup).hit) hits++; });
  * ```

@@ -5,7 +5,18 @@
  * @module
  */
 
-/** One challenge of a `WWW-Authenticate` header. */
+/**
+ * One challenge of a `WWW-Authenticate` header, as {@link parseWwwAuthenticate} returns it.
+ *
+ * @example
+ * ```ts
+ * import { parseWwwAuthenticate, type Challenge } from 'tokenward';
+ *
+ * const res = await tm.fetch('https://api.example.com/v1/admin');
+ * const challenges: Challenge[] = parseWwwAuthenticate(res.headers.get('www-authenticate'));
+ * const needed = challenges.find((c) => c.params.error === 'insufficient_scope')?.params.scope;
+ * ```
+ */
 export interface Challenge {
   /** The auth scheme as sent (`Bearer`, `DPoP`, `Basic`, ...); compare it case-insensitively. */
   readonly scheme: string;
@@ -31,6 +42,8 @@ const MAX_LENGTH = 8_192;
  *
  * @example
  * ```ts
+ * import { parseWwwAuthenticate } from 'tokenward';
+ *
  * parseWwwAuthenticate('Bearer realm="api", error="invalid_token", error_description="expired", Basic realm="proxy"');
  * // [{ scheme: 'Bearer', params: { realm: 'api', error: 'invalid_token', error_description: 'expired' } },
  * //  { scheme: 'Basic', params: { realm: 'proxy' } }]
@@ -42,13 +55,31 @@ export function parseWwwAuthenticate(header: string | readonly string[] | null |
   return new Reader(text.length > MAX_LENGTH ? text.slice(0, MAX_LENGTH) : text).challenges();
 }
 
-/** The first challenge with this scheme (compared case-insensitively). */
+/**
+ * The first challenge with this scheme (compared case-insensitively).
+ *
+ * @example
+ * ```ts
+ * import { findChallenge, parseWwwAuthenticate } from 'tokenward';
+ *
+ * findChallenge(parseWwwAuthenticate('Basic realm="proxy", bearer realm="api"'), 'Bearer')?.params.realm; // 'api'
+ * ```
+ */
 export function findChallenge(challenges: readonly Challenge[], scheme: string): Challenge | undefined {
   const wanted = scheme.toLowerCase();
   return challenges.find((c) => c.scheme.toLowerCase() === wanted);
 }
 
-/** The RFC 6750 `error` of the first `Bearer` or `DPoP` challenge that has one (`invalid_token`, `insufficient_scope`, ...). */
+/**
+ * The RFC 6750 `error` of the first `Bearer` or `DPoP` challenge that has one (`invalid_token`, `insufficient_scope`, ...).
+ *
+ * @example
+ * ```ts
+ * import { bearerError, parseWwwAuthenticate } from 'tokenward';
+ *
+ * bearerError(parseWwwAuthenticate('Bearer error="insufficient_scope", scope="orders:write"')); // 'insufficient_scope'
+ * ```
+ */
 export function bearerError(challenges: readonly Challenge[]): string | undefined {
   return challenges.find((c) => isTokenScheme(c.scheme) && c.params.error !== undefined)?.params.error;
 }
@@ -57,6 +88,14 @@ export function bearerError(challenges: readonly Challenge[]): string | undefine
  * Whether the response says "this access token is rejected": a `Bearer` or `DPoP` challenge whose
  * `error` is exactly `invalid_token` (RFC 6750 §3.1). Not `insufficient_scope` (a new token would not
  * have more scope), not a `Basic` challenge from a proxy, not the words inside a description or realm.
+ *
+ * @example
+ * ```ts
+ * import { parseWwwAuthenticate, rejectsToken } from 'tokenward';
+ *
+ * rejectsToken(parseWwwAuthenticate('Bearer error="invalid_token", error_description="expired"')); // true
+ * rejectsToken(parseWwwAuthenticate('Bearer realm="invalid_token"')); // false: only the error counts
+ * ```
  */
 export function rejectsToken(challenges: readonly Challenge[]): boolean {
   return challenges.some((c) => isTokenScheme(c.scheme) && c.params.error === 'invalid_token');
@@ -65,6 +104,13 @@ export function rejectsToken(challenges: readonly Challenge[]): boolean {
 /**
  * Whether the response asks for a DPoP proof with a server nonce: a `DPoP` challenge with
  * `error="use_dpop_nonce"` (RFC 9449 §9). The nonce itself comes in the `DPoP-Nonce` header.
+ *
+ * @example
+ * ```ts
+ * import { asksForDpopNonce, parseWwwAuthenticate } from 'tokenward';
+ *
+ * asksForDpopNonce(parseWwwAuthenticate('DPoP error="use_dpop_nonce", error_description="Resource server requires nonce"')); // true
+ * ```
  */
 export function asksForDpopNonce(challenges: readonly Challenge[]): boolean {
   return challenges.some((c) => c.scheme.toLowerCase() === 'dpop' && c.params.error === 'use_dpop_nonce');

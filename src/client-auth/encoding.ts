@@ -11,6 +11,14 @@ import type { TokenwardError } from '../errors.js';
  *
  * Not a stricter set: escaping `-` or `_` broke eBay secrets and Google client ids in other libraries,
  * which then reverted (@badgateway/oauth2-client #181/#184, Authlib #628).
+ *
+ * @example
+ * ```ts
+ * import { formEncode } from 'tokenward';
+ *
+ * formEncode('a b+c/d'); // 'a+b%2Bc%2Fd'
+ * formEncode('my-client_id.v2'); // unchanged
+ * ```
  */
 export function formEncode(value: string): string {
   return new URLSearchParams([['', value]]).toString().slice(1);
@@ -23,6 +31,8 @@ export function formEncode(value: string): string {
  *
  * @example
  * ```ts
+ * import { basicAuthorization } from 'tokenward';
+ *
  * basicAuthorization('TestClientId', 'password'); // 'Basic VGVzdENsaWVudElkOnBhc3N3b3Jk' (Jim2's sample)
  * ```
  */
@@ -40,6 +50,18 @@ export function basicAuthorization(clientId: string, clientSecret: string, encod
  * the status: a server that answers a wrong user password with `401 invalid_grant` authenticated the client,
  * and re-sending would double the user's lockout count. golang/oauth2 falls back on any error and learns
  * the wrong style (#718, #786).
+ *
+ * @example
+ * ```ts
+ * import { isClientNotAuthenticated, isTokenwardError } from 'tokenward';
+ *
+ * try {
+ *   await tm.getToken();
+ * } catch (err) {
+ *   if (isTokenwardError(err) && isClientNotAuthenticated(err)) log.error('the identity provider does not accept this client id and secret');
+ *   throw err;
+ * }
+ * ```
  */
 export function isClientNotAuthenticated(err: TokenwardError): boolean {
   if (err.status === undefined || err.status >= 500) return false;

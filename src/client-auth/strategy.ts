@@ -9,6 +9,14 @@ import type { ParamValue } from '../options.js';
  * How the client authenticates, as `tm.clientAuth` reports it: tokenward's short names for the secret
  * methods (`basic` is RFC 7591's `client_secret_basic`, `body` its `client_secret_post`), RFC 7591 /
  * RFC 8705 names for the others.
+ *
+ * @example
+ * ```ts
+ * import type { WireClientAuth } from 'tokenward';
+ *
+ * await tm.getToken();
+ * const learned: WireClientAuth | undefined = tm.clientAuth; // e.g. 'body' after the server refused Basic
+ * ```
  */
 export type WireClientAuth =
   | 'basic'
