@@ -43,7 +43,7 @@ const COMMAND_FLAGS: Readonly<Record<Command, Options>> = {
 
 function allOptions(): Options {
   const options: Options = { ...COMMON };
-  for (const s of SETTINGS) options[s.flag] = s.kind === 'list' || s.kind === 'pairs' ? { type: 'string', multiple: true } : { type: 'string' };
+  for (const s of SETTINGS) options[s.flag] = s.kind === 'list' || s.kind === 'pairs' ? { type: 'string', multiple: true } : s.kind === 'boolean' ? { type: 'boolean' } : { type: 'string' };
   for (const s of SECRETS) options[s.fileFlag] = { type: 'string' };
   for (const flags of Object.values(COMMAND_FLAGS)) Object.assign(options, flags);
   return options;

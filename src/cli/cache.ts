@@ -64,6 +64,12 @@ export class FileTokenStore implements TokenStore {
   clientAuthOf: (() => string | undefined) | undefined;
   /** The client authentication recorded with the token last read. */
   clientAuth: string | undefined;
+  /**
+   * A manager key this file does not serve: the manager's own, when the commands use a parameter set's
+   * token (`--audience`): the file holds that token, and the manager's own slot must neither read it as
+   * its own nor release it a second time at logoff.
+   */
+  ignoreKey: string | undefined;
   readonly #dir: string;
   readonly #lockFile: string;
 
@@ -74,7 +80,8 @@ export class FileTokenStore implements TokenStore {
   }
 
   /** The cached token, or `undefined` when there is none or the file is not one this version wrote. */
-  get(): Token | undefined {
+  get(key?: string): Token | undefined {
+    if (key !== undefined && key === this.ignoreKey) return undefined;
     this.#checkDir(false);
     let text: string;
     try {
@@ -89,7 +96,8 @@ export class FileTokenStore implements TokenStore {
   }
 
   /** Stores `token`, replacing the file atomically (write, then rename). */
-  set(_key: string, token: Token): void {
+  set(key: string, token: Token): void {
+    if (key === this.ignoreKey) return;
     this.#checkDir(true);
     const raw = Object.fromEntries(Object.entries(token.raw ?? {}).filter(([k]) => !TOKEN_FIELDS.has(k)));
     const temp = `${this.file}.${process.pid}.tmp`;
@@ -99,7 +107,8 @@ export class FileTokenStore implements TokenStore {
   }
 
   /** Deletes the file. */
-  delete(): void {
+  delete(key?: string): void {
+    if (key !== undefined && key === this.ignoreKey) return;
     try {
       unlinkSync(this.file);
     } catch (err) {
@@ -108,8 +117,8 @@ export class FileTokenStore implements TokenStore {
   }
 
   /** Deletes the file if it still holds `accessToken`. */
-  deleteIf(_key: string, accessToken: string): boolean {
-    if (this.get()?.accessToken !== accessToken) return false;
+  deleteIf(key: string, accessToken: string): boolean {
+    if (key === this.ignoreKey || this.get()?.accessToken !== accessToken) return false;
     this.delete();
     return true;
   }

@@ -10,11 +10,11 @@ export const EXIT = Object.freeze({
   OK: 0,
   /** Wrong flags or configuration, a refused secret on the command line, or an unexpected error. */
   USAGE: 1,
-  /** The token endpoint answered with an OAuth error (`invalid_client`, `invalid_grant`, ...). */
+  /** The token endpoint answered with an OAuth error (`invalid_client`, `invalid_grant`, ...), or client authentication failed below HTTP. */
   OAUTH: 2,
   /** No answer: connection refused, DNS, TLS, or a timeout. */
   NETWORK: 3,
-  /** An answer that is not a usable token response (an HTML page, malformed JSON, no access token). */
+  /** An answer that is not a usable token response (an HTML page, malformed JSON, no access token), or unusable discovery metadata. */
   RESPONSE: 4,
   /** `fetch --fail`: the API answered with HTTP 400 or above. */
   HTTP: 5,
@@ -61,9 +61,9 @@ export class Interrupted extends Error {
 export const EXIT_TABLE: ReadonlyArray<readonly [number, string]> = [
   [EXIT.OK, 'ok'],
   [EXIT.USAGE, 'usage or configuration error (also: a secret passed on the command line)'],
-  [EXIT.OAUTH, 'the token endpoint refused: an OAuth error such as invalid_client or invalid_grant'],
+  [EXIT.OAUTH, 'the token endpoint refused: an OAuth error such as invalid_client or invalid_grant, a client certificate refused, an assertion that could not be made'],
   [EXIT.NETWORK, 'network error or timeout: no answer from the server'],
-  [EXIT.RESPONSE, 'bad server answer: not a token response (HTML page, malformed body, no access token)'],
+  [EXIT.RESPONSE, 'bad server answer: not a token response (HTML page, malformed body, no access token), or unusable discovery metadata'],
   [EXIT.HTTP, 'fetch --fail: the API answered HTTP 400 or above'],
   [EXIT.LOGOFF, 'logoff failed: the server did not release the session'],
   [EXIT.NO_LICENCE, 'Jim2Server has no user licence free'],

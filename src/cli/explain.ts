@@ -4,7 +4,7 @@
  * @module
  */
 import { EXIT } from './exit-codes.js';
-import { SECRETS, howToPass } from './secrets.js';
+import { SECRETS, howToPass, type SecretSpec } from './secrets.js';
 import { SETTINGS, describeSetting } from './settings.js';
 
 /** What the CLI knows about the run, for hints. */
@@ -46,6 +46,12 @@ const BY_CODE: Readonly<Record<string, number>> = {
   ERR_TOKENWARD_RESPONSE_TOO_LARGE: EXIT.RESPONSE,
   ERR_TOKENWARD_LOGOFF: EXIT.LOGOFF,
   ERR_TOKENWARD_ABORTED: EXIT.INTERRUPTED,
+  // Client authentication refused below HTTP (a certificate), or an assertion that could not be made:
+  // like invalid_client, the credentials need fixing.
+  ERR_TOKENWARD_CLIENT_AUTH: EXIT.OAUTH,
+  // The issuer's metadata is unusable (another issuer, no token endpoint): a bad server answer.
+  ERR_TOKENWARD_DISCOVERY: EXIT.RESPONSE,
+  ERR_TOKENWARD_PROXY: EXIT.NETWORK,
 };
 
 /** The exit code and message for any error a command threw. */
@@ -63,7 +69,7 @@ export function explain(err: unknown, ctx: ExplainContext = {}): Explained {
 
 function hintFor(err: LibraryError, ctx: ExplainContext): string | undefined {
   const given = ctx.secretsGiven ?? new Set<string>();
-  const [clientSecret, password] = SECRETS as [(typeof SECRETS)[0], (typeof SECRETS)[1]];
+  const password = secret('password');
   switch (err.code) {
     case 'ERR_TOKENWARD_CONFIG':
       return configHint(err.message);
@@ -72,15 +78,22 @@ function hintFor(err: LibraryError, ctx: ExplainContext): string | undefined {
     case 'ERR_TOKENWARD_NO_LICENCE':
       return 'Jim2Server has no user licence free. --scope view takes none. A licence held by a session that is gone (a crashed service) comes back when its refresh token lapses, 20 minutes after its last token request; see `tokenward logoff --help`';
     case 'ERR_TOKENWARD_OAUTH':
-      if (err.error === 'invalid_client' || err.status === 401) {
-        const missing = given.has('clientSecret') ? '' : 'No client secret was sent. ';
-        return `${missing}Check the client id (--client-id / TOKENWARD_CLIENT_ID) and the client secret (${howToPass(clientSecret).replace(/^set /, '')})`;
-      }
+      if (err.error === 'invalid_client' || err.status === 401) return invalidClientHint(given);
       if (err.error === 'invalid_grant' && given.has('password')) return `check the user name (--username / TOKENWARD_USERNAME) and the password (${howToPass(password).replace(/^set /, '')})`;
       if (err.error === 'invalid_grant') return 'the server refused the grant: check the client id, the secret and the scope, or whether this client may use this grant';
       if (err.error === 'invalid_scope') return 'check the scope (--scope / TOKENWARD_SCOPE)';
       if (err.error === 'unauthorized_client' || err.error === 'unsupported_grant_type') return 'this client may not use this grant at this server: check --grant and the client settings at the server';
       return undefined;
+    case 'ERR_TOKENWARD_CLIENT_AUTH':
+      if (/TLS client certificate/.test(err.message)) return 'the server refused the certificate in the TLS handshake: check --cert and --key are the pair registered for this client, and that the server trusts its issuer';
+      if (/clientAssertion/.test(err.message)) return `check the client assertion (${howToPass(secret('clientAssertion')).replace(/^set /, '')}): a file must hold a current JWT (a projected service-account token the kubelet rotates)`;
+      return `check the private key (${howToPass(secret('privateKey')).replace(/^set /, '')}) and --alg`;
+    case 'ERR_TOKENWARD_DISCOVERY':
+      return /names issuer/.test(err.message)
+        ? "--issuer must equal the metadata's `issuer` character for character (a trailing slash counts): write it as the provider does"
+        : 'check --issuer (the URL before /.well-known/openid-configuration), or pass the token endpoint as --token-url instead';
+    case 'ERR_TOKENWARD_PROXY':
+      return 'the proxy refused the request: check HTTPS_PROXY / HTTP_PROXY (and their credentials) and NO_PROXY';
     case 'ERR_TOKENWARD_NETWORK':
       return 'check the URL and that the server is reachable from here; --verbose shows each request';
     case 'ERR_TOKENWARD_TIMEOUT':
@@ -97,16 +110,27 @@ function hintFor(err: LibraryError, ctx: ExplainContext): string | undefined {
   }
 }
 
+const secret = (key: SecretSpec['key']) => SECRETS.find((s) => s.key === key)!;
+
+/** What to check after `invalid_client`, by how the client authenticated. */
+function invalidClientHint(given: ReadonlySet<string>): string {
+  const id = 'Check the client id (--client-id / TOKENWARD_CLIENT_ID)';
+  if (given.has('privateKey')) return `${id} and that the server holds the public key of the private key (--private-key-file), with the same --key-id and --alg; a server may also want --assertion-audience`;
+  if (given.has('clientAssertion')) return `${id} and the client assertion: its iss/sub, aud and expiry must be what the server trusts for this client`;
+  if (given.has('tlsKey')) return `${id} and that the certificate (--cert) is the one registered for it (tls_client_auth: its subject; self-signed: the certificate itself)`;
+  const missing = given.has('clientSecret') ? '' : 'No client secret was sent. ';
+  return `${missing}${id} and the client secret (${howToPass(secret('clientSecret')).replace(/^set /, '')}), or how the server wants the client to authenticate (--client-auth)`;
+}
+
 /** Names the flag and variable behind each option a configuration message mentions (`clientId` → --client-id / TOKENWARD_CLIENT_ID). */
 function configHint(message: string): string | undefined {
-  if (/unknown option `issuer`/.test(message)) return 'this version of tokenward cannot discover endpoints from an issuer yet: pass --token-url (TOKENWARD_TOKEN_URL) instead';
   const names = new Set([...message.matchAll(/`([\w.]+)`/g)].map((m) => m[1]!));
   const where: string[] = [];
   for (const name of names) {
     const setting = SETTINGS.find((s) => s.key === name || s.key === name.replace(/^logoff\.path$/, 'logoff.url'));
-    const secret = SECRETS.find((s) => s.key === name || (name === 'secret' && s.key === 'clientSecret'));
+    const spec = SECRETS.find((s) => (s.option ?? s.key) === name || (name === 'secret' && s.key === 'clientSecret'));
     if (setting) where.push(`\`${name}\` is ${describeSetting(setting)}`);
-    else if (secret) where.push(`\`${name}\` is the ${secret.label}: ${howToPass(secret)}`);
+    else if (spec) where.push(`\`${name}\` is the ${spec.label}: ${howToPass(spec)}`);
   }
   return where.length > 0 ? where.join('; ') : undefined;
 }

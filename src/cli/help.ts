@@ -71,15 +71,16 @@ licence. If no licence is free for that, it exits 7.
 };
 
 function settingsSection(): string {
-  const lines = SETTINGS.map((s) => `  --${s.flag} ${s.arg}, ${s.env}\n      ${s.help}${s.only ? ` [--system ${s.only.join(', ')}]` : ''}`);
+  const lines = SETTINGS.map((s) => `  --${s.flag}${s.arg ? ` ${s.arg}` : ''}, ${s.env}\n      ${s.help}${s.only ? ` [--system ${s.only.join(', ')}]` : ''}`);
   return `Settings (a flag, or its environment variable; flags win)\n${lines.join('\n')}\n`;
 }
 
 function secretsSection(): string {
-  const lines = SECRETS.map((s) => `  ${s.label}: ${s.env}, or a file: --${s.fileFlag} <path> / ${s.fileEnv}`);
+  const lines = SECRETS.map((s) => `  ${s.label}: ${s.env}, or a file: --${s.fileFlag} ${s.fileArg ?? '<path>'} / ${s.fileEnv}`);
   return `Secrets (never on the command line: it would land in shell history and \`ps\`)
 ${lines.join('\n')}
-  Missing and needed: asked for with echo off when stdin is a terminal.
+  A missing client secret or password the configuration needs is asked for with echo off when stdin
+  is a terminal. A client assertion file is read again for every request (a rotated token is picked up).
 `;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Secrets (the client secret, the password): from the environment, a file, or a prompt with echo off,
- * never from the command line, where they would land in shell history and in `ps` output.
+ * Secrets (the client secret, the password, private keys, their passphrase, a client assertion): from
+ * the environment, a file, or (the client secret and the password only) a prompt with echo off, never
+ * from the command line, where they would land in shell history and in `ps` output.
  * @module
  */
 import { readFileSync } from 'node:fs';
@@ -9,8 +10,10 @@ import type { Env } from './settings.js';
 
 /** Where one secret may come from. */
 export interface SecretSpec {
-  /** The `TokenManager` option it fills. */
-  readonly key: 'clientSecret' | 'password';
+  /** Its name among the CLI's secrets; for the client secret and the password also the `TokenManager` option. */
+  readonly key: 'clientSecret' | 'password' | 'privateKey' | 'tlsKey' | 'keyPassphrase' | 'clientAssertion';
+  /** The `TokenManager` option it ends up in (`tls.key`), for messages naming the option. @default key */
+  readonly option?: string;
   /** How messages and the prompt name it. */
   readonly label: string;
   /** Environment variable holding the value. */
@@ -21,12 +24,21 @@ export interface SecretSpec {
   readonly fileEnv: string;
   /** Flags people reach for that would put the value on the command line: refused. */
   readonly refused: readonly string[];
+  /** The file flag's help placeholder. @default '<path>' */
+  readonly fileArg?: string;
 }
 
 /** The secrets the CLI knows. */
 export const SECRETS: readonly SecretSpec[] = [
   { key: 'clientSecret', label: 'client secret', env: 'TOKENWARD_CLIENT_SECRET', fileFlag: 'client-secret-file', fileEnv: 'TOKENWARD_CLIENT_SECRET_FILE', refused: ['client-secret', 'secret'] },
   { key: 'password', label: 'password', env: 'TOKENWARD_PASSWORD', fileFlag: 'password-file', fileEnv: 'TOKENWARD_PASSWORD_FILE', refused: ['password'] },
+  // private_key_jwt: PEM (PKCS#8, PKCS#1, SEC1; encrypted with the passphrase below) or a JWK (or a JWKS holding one private key).
+  { key: 'privateKey', label: 'private key', env: 'TOKENWARD_PRIVATE_KEY', fileFlag: 'private-key-file', fileEnv: 'TOKENWARD_PRIVATE_KEY_FILE', refused: ['private-key'], fileArg: '<pem or jwk file>' },
+  // Mutual TLS: the client certificate's key. `--key <file>` as with curl.
+  { key: 'tlsKey', option: 'tls.key', label: 'TLS client key', env: 'TOKENWARD_KEY', fileFlag: 'key', fileEnv: 'TOKENWARD_KEY_FILE', refused: [], fileArg: '<pem file>' },
+  { key: 'keyPassphrase', option: 'tls.passphrase', label: 'key passphrase', env: 'TOKENWARD_KEY_PASSPHRASE', fileFlag: 'key-passphrase-file', fileEnv: 'TOKENWARD_KEY_PASSPHRASE_FILE', refused: ['passphrase', 'key-passphrase', 'pass'] },
+  // An assertion made elsewhere (a Kubernetes projected service-account token): a file is read again for every request.
+  { key: 'clientAssertion', label: 'client assertion', env: 'TOKENWARD_CLIENT_ASSERTION', fileFlag: 'client-assertion-file', fileEnv: 'TOKENWARD_CLIENT_ASSERTION_FILE', refused: ['client-assertion', 'assertion'] },
 ];
 
 /** How to pass a secret, for messages: "set TOKENWARD_PASSWORD, or pass --password-file <path> (or TOKENWARD_PASSWORD_FILE)". */
@@ -65,10 +77,12 @@ export interface SecretContext {
   readonly who: string;
 }
 
-/** The secrets found, by option key, and where each came from (a variable or file name, never a value). */
+/** The secrets found, by key, and where each came from (a variable or file name, never a value). */
 export interface ResolvedSecrets {
   readonly values: Partial<Record<SecretSpec['key'], string>>;
   readonly from: Partial<Record<SecretSpec['key'], string>>;
+  /** The file each came from, when it came from one (a client assertion file is read again per request). */
+  readonly files?: Partial<Record<SecretSpec['key'], string>>;
 }
 
 /**
@@ -79,8 +93,9 @@ export interface ResolvedSecrets {
  * are set, or a file cannot be read.
  */
 export async function resolveSecrets(flags: Readonly<Record<string, unknown>>, env: Env, ctx: SecretContext): Promise<ResolvedSecrets> {
-  const values: ResolvedSecrets['values'] = {};
-  const from: ResolvedSecrets['from'] = {};
+  const values: Partial<Record<SecretSpec['key'], string>> = {};
+  const from: Partial<Record<SecretSpec['key'], string>> = {};
+  const files: Partial<Record<SecretSpec['key'], string>> = {};
   for (const spec of SECRETS) {
     const filePath = flags[spec.fileFlag];
     const direct = nonEmpty(env[spec.env]);
@@ -88,6 +103,7 @@ export async function resolveSecrets(flags: Readonly<Record<string, unknown>>, e
     if (typeof filePath === 'string') {
       values[spec.key] = readSecretFile(filePath, `--${spec.fileFlag}`, spec);
       from[spec.key] = `--${spec.fileFlag}`;
+      files[spec.key] = filePath;
     } else if (direct !== undefined && envFile !== undefined) {
       throw new UsageError(`both ${spec.env} and ${spec.fileEnv} are set; set one of them`);
     } else if (direct !== undefined) {
@@ -96,6 +112,7 @@ export async function resolveSecrets(flags: Readonly<Record<string, unknown>>, e
     } else if (envFile !== undefined) {
       values[spec.key] = readSecretFile(envFile, spec.fileEnv, spec);
       from[spec.key] = spec.fileEnv;
+      files[spec.key] = envFile;
     } else if (ctx.needed.has(spec.key)) {
       if (ctx.ask === undefined) {
         throw new UsageError(`${ctx.who} needs the ${spec.label}: ${howToPass(spec)}. (stdin is not a terminal, so tokenward cannot prompt for it.)`);
@@ -106,14 +123,18 @@ export async function resolveSecrets(flags: Readonly<Record<string, unknown>>, e
       from[spec.key] = 'the prompt';
     }
   }
-  return { values, from };
+  return { values, from, files };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-function readSecretFile(path: string, from: string, spec: SecretSpec): string {
+/**
+ * Reads a secret file; a trailing newline is dropped.
+ * @throws {UsageError} naming the file and why (never its contents) when it cannot be read or is empty.
+ */
+export function readSecretFile(path: string, from: string, spec: Pick<SecretSpec, 'label'>): string {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -3,7 +3,7 @@
  * only when the command needs one, a `TokenManager` (the library is loaded then, not before).
  * @module
  */
-import type { TokenManager } from '../manager.js';
+import type { TokenManager, TokenView } from '../manager.js';
 import type { TokenManagerOptions } from '../options.js';
 import type { Token } from '../token.js';
 import type { ParsedArgs } from './args.js';
@@ -13,7 +13,7 @@ import type { ExplainContext } from './explain.js';
 import { askHidden, canPrompt } from './prompt.js';
 import { resolveSecrets } from './secrets.js';
 import { readSettings, type Env, type Settings } from './settings.js';
-import { secretsNeeded, systemNamed, buildOptions, type SystemSpec } from './systems.js';
+import { secretsNeeded, systemNamed, buildOptions, tokenParameters, type SystemSpec } from './systems.js';
 import { Secrets, logEvents, watchExchanges, type Write } from './verbose.js';
 
 /** The process's streams and environment; tests of the modules pass their own. */
@@ -49,7 +49,8 @@ export class Session {
     const systemName = (args.flags.system as string | undefined) ?? (io.env.TOKENWARD_SYSTEM || undefined);
     this.system = systemName === undefined ? undefined : systemNamed(systemName);
     this.context = { ...(this.system ? { system: this.system.name } : {}), secretsGiven: new Set() };
-    const off = args.flags['no-cache'] === true || /^(0|off|false|no)$/i.test(io.env.TOKENWARD_CACHE ?? '');
+    // A DPoP-bound token is useless with another run's key, and the key lives for this run only.
+    const off = args.flags['no-cache'] === true || /^(0|off|false|no)$/i.test(io.env.TOKENWARD_CACHE ?? '') || this.settings.get('dpop')?.value === true;
     if (!off) {
       const dir = (args.flags['cache-dir'] as string | undefined) ?? cacheDir(io.env);
       this.store = new FileTokenStore(dir, cacheFile(dir, this.settings, this.system?.name));
@@ -91,14 +92,15 @@ export class Session {
    * missing), the profile applied, the cache as its store, and `--verbose` wired in.
    */
   async manager(): Promise<TokenManager> {
-    const { needed, who } = secretsNeeded(this.settings, this.system);
     const { TokenManager } = await import('../manager.js');
+    const given = await resolveSecrets(this.flags, this.io.env, { needed: new Map(), ask: undefined, who: '' });
+    const { needed, who } = secretsNeeded(this.settings, this.system, given.values);
+    const learn = (secret: string) => this.secrets.add(secret);
     // Before asking for a missing secret, check the rest: a prompt followed by "no base URL" wastes the answer.
-    const given = await resolveSecrets(this.flags, this.io.env, { needed: new Map(), ask: undefined, who });
     const missing = [...needed.keys()].filter((key) => given.values[key] === undefined);
     if (missing.length > 0) {
       const placeholders = Object.fromEntries(missing.map((key) => [key, 'placeholder, never sent']));
-      new TokenManager(await buildOptions(this.settings, { values: { ...given.values, ...placeholders }, from: {} }, this.system));
+      new TokenManager(await buildOptions(this.settings, { ...given, values: { ...given.values, ...placeholders } }, this.system, learn));
     }
     const ask = canPrompt(this.io.stdin) ? (question: string) => askHidden(question, { input: this.io.stdin, output: this.io.stderr }) : undefined;
     const secrets = missing.length > 0 ? await resolveSecrets(this.flags, this.io.env, { needed, ask, who }) : given;
@@ -107,16 +109,28 @@ export class Session {
       this.context.secretsGiven.add(key);
     }
     if (this.signal.aborted) throw this.signal.reason;
-    const options: TokenManagerOptions = { ...(await buildOptions(this.settings, secrets, this.system)) };
+    const options: TokenManagerOptions = { ...(await buildOptions(this.settings, secrets, this.system, learn)) };
     if (this.store) this.cached(); // checks the directory once, and learns the cached token's values for scrubbing
     if (this.store) options.store = this.store;
     if (this.verbose) watchExchanges(this.secrets, this.verbose);
     const tm = new TokenManager(options);
     if (this.store) this.store.clientAuthOf = () => tm.clientAuth;
+    // With --audience / --resource the commands use that parameter set's token; the manager's own
+    // must not read or overwrite the one cache file (the file is already named after the parameters).
+    if (this.store && Object.keys(tokenParameters(this.settings)).length > 0) this.store.ignoreKey = tm.cacheKey;
     tm.on('store-error', (err) => this.warn(`token cache: ${err.message.replace(/^tokenward: /, '')}`));
     if (this.verbose) logEvents(tm, this.secrets, this.verbose);
     return tm;
   }
+}
+
+/**
+ * The token the commands use: the manager's own, or, with `--audience` / `--resource`, the token of
+ * that parameter set (a view of the manager's own parameters is the manager's own token).
+ */
+export function target(tm: TokenManager, settings: Settings): TokenManager | TokenView {
+  const parameters = tokenParameters(settings);
+  return Object.keys(parameters).length === 0 ? tm : tm.for(parameters);
 }
 
 /**

@@ -7,7 +7,8 @@
 import type { ProfileOverrides } from '../profiles/shared.js';
 import type { TokenManagerOptions } from '../options.js';
 import { UsageError } from './exit-codes.js';
-import type { ResolvedSecrets, SecretSpec } from './secrets.js';
+import { checkTlsKey, signingKeyOption } from './keys.js';
+import { SECRETS, howToPass, readSecretFile, type ResolvedSecrets, type SecretSpec } from './secrets.js';
 import { SETTINGS, setPath, type Settings } from './settings.js';
 
 type SecretKey = SecretSpec['key'];
@@ -84,8 +85,14 @@ export function systemNamed(name: string): SystemSpec {
   return spec;
 }
 
-/** The secrets a configuration needs and the prompt's words for each; `who` names the configuration in messages. */
-export function secretsNeeded(settings: Settings, system: SystemSpec | undefined): { needed: Map<SecretKey, string>; who: string } {
+/** Client authentication methods that use no client secret. */
+const NO_SECRET_METHODS = new Set(['none', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth']);
+
+/**
+ * The secrets a configuration needs and the prompt's words for each; `who` names the configuration in
+ * messages. A client that authenticates with a key, an assertion or a certificate needs no secret.
+ */
+export function secretsNeeded(settings: Settings, system: SystemSpec | undefined, given: Partial<Record<SecretKey, string>> = {}): { needed: Map<SecretKey, string>; who: string } {
   const clientId = settings.get('clientId')?.value as string | undefined;
   const username = settings.get('username')?.value as string | undefined;
   let keys: SecretKey[];
@@ -95,28 +102,46 @@ export function secretsNeeded(settings: Settings, system: SystemSpec | undefined
     who = `--system ${system.name}`;
   } else {
     keys = [];
-    if (clientId !== undefined && settings.get('clientAuth')?.value !== 'none') keys.push('clientSecret');
+    const keyBased = given.privateKey !== undefined || given.clientAssertion !== undefined || given.tlsKey !== undefined || settings.has('tls.cert');
+    if (clientId !== undefined && !keyBased && !NO_SECRET_METHODS.has(String(settings.get('clientAuth')?.value))) keys.push('clientSecret');
     if (username !== undefined || settings.get('grant')?.value === 'password') keys.push('password');
-    who = keys.includes('clientSecret') ? '--client-id without --client-auth none' : 'the password grant';
+    who = keys.includes('clientSecret') ? '--client-id without --client-auth none (or a key, assertion or certificate)' : 'the password grant';
   }
-  const words: Record<SecretKey, string> = {
+  const words: Partial<Record<SecretKey, string>> = {
     clientSecret: `Client secret${clientId ? ` for ${clientId}` : ''}`,
     password: `Password${username ? ` for ${username}` : ''}`,
   };
-  return { needed: new Map(keys.map((k) => [k, words[k]])), who };
+  return { needed: new Map(keys.map((k) => [k, words[k] ?? k])), who };
 }
+
+/** The token parameters of the settings (`--audience`, `--resource`), for `tm.for(...)`. */
+export function tokenParameters(settings: Settings): { audience?: string; resource?: string[] } {
+  const out: { audience?: string; resource?: string[] } = {};
+  const audience = settings.get('audience')?.value as string | undefined;
+  const resource = settings.get('resource')?.value as string[] | undefined;
+  if (audience !== undefined) out.audience = audience;
+  if (resource !== undefined && resource.length > 0) out.resource = resource;
+  return out;
+}
+
+/** Secrets only the plain configuration takes: a system's profile has no input for them. */
+const PLAIN_ONLY_SECRETS: readonly SecretKey[] = ['privateKey', 'tlsKey', 'keyPassphrase', 'clientAssertion'];
 
 /**
  * `TokenManager` options for the settings and secrets: each setting at its key, or, with a system, at
  * the profile input of that name (settings marked `everywhere` go on top as overrides).
  * @throws {UsageError} for a setting that does not apply.
  */
-export async function buildOptions(settings: Settings, secrets: ResolvedSecrets, system: SystemSpec | undefined): Promise<TokenManagerOptions> {
-  if (system === undefined) return plainOptions(settings, secrets);
+export async function buildOptions(settings: Settings, secrets: ResolvedSecrets, system: SystemSpec | undefined, learn: (secret: string) => void = () => {}): Promise<TokenManagerOptions> {
+  if (system === undefined) return plainOptions(settings, secrets, learn);
   const input: Record<string, unknown> = {};
   const overrides: Record<string, unknown> = {};
   const rename = system.rename ?? {};
+  for (const key of PLAIN_ONLY_SECRETS) {
+    if (secrets.from[key] !== undefined) throw new UsageError(`${secrets.from[key]} does not apply to --system ${system.name}; it takes ${describeInputs(system)}`);
+  }
   for (const [key, { setting, value, from }] of settings) {
+    if (setting.tokenParam) continue;
     if (system.inputs.includes(key)) setPath(input, rename[key] ?? key, value);
     else if (setting.everywhere) setPath(overrides, key, value);
     else throw new UsageError(`${from} does not apply to --system ${system.name}; it takes ${describeInputs(system)}`);
@@ -128,22 +153,60 @@ export async function buildOptions(settings: Settings, secrets: ResolvedSecrets,
   return profile(input as never, overrides as ProfileOverrides);
 }
 
-function plainOptions(settings: Settings, secrets: ResolvedSecrets): TokenManagerOptions {
+async function plainOptions(settings: Settings, secrets: ResolvedSecrets, learn: (secret: string) => void): Promise<TokenManagerOptions> {
   const options: Record<string, unknown> = {};
   for (const [key, { setting, value, from }] of settings) {
+    if (setting.tokenParam) continue;
     if (setting.only) throw new UsageError(`${from} applies only to --system ${setting.only.join(', ')}`);
     setPath(options, key, value);
   }
   if (!settings.has('tokenUrl') && !settings.has('issuer')) {
-    throw new UsageError('no token endpoint: pass --token-url <url> (or set TOKENWARD_TOKEN_URL), or --system <name> with its settings. See `tokenward --help`.');
+    throw new UsageError('no token endpoint: pass --token-url <url> or --issuer <url> (or set TOKENWARD_TOKEN_URL or TOKENWARD_ISSUER), or --system <name> with its settings. See `tokenward --help`.');
   }
   const logoff = options.logoff as Record<string, unknown> | undefined;
   if (logoff !== undefined) {
-    if (logoff.url === undefined) throw new UsageError('--logoff-method and --logoff-style need --logoff-url');
     logoff.style ??= 'bearer';
+    // With --issuer, revocation needs no URL: discovery gives the revocation endpoint.
+    if (logoff.url === undefined && !(logoff.style === 'revoke' && settings.has('issuer'))) {
+      throw new UsageError(`--logoff-method and --logoff-style need --logoff-url${settings.has('issuer') ? ' (with --issuer, --logoff-style revoke alone uses the discovered revocation endpoint)' : ''}`);
+    }
     if (logoff.style === 'revoke' && logoff.method !== undefined) throw new UsageError('--logoff-method applies to --logoff-style bearer only (revocation is always a POST)');
   }
-  return { ...options, ...secrets.values } as TokenManagerOptions;
+  const { values, from, files } = secrets;
+  if (values.clientSecret !== undefined) options.clientSecret = values.clientSecret;
+  if (values.password !== undefined) options.password = values.password;
+  const passphrase = { passphrase: values.keyPassphrase, passphraseFrom: from.keyPassphrase };
+  if (values.privateKey !== undefined) options.privateKey = signingKeyOption({ text: values.privateKey, from: from.privateKey!, ...passphrase });
+  if (values.clientAssertion !== undefined) options.clientAssertion = assertionSource(values.clientAssertion, files?.clientAssertion, from.clientAssertion!, learn);
+  const tls = options.tls as Record<string, unknown> | undefined;
+  if (values.tlsKey !== undefined || tls !== undefined) {
+    if (tls?.cert === undefined) throw new UsageError(`${from.tlsKey} needs its certificate: --cert <pem file> (or TOKENWARD_CERT_FILE)`);
+    if (values.tlsKey === undefined) throw new UsageError(`--cert needs its private key: ${howToPass(SECRETS.find((s) => s.key === 'tlsKey')!)}`);
+    checkTlsKey({ text: values.tlsKey, from: from.tlsKey!, ...passphrase });
+    tls.key = values.tlsKey;
+    if (values.keyPassphrase !== undefined) tls.passphrase = values.keyPassphrase;
+  }
+  if (options.ca !== undefined) {
+    const ca = options.ca;
+    delete options.ca;
+    // With a client certificate the CA goes with it; else an Agent trusting it, as the Veeam profile builds.
+    if (tls !== undefined) tls.ca = ca;
+    else options.dispatcher = new (await import('undici')).Agent({ connect: { ca: ca as string }, keepAliveTimeout: 10_000 });
+  }
+  return options as TokenManagerOptions;
+}
+
+/**
+ * `clientAssertion` for the library: a file is read again for every request, as the kubelet rotates a
+ * projected service-account token; each value read is learnt as a secret, so `--verbose` never shows it.
+ */
+function assertionSource(value: string, file: string | undefined, from: string, learn: (secret: string) => void): () => string {
+  if (file === undefined) return () => value;
+  return () => {
+    const fresh = readSecretFile(file, from, { label: 'client assertion' });
+    learn(fresh);
+    return fresh;
+  };
 }
 
 function describeInputs(system: SystemSpec): string {

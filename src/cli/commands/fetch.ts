@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CliFailure, EXIT, UsageError } from '../exit-codes.js';
-import type { Session } from '../session.js';
+import { target, type Session } from '../session.js';
 import { urlForLog } from '../verbose.js';
 import { print } from './print.js';
 
@@ -27,7 +27,7 @@ export async function run(session: Session, rest: readonly string[]): Promise<nu
   const tm = await session.manager();
   let response: Response;
   try {
-    response = await tm.fetch(url, { method, headers, ...(body !== undefined ? { body } : {}), signal });
+    response = await target(tm, session.settings).fetch(url, { method, headers, ...(body !== undefined ? { body } : {}), signal });
   } catch (err) {
     throw apiFailure(err, method, url, flags['max-time'] as string | undefined);
   }

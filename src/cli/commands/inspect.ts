@@ -9,7 +9,7 @@ import type { Token } from '../../token.js';
 import { isFresh } from '../cache.js';
 import { EXIT } from '../exit-codes.js';
 import { TIME_CLAIMS, decodeJwt, expiresPhrase, formatLocalTime, redactToken, type DecodedJwt } from '../output.js';
-import type { Session } from '../session.js';
+import { target, type Session } from '../session.js';
 import { print } from './print.js';
 
 /** Fields of the answer shown in their own lines, not among the extras. */
@@ -33,7 +33,7 @@ export async function run(session: Session): Promise<number> {
       source = e.how === 'store' ? 'cache' : e.how;
       grant = e.grant;
     });
-    token = await tm.getToken({ signal: session.signal });
+    token = await target(tm, session.settings).getToken({ signal: session.signal });
     clientAuth = tm.clientAuth;
     now = Date.now();
   }

@@ -10,7 +10,7 @@
  */
 import { CliFailure, EXIT } from '../exit-codes.js';
 import { formatLocalTime } from '../output.js';
-import type { Session } from '../session.js';
+import { target, type Session } from '../session.js';
 import { print } from './print.js';
 
 /** Runs `tokenward logoff`; resolves to the exit code. */
@@ -24,9 +24,12 @@ export async function run(session: Session): Promise<number> {
   }
   const tm = await session.manager();
   let released = false;
+  // With --audience / --resource two slots log off (the manager's own finds nothing): any release counts.
   tm.on('logoff', (e) => {
-    released = e.released;
+    released ||= e.released;
   });
+  // Made before tm.logoff(): a parameter set's slot exists from tm.for(...) on, and logoff releases it.
+  const token = target(tm, session.settings);
   if (cached !== undefined) {
     // With a dead access token and a live refresh token, tm.logoff() renews by the refresh token (never a
     // new grant) and releases the session with the fresh token: Jim2 keeps the licence while the refresh
@@ -38,7 +41,7 @@ export async function run(session: Session): Promise<number> {
     return EXIT.OK;
   }
   try {
-    await tm.getToken({ signal: session.signal });
+    await token.getToken({ signal: session.signal });
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ERR_TOKENWARD_NO_LICENCE') {
       throw new CliFailure(

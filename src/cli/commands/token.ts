@@ -7,7 +7,7 @@
 import { isFresh } from '../cache.js';
 import { EXIT } from '../exit-codes.js';
 import { expiresPhrase } from '../output.js';
-import type { Session } from '../session.js';
+import { target, type Session } from '../session.js';
 import { print } from './print.js';
 
 /** Runs `tokenward token`; resolves to the exit code. */
@@ -20,7 +20,7 @@ export async function run(session: Session): Promise<number> {
     return EXIT.OK;
   }
   const tm = await session.manager();
-  const token = await tm.getToken({ signal: session.signal });
+  const token = await target(tm, session.settings).getToken({ signal: session.signal });
   await print(session.io.stdout, `${token.accessToken}\n`);
   return EXIT.OK;
 }
