@@ -60,7 +60,9 @@ export async function run(session: Session): Promise<number> {
 
 /** Whether this configuration releases sessions at the server (a system with a logoff, or --logoff-url). */
 function hasLogoffEndpoint(session: Session): boolean {
-  return session.system ? session.system.logoff : session.settings.has('logoff.url');
+  const settings = session.settings;
+  // With --issuer, revocation goes to the discovered endpoint.
+  return session.system ? session.system.logoff : settings.has('logoff.url') || (settings.get('logoff.style')?.value === 'revoke' && settings.has('issuer'));
 }
 
 function describeNoEndpoint(session: Session): string {
