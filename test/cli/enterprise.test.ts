@@ -222,6 +222,17 @@ describe.runIf(runCliTests)('tokenward with mutual TLS (RFC 8705)', { timeout: C
     expectNoSecrets(fetched, [keyLine(pki.client.key), PASSPHRASE]);
   });
 
+  it('--ca alone: a token endpoint whose certificate a private CA signed, checks on (and refused without it)', async () => {
+    const s = await idp();
+    const args = ['token', '--token-url', `${s.mtlsOrigin}/token`, '--client-id', 'svc-basic', '--no-cache'];
+    const env = { TOKENWARD_CLIENT_SECRET: 'basic-secret-1' };
+    const trusted = await runCli([...args, '--ca', file('ca.crt', pki.ca.cert)], { env });
+    expect(trusted.code, trusted.stderr).toBe(0);
+    const untrusted = await runCli(args, { env });
+    expect(untrusted.code).toBe(3);
+    expect(tokenRequests(s)).toHaveLength(1);
+  });
+
   it('--cert without --key, and a wrong passphrase for --key: exit 1 naming what to pass', async () => {
     const s = await idp();
     const base = ['token', '--issuer', s.issuer, '--client-id', 'svc-mtls', '--cert', file('client.crt', pki.client.cert)];
