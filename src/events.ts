@@ -52,8 +52,26 @@ export interface TokenwardEvents {
   logoff: {
     /** Whether the server confirmed the release (false also when `logoff: false` or there was no token). */
     readonly released: boolean;
+    /** What happened, for a message a person can act on (see {@link LogoffOutcome}). */
+    readonly outcome: LogoffOutcome;
   };
 }
+
+/**
+ * How a `logoff()` ended: `released` (the server confirmed it), `already-ended` (the server said the
+ * session or token was already gone), `not-revocable` (RFC 7009 `unsupported_token_type`: the server does
+ * not revoke this kind of token, so it stays valid until it expires; oidc-provider answers so for its JWT
+ * access tokens), `no-token` (nothing was held), `not-configured` (`logoff: false`: the token is only
+ * forgotten here) or `failed` (the server could not be reached or refused; `logoff()` threw).
+ *
+ * @example
+ * ```ts
+ * tm.on('logoff', ({ outcome }) => {
+ *   if (outcome === 'not-revocable') log.warn('the token stays valid at the server until it expires');
+ * });
+ * ```
+ */
+export type LogoffOutcome = 'released' | 'already-ended' | 'not-revocable' | 'no-token' | 'not-configured' | 'failed';
 
 /**
  * The `node:diagnostics_channel` channels every manager publishes its events on, for tools that cannot

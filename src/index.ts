@@ -36,7 +36,7 @@ export { defaultIsAuthFailure } from './auth-fetch.js';
 export { isReplayableBody } from './request-parts.js';
 export { RENEWAL_COOLDOWN_MS } from './token-slot.js';
 export { authInterceptor, defaultIsAuthFailureStatus, type AuthInterceptorOptions } from './undici.js';
-export { channels, type TokenwardEvents } from './events.js';
+export { channels, type LogoffOutcome, type TokenwardEvents } from './events.js';
 export { cacheChannel, tracingChannels, type AcquireTrace, type CacheLookup, type LogoffTrace, type OperationTrace, type TokenRequestTrace } from './tracing.js';
 export { isTransient } from './retry.js';
 export { asksForDpopNonce, bearerError, findChallenge, parseWwwAuthenticate, rejectsToken, type Challenge } from './www-authenticate.js';

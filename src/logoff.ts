@@ -25,11 +25,12 @@ export interface ReleaseContext {
 
 /**
  * How a release went: the server released the session; it said the session was already gone (404,
- * `invalid_token`, an access token it cannot revoke); or a bearer logoff was refused with a 401, which
- * means the access token is dead but not that the session is: Jim2Server keeps a licensed session while
- * its refresh token lives, long after the access token expired.
+ * `invalid_token`); it does not revoke this kind of token (RFC 7009 §2.2.1 `unsupported_token_type`, as
+ * oidc-provider answers for its JWT access tokens), so the token stays valid until it expires; or a bearer
+ * logoff was refused with a 401, which means the access token is dead but not that the session is:
+ * Jim2Server keeps a licensed session while its refresh token lives, long after the access token expired.
  */
-export type ReleaseOutcome = 'released' | 'gone' | 'unauthorized';
+export type ReleaseOutcome = 'released' | 'gone' | 'not-revocable' | 'unauthorized';
 
 /**
  * Sends the logoff or revocation request(s) for `token`.
@@ -46,7 +47,8 @@ export async function releaseSession(token: Token, style: Exclude<ResolvedOption
   if (url === undefined) {
     throw new TokenwardError(ErrorCode.LOGOFF, `logoff failed: the metadata of issuer ${JSON.stringify(ctx.options.issuer)} names no revocation_endpoint; set \`logoff.url\``);
   }
-  // RFC 7009: the refresh token first (revoking it ends the grant), then the access token.
+  // RFC 7009: the refresh token first (revoking it ends the grant), then the access token. Released
+  // beats not revocable (the grant ended with its refresh token) beats gone.
   let outcome: ReleaseOutcome = 'gone';
   for (const kind of style.tokens) {
     const value = kind === 'refresh_token' ? token.refreshToken : token.accessToken;
@@ -59,7 +61,8 @@ export async function releaseSession(token: Token, style: Exclude<ResolvedOption
       return request;
     };
     const reading = kind === 'access_token' ? REVOKE_ACCESS : REVOKE_REFRESH;
-    if ((await sendRelease({ url, method: 'POST' }, build, { ...ctx, secrets }, reading)) === 'released') outcome = 'released';
+    const answer = await sendRelease({ url, method: 'POST' }, build, { ...ctx, secrets }, reading);
+    if (answer === 'released' || (answer === 'not-revocable' && outcome === 'gone')) outcome = answer;
   }
   return outcome;
 }
@@ -120,8 +123,10 @@ async function sendRelease(request: Pick<WireRequest, 'url' | 'method'>, build: 
   if (res.status === 401 && reading.unauthorizedMeansDeadToken) return 'unauthorized';
   const parsed = parseBody(res.body, header(res.headers, 'content-type'));
   const problem = answerError(res, parsed, ctx.secrets);
-  // "Already logged off": 400 invalid_token. A server that cannot revoke access tokens (RFC 7009 §2.2.1) is fine too.
-  if (problem?.error === 'invalid_token' || (reading.optional && problem?.error === 'unsupported_token_type')) return 'gone';
+  // "Already logged off": 400 invalid_token. A server that cannot revoke access tokens (RFC 7009 §2.2.1)
+  // is not an error either, but the token is not released: it lives until it expires.
+  if (problem?.error === 'invalid_token') return 'gone';
+  if (reading.optional && problem?.error === 'unsupported_token_type') return 'not-revocable';
   throw new TokenwardError(ErrorCode.LOGOFF, `logoff failed: ${where} answered ${res.status}${problem?.error ? ` ${problem.error}` : ''}`, {
     status: res.status,
     ...(problem?.error !== undefined ? { error: problem.error } : {}),

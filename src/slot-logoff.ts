@@ -18,6 +18,7 @@ import type { Token } from './token.js';
 import type { ResolvedParameters } from './token-params.js';
 import type { SlotContext } from './token-slot.js';
 import type { LogoffTrace } from './tracing.js';
+import type { LogoffOutcome } from './events.js';
 
 /**
  * How close to expiry an access token is not worth logging off with (renew it first): 2 s, or a quarter
@@ -56,13 +57,14 @@ interface Held {
  */
 export async function logoffSlot(cached: Entry | undefined, s: SlotLogoffContext): Promise<void> {
   const { ctx, store } = s;
-  const finished = (released: boolean): void => {
+  const finished = (outcome: LogoffOutcome): void => {
+    const released = outcome === 'released';
     if (s.trace !== undefined) s.trace.released = released;
-    ctx.events.emit('logoff', { released });
+    ctx.events.emit('logoff', { released, outcome });
   };
   const held = cached !== undefined ? fromEntry(cached) : fromStore(await store.get());
   if (held === undefined) {
-    finished(false);
+    finished('no-token');
     return;
   }
   s.retire(held.token);
@@ -70,16 +72,16 @@ export async function logoffSlot(cached: Entry | undefined, s: SlotLogoffContext
   await store.forget(held.token.accessToken);
   const style = ctx.options.logoff;
   if (style === false) {
-    finished(false);
+    finished('not-configured');
     return;
   }
   try {
     const outcome = await release(held, style, s);
-    finished(outcome === 'released');
+    finished(outcome === 'unauthorized' ? 'already-ended' : outcome === 'gone' ? 'already-ended' : outcome);
   } catch (err) {
     const error = err instanceof TokenwardError ? err : new TokenwardError(ErrorCode.LOGOFF, `logoff failed: ${(err as Error)?.message}`, { cause: err });
     ctx.events.emit('error', error);
-    finished(false);
+    finished('failed');
     throw error;
   }
 }

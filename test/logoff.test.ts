@@ -117,7 +117,7 @@ describe.each(styles)('logoff, $name', (style) => {
     const expected = style.expected(1);
     expect(releases.map((r, i) => pick(r, expected[i]!))).toEqual(expected);
     expect(tm.peekToken()).toBeUndefined();
-    expect(events).toEqual([{ released: true }]);
+    expect(events).toEqual([{ released: true, outcome: 'released' }]);
     expect((await tm.getToken()).accessToken).toBe('tok-2');
     // A fresh grant, not a refresh with the released refresh token.
     expect(tokenRequests.at(-1)!.grant_type).not.toBe('refresh_token');
@@ -156,7 +156,7 @@ describe.each(styles)('logoff, $name', (style) => {
     expect((err as TokenwardError).code).toBe(ErrorCode.LOGOFF);
     expect(JSON.stringify(err)).not.toMatch(/tok-1|rt-1|s3cret|p@ss/);
     expect(errors.map((e) => e.code)).toEqual([ErrorCode.LOGOFF]);
-    expect(events).toEqual([{ released: false }]);
+    expect(events).toEqual([{ released: false, outcome: 'failed' }]);
     expect(tm.peekToken()).toBeUndefined();
     logoffAnswer = undefined;
     expect((await tm.getToken()).accessToken).toBe('tok-2');
@@ -239,9 +239,46 @@ describe('logoff, other rules', () => {
       }),
     );
     const tm = new TokenManager(revoke);
+    const outcomes: string[] = [];
+    tm.on('logoff', (e) => outcomes.push(e.outcome));
     await tm.getToken();
     await expect(tm.logoff()).resolves.toBeUndefined();
     expect(releases).toHaveLength(2);
+    // The refresh token's revocation ended the grant: released, whatever the access token's answer.
+    expect(outcomes).toEqual(['released']);
+  });
+
+  it('revocation: with only an access token the server will not revoke, the outcome says it lives on (not "already ended")', async () => {
+    server.use(
+      http.post(`${IDP}/oauth/revoke`, async ({ request }) => {
+        releases.push({ method: 'POST', url: request.url, auth: null, form: Object.fromEntries(new URLSearchParams(await request.text())) });
+        return HttpResponse.json({ error: 'unsupported_token_type' }, { status: 400 });
+      }),
+    );
+    const tm = new TokenManager({ ...revoke, logoff: { style: 'revoke', url: `${IDP}/oauth/revoke`, tokens: ['access_token'] } });
+    const events: Array<{ released: boolean; outcome: string }> = [];
+    tm.on('logoff', (e) => events.push(e));
+    await tm.getToken();
+    await expect(tm.logoff()).resolves.toBeUndefined();
+    expect(releases).toHaveLength(1);
+    expect(events).toEqual([{ released: false, outcome: 'not-revocable' }]);
+  });
+
+  it('the logoff event names the outcome: already ended, nothing held, not configured', async () => {
+    const seen: string[] = [];
+    const gone = new TokenManager(revoke);
+    gone.on('logoff', (e) => seen.push(e.outcome));
+    await gone.getToken();
+    logoffAnswer = () => HttpResponse.json({ error: 'invalid_token' }, { status: 400 });
+    await gone.logoff();
+    const empty = new TokenManager(revoke);
+    empty.on('logoff', (e) => seen.push(e.outcome));
+    await empty.logoff();
+    const off = new TokenManager({ ...revoke, logoff: false });
+    off.on('logoff', (e) => seen.push(e.outcome));
+    await off.getToken();
+    await off.logoff();
+    expect(seen).toEqual(['already-ended', 'no-token', 'not-configured']);
   });
 
   it('with logoff: false, only forgets locally', async () => {

@@ -146,6 +146,21 @@ describe.runIf(runCliTests)('tokenward logoff', { timeout: CLI_TEST_TIMEOUT }, (
     expect(readdirSync(cache).filter((f) => f.endsWith('.json'))).toEqual([]);
   });
 
+  it('a server that does not revoke this kind of token (RFC 7009 unsupported_token_type): says the token lives on, not that the session ended', async () => {
+    server = await startServer({
+      'POST /token': () => ({ body: { access_token: `jwt-like-${'j'.repeat(30)}`, token_type: 'Bearer', expires_in: 600 } }),
+      'POST /revoke': () => ({ status: 400, body: { error: 'unsupported_token_type' } }),
+    });
+    const cache = join(scratchDir(), 'cache');
+    const args = ['--token-url', `${server.url}/token`, '--client-id', 'c', '--logoff-style', 'revoke', '--logoff-url', `${server.url}/revoke`];
+    const env = { TOKENWARD_CLIENT_SECRET: 'x-secret', TOKENWARD_CACHE_DIR: cache };
+    expect((await runCli(['token', ...args], { env })).code).toBe(0);
+    const result = await runCli(['logoff', ...args], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^the server does not revoke this kind of token \(unsupported_token_type\): the cache file is deleted, and the token stays valid at the server until .+\n$/);
+    expect(readdirSync(cache).filter((f) => f.endsWith('.json'))).toEqual([]);
+  });
+
   it('a server that does not release the session: exit 6, and the cache file is gone anyway', async () => {
     server = await startServer({
       'POST /token': () => ({ body: { access_token: `to-release-${'r'.repeat(30)}`, token_type: 'Bearer', expires_in: 600 } }),

@@ -24,9 +24,11 @@ export async function run(session: Session): Promise<number> {
   }
   const tm = await session.manager();
   let released = false;
+  let notRevocable = false;
   // With --audience / --resource two slots log off (the manager's own finds nothing): any release counts.
   tm.on('logoff', (e) => {
     released ||= e.released;
+    notRevocable ||= e.outcome === 'not-revocable';
   });
   // Made before tm.logoff(): a parameter set's slot exists from tm.for(...) on, and logoff releases it.
   const token = target(tm, session.settings);
@@ -36,6 +38,8 @@ export async function run(session: Session): Promise<number> {
     // token lives, and answers a dead access token's logoff with 401.
     await tm.logoff();
     if (released) await say('released the session of the cached token at the server; the cache file is deleted');
+    else if (notRevocable)
+      await say(`the server does not revoke this kind of token (unsupported_token_type): the cache file is deleted, and the token stays valid at the server until ${formatLocalTime(cached.expiresAt)}`);
     else if (hasLogoffEndpoint(session)) await say('the session of the cached token had already ended at the server; the cache file is deleted');
     else await say(`${describeNoEndpoint(session)}: the cached token is deleted here, and stays valid at the server until ${formatLocalTime(cached.expiresAt)}`);
     return EXIT.OK;
@@ -54,7 +58,13 @@ export async function run(session: Session): Promise<number> {
     throw err;
   }
   await tm.logoff();
-  await say(released ? 'logged in and out again: this configuration works, and tokenward holds no session' : `${describeNoEndpoint(session)}: logged in and forgot the token`);
+  await say(
+    released
+      ? 'logged in and out again: this configuration works, and tokenward holds no session'
+      : notRevocable
+        ? 'logged in; the server does not revoke this kind of token (unsupported_token_type), so it stays valid until it expires'
+        : `${describeNoEndpoint(session)}: logged in and forgot the token`,
+  );
   return EXIT.OK;
 }
 
