@@ -67,7 +67,7 @@ export async function startCompareServer(): Promise<CompareServer> {
   let rejections = 0;
   let accepted = 0;
   let serial = 0;
-  let arrivals: Array<() => void> = [];
+  const arrivals: Array<() => void> = [];
 
   function issue(withRefresh: boolean): Record<string, unknown> {
     const token = `at-${++serial}`;

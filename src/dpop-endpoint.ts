@@ -23,7 +23,7 @@ import { asksForDpopNonce, parseWwwAuthenticate } from './www-authenticate.js';
 export function dpopEndpointSend(send: Send, key: DpopKey, nonces: DpopNonces): EndpointSend {
   const prove = (request: WireRequest, origin: string): WireRequest => {
     const authorization = request.headers.authorization;
-    const ath = authorization !== undefined && authorization.startsWith('DPoP ') ? accessTokenHash(authorization.slice(5)) : undefined;
+    const ath = authorization?.startsWith('DPoP ') ? accessTokenHash(authorization.slice(5)) : undefined;
     const proof = key.proof(request.method, htuOf(request.url), nonces.get(origin), ath);
     return { ...request, headers: { ...request.headers, dpop: proof } };
   };

@@ -222,7 +222,7 @@ export class TokenwardError extends Error {
     for (const key of FIELDS) if (this[key] !== undefined) lines.push(`  ${key}: ${inspect(this[key], compact)}`);
     if (this.attempts !== undefined && this.attempts.length > 0) {
       lines.push('  attempts:');
-      this.attempts.forEach((attempt, i) => lines.push(`    ${i + 1}. ${oneLine(attempt, compact, inspect)}`));
+      for (const [i, attempt] of this.attempts.entries()) lines.push(`    ${i + 1}. ${oneLine(attempt, compact, inspect)}`);
     }
     if (this.cause !== undefined && !this.attempts?.includes(this.cause as TokenwardError)) lines.push(`  cause: ${oneLine(this.cause, compact, inspect)}`);
     return lines.join('\n');

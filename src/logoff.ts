@@ -107,7 +107,7 @@ const REVOKE_ACCESS: Reading = { unauthorizedMeansDeadToken: false, optional: tr
 /** Sends the release request `build` makes (`request` names it in errors) and reads the answer. */
 async function sendRelease(request: Pick<WireRequest, 'url' | 'method'>, build: BuildRequest, ctx: ReleaseContext, reading: Reading): Promise<ReleaseOutcome> {
   const where = `${request.method} ${redactUrl(request.url)}`;
-  let res;
+  let res: Awaited<ReturnType<ReleaseContext['send']>>;
   try {
     res = await ctx.send(build);
   } catch (err) {

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from './errors.js';
 import type { ParamValue } from './options.js';
-import { GrantInputs, readGrantInputs, type GrantInputParameters } from './grant-inputs.js';
+import { type GrantInputs, readGrantInputs, type GrantInputParameters } from './grant-inputs.js';
 
 /**
  * Parameters of one token: pass them to `tm.getToken(...)` or `tm.for(...)`. Each distinct set gets its

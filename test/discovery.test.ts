@@ -4,7 +4,7 @@
  * endpoint, and never a metadata request on a cache hit.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ErrorCode, MemoryTokenStore, TokenManager, TokenwardError, type TokenManagerOptions } from '../src/index.js';
+import { ConfigError, ErrorCode, MemoryTokenStore, TokenManager, type TokenwardError, type TokenManagerOptions } from '../src/index.js';
 import { Discovery, metadataUrls } from '../src/discovery.js';
 import { Emitter } from '../src/events.js';
 import { createSend } from '../src/transport.js';

@@ -8,7 +8,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt, EmbeddedJWK, jwtVerify, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, TokenManager, TokenwardError, type FetchLike, type TokenManagerOptions } from '../src/index.js';
+import { ErrorCode, TokenManager, type TokenwardError, type FetchLike, type TokenManagerOptions } from '../src/index.js';
 import { accessTokenHash } from '../src/dpop.js';
 import { json } from './helpers/fake-token-endpoint.js';
 

@@ -6,7 +6,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ErrorCode, TokenManager, TokenwardError, type TokenManagerOptions } from '../src/index.js';
+import { ConfigError, ErrorCode, TokenManager, type TokenwardError, type TokenManagerOptions } from '../src/index.js';
 import { fakeEndpoint, json } from './helpers/fake-token-endpoint.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';

@@ -6,7 +6,7 @@
 import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ErrorCode, MemoryTokenStore, TokenManager, TokenwardError, type Token, type TokenManagerOptions, type TokenStore } from '../src/index.js';
+import { ConfigError, ErrorCode, MemoryTokenStore, TokenManager, type TokenwardError, type Token, type TokenManagerOptions, type TokenStore } from '../src/index.js';
 import { decodeEntry, encodeEntry } from '../src/redis-codec.js';
 import { fakeEndpoint, json, type SeenRequest } from './helpers/fake-token-endpoint.js';
 

@@ -86,7 +86,7 @@ export async function startEnterpriseIdp(options: EnterpriseIdpOptions): Promise
     req.on('end', () => {
       const socket = req.socket as Partial<TLSSocket>;
       const peer = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
-      const certificate = peer && peer.subject ? `CN=${peer.subject.CN}` : undefined;
+      const certificate = peer?.subject ? `CN=${peer.subject.CN}` : undefined;
       const body = Buffer.concat(chunks).toString('utf8');
       requests.push({ listener, method: req.method ?? '', path: req.url ?? '', certificate, body });
       void route(req, res, body);

@@ -106,5 +106,5 @@ export function selfSignedCertificate(cn: string): TestCert {
 
 /** `YYYYMMDDHHMMSSZ`, `days` ago, as openssl's -not_before/-not_after take it. */
 function pastDate(days: number): string {
-  return new Date(Date.now() - days * 86_400_000).toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
+  return `${new Date(Date.now() - days * 86_400_000).toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
 }

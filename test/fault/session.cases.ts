@@ -18,7 +18,9 @@ export const sessionCases: FaultCase[] = [
     setup: ({ server }) => server.fault('token', f.tokenWith({ expires_in: 0 })),
     act: (ctx) => tokens(ctx, 5),
     expect: { resolves: true, tokenRequests: 1 },
-    check: (ctx, got) => (got as Token[]).forEach((t) => expectToken(ctx, t)),
+    check: (ctx, got) => {
+      for (const t of got as Token[]) expectToken(ctx, t);
+    },
     recovery: { tokenRequests: 1 },
   },
   {
@@ -39,7 +41,9 @@ export const sessionCases: FaultCase[] = [
     setup: ({ server }) => server.fault('token', f.tokenWith({ expires_in: 1e12 })),
     act: (ctx) => tokens(ctx, 5),
     expect: { resolves: true, tokenRequests: 1 },
-    check: (ctx, got) => (got as Token[]).forEach((t) => expectToken(ctx, t)),
+    check: (ctx, got) => {
+      for (const t of got as Token[]) expectToken(ctx, t);
+    },
     recovery: { tokenRequests: 1 },
   },
   {
@@ -91,7 +95,9 @@ export const sessionCases: FaultCase[] = [
     // good, then (503, good) for each forced renewal: the retry absorbs every bad answer.
     act: (ctx) => forced(ctx, 3),
     expect: { resolves: true, tokenRequests: 5 },
-    check: (ctx, got) => (got as Token[]).forEach((t) => expectToken(ctx, t)),
+    check: (ctx, got) => {
+      for (const t of got as Token[]) expectToken(ctx, t);
+    },
     recovery: { tokenRequests: 5 },
   },
   {

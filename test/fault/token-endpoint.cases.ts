@@ -5,7 +5,7 @@
  * (network, timeout, 408, 429, 5xx) costs 2 token requests; anything else costs 1.
  */
 import { expect } from 'vitest';
-import { ErrorCode, TokenwardError } from '../../src/index.js';
+import { ErrorCode, type TokenwardError } from '../../src/index.js';
 import * as f from '../helpers/faults.js';
 import type { Ctx, FaultCase } from './harness.js';
 

@@ -8,7 +8,7 @@
 import { X509Certificate } from 'node:crypto';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, TokenManager, TokenwardError, type TokenManagerOptions } from '../../src/index.js';
+import { ErrorCode, TokenManager, type TokenwardError, type TokenManagerOptions } from '../../src/index.js';
 import { certificateThumbprint, startEnterpriseIdp, type EnterpriseIdp, type EnterpriseIdpOptions } from '../../examples/_servers/oidc-enterprise.js';
 import { makeKey, makePki, type TestKey } from '../helpers/certs.js';
 
