@@ -1,10 +1,9 @@
 /**
  * The options for enterprise identity providers: discovery (`issuer`), key-based and mutual-TLS client
- * authentication, and proxies; their types, and their checks beyond the schema in `options.ts`.
+ * authentication, and proxies; their types, and their checks beyond the shape check in `options-schema.ts`.
  * @module
  */
 import type { KeyObject } from 'node:crypto';
-import { z } from 'zod';
 import type { SigningKey } from './client-auth/assertion.js';
 import type { WireClientAuth } from './client-auth/strategy.js';
 import { HMAC_ALGORITHMS, readSigningKey, TlsCredentials, type PrivateKeyInput } from './credentials.js';
@@ -63,40 +62,6 @@ export interface EnterpriseOptions {
    * @default from `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (either case), else none
    */
   proxy?: string | URL | false;
-}
-
-const pem = z.union([z.string().min(1, { message: 'must not be empty' }), z.instanceof(Buffer)]);
-const nonEmpty = z.string().min(1, { message: 'must not be empty' });
-
-/** A proxy URL may carry credentials (`http://user:pass@proxy:3128`): they are secrets, never echoed. */
-const proxyUrl = z.union([z.literal(false), z.string(), z.instanceof(URL)]).transform((value, ctx): URL | false => {
-  if (value === false) return false;
-  const url = URL.canParse(String(value)) ? new URL(String(value)) : undefined;
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    ctx.addIssue({ code: 'custom', message: `must be an http(s) proxy URL or false, got ${JSON.stringify(hideUserInfo(String(value)))}` });
-    return z.NEVER;
-  }
-  return url;
-});
-
-/** The schema of {@link EnterpriseOptions}' fields, spread into the options schema (`issuer` lives with the URLs there). */
-export const enterpriseSchema = {
-  privateKey: z
-    .custom<KeyObject | string | Buffer | Record<string, unknown>>((v) => typeof v === 'string' || (typeof v === 'object' && v !== null), { message: 'must be a PEM string or Buffer, a JWK object or a KeyObject' })
-    .optional(),
-  keyId: nonEmpty.optional(),
-  signingAlgorithm: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'HS256', 'HS384', 'HS512']).optional(),
-  signingCertificate: pem.optional(),
-  assertionAudience: nonEmpty.optional(),
-  assertionLifetime: z.number().int().min(1).max(3600).optional(),
-  clientAssertion: z.custom<() => string | Promise<string>>((v) => typeof v === 'function', { message: 'must be a function' }).optional(),
-  tls: z.object({ cert: pem, key: pem, passphrase: z.string().optional(), ca: z.union([pem, z.array(pem)]).optional() }).strict().optional(),
-  proxy: proxyUrl.optional(),
-};
-
-/** `scheme://user:pass@host` → `scheme://[user info]@host`, for echoing a string that is not a valid URL. */
-export function hideUserInfo(text: string): string {
-  return text.replace(/^([^/?#]*\/\/)?[^/?#@]*@/, '$1[user info]@');
 }
 
 /** The proxy setting after validation. */

@@ -1,13 +1,12 @@
 /**
  * The options of the delegation and extension grants: RFC 8693 token exchange (`subjectToken`,
  * `actorToken` and their types), the RFC 7523 §2.1 JWT-bearer grant (`assertion`), and any grant by its
- * URI (`grantParams`); their types, and their checks beyond the schema in `options.ts`.
+ * URI (`grantParams`); their types, and their checks beyond the shape check in `options-schema.ts`.
  * @module
  */
 import { createHash, type KeyObject } from 'node:crypto';
-import { z } from 'zod';
 import type { SigningKey } from './client-auth/assertion.js';
-import { readSigningKey, type PrivateKeyInput } from './credentials.js';
+import { readSigningKey } from './credentials.js';
 import { ConfigError } from './errors.js';
 
 /** A value the grant sends: a string, or a function called for every token request (a rotated file, a fresh user token). */
@@ -94,38 +93,6 @@ export interface ResolvedGrants {
   /** What the grant options add to the cache key (hashed values, never a secret), or `''`. */
   grantKey: string;
 }
-
-const grantValue = z.union([z.string().min(1, { message: 'must not be empty' }), z.custom<() => string>((v) => typeof v === 'function')], {
-  error: 'must be a non-empty string or a function returning one',
-});
-const tokenType = z.string().refine((v) => v in TOKEN_TYPES || /^[a-z][a-z\d+.-]*:\S+$/i.test(v), {
-  message: `must be one of ${Object.keys(TOKEN_TYPES).map((k) => JSON.stringify(k)).join(', ')} or an absolute URI`,
-});
-
-/** The schema of {@link GrantOptions}' fields, spread into the options schema. */
-export const grantSchema = {
-  subjectToken: grantValue.optional(),
-  subjectTokenType: tokenType.optional(),
-  actorToken: grantValue.optional(),
-  actorTokenType: tokenType.optional(),
-  requestedTokenType: tokenType.optional(),
-  assertion: z
-    .union([
-      z.custom<() => string>((v) => typeof v === 'function'),
-      z
-        .object({
-          privateKey: z.custom<PrivateKeyInput>((v) => typeof v === 'string' || (typeof v === 'object' && v !== null), { message: 'must be a PEM string or Buffer, a JWK object or a KeyObject' }).optional(),
-          keyId: z.string().min(1).optional(),
-          signingAlgorithm: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']).optional(),
-          issuer: z.string().min(1).optional(),
-          subject: z.string().min(1).optional(),
-          claims: z.record(z.string(), z.unknown()).optional(),
-        })
-        .strict(),
-    ], { error: 'must be a function returning the assertion, or `{ privateKey?, issuer?, subject?, claims?, keyId?, signingAlgorithm? }`' })
-    .optional(),
-  grantParams: z.record(z.string().min(1), grantValue).optional(),
-};
 
 /** Options whose values are secrets: never echoed in an error message. */
 export const SECRET_GRANT_OPTIONS = ['subjectToken', 'actorToken', 'assertion', 'grantParams'] as const;

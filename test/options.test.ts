@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULTS, ErrorCode, resolveOptions, TokenManager, type TokenManagerOptions } from '../src/index.js';
 
 const doc = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
-const source = readFileSync(new URL('../src/options.ts', import.meta.url), 'utf8');
+const source = readFileSync(new URL('../src/options-types.ts', import.meta.url), 'utf8');
 const enterpriseSource = readFileSync(new URL('../src/options-enterprise.ts', import.meta.url), 'utf8');
 const grantsSource = readFileSync(new URL('../src/options-grants.ts', import.meta.url), 'utf8');
 
