@@ -7,6 +7,7 @@
 import type { Dispatcher } from 'undici';
 import type { TlsCredentials } from './credentials.js';
 import type { ProxySetting } from './options-enterprise.js';
+import { loadUndici } from './undici-module.js';
 
 /** What {@link transportDispatcher} reads from the options. */
 export interface DispatcherInput {
@@ -44,7 +45,7 @@ export function transportDispatcher(o: DispatcherInput, env: NodeJS.ProcessEnv =
   if (proxy.kind === 'none' && o.tls === undefined) return undefined;
   const tls = o.tls?.connectOptions();
   return async () => {
-    const undici = await import('undici');
+    const undici = await loadUndici();
     const common = { keepAliveTimeout: 10_000, connections: 128 };
     if (proxy.kind === 'url') {
       // undici turns user info in the URL into Proxy-Authorization; the URL itself stays in this closure.

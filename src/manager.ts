@@ -10,6 +10,7 @@ import type { GetTokenOptions } from './caller.js';
 import { cacheKey } from './cache-key.js';
 import { createClientAuth, type WireClientAuth } from './client-auth/index.js';
 import { transportDispatcher } from './dispatcher.js';
+import { resolveFetch } from './default-fetch.js';
 import { DpopApi } from './dpop-api.js';
 import { dpopEndpointSend } from './dpop-endpoint.js';
 import { DpopNonces } from './dpop-nonces.js';
@@ -26,7 +27,7 @@ import { StoreSlot } from './store-slot.js';
 import type { Token } from './token.js';
 import { hasParameters, NO_PARAMETERS, parameterKey, resolveParameters, type ResolvedParameters, type TokenParameters } from './token-params.js';
 import { TokenSlot, type SlotContext } from './token-slot.js';
-import { createSend, resolveFetch } from './transport.js';
+import { createSend } from './transport.js';
 
 /**
  * Acquires, caches, refreshes and releases OAuth 2.0 access tokens for one client: its own token, and

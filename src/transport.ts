@@ -1,12 +1,11 @@
 /**
  * Sending a token (or logoff) request and reading its answer, with a timeout, a size cap and typed
- * network errors. The default transport is undici with one shared keep-alive `Agent`.
+ * network errors. Which fetch sends it is chosen in `default-fetch.ts`.
  * @module
  */
-import { Agent, FormData as UndiciFormData, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { certificateRefusal, isCertificateAlert } from './dispatcher.js';
 import { ErrorCode, NetworkError, ResponseError } from './errors.js';
 import type { TokenHttpResponse } from './normalize.js';
-import { certificateRefusal, isCertificateAlert, type LazyDispatcher } from './dispatcher.js';
 import type { FetchLike } from './options.js';
 
 /** A request as the transport sends it. */
@@ -19,52 +18,6 @@ export interface WireRequest {
 
 /** Sends one request and reads the whole (capped) answer. */
 export type Send = (request: WireRequest, signal?: AbortSignal) => Promise<TokenHttpResponse>;
-
-let sharedAgent: Agent | undefined;
-
-/** The process-wide keep-alive pool used when no `dispatcher` is given. */
-export function defaultDispatcher(): Dispatcher {
-  sharedAgent ??= new Agent({ keepAliveTimeout: 10_000, connections: 128 });
-  return sharedAgent;
-}
-
-/**
- * The fetch tokenward sends with: the caller's `fetch` when given (msw tests pass `globalThis.fetch`),
- * else undici's own `fetch` with the undici `dispatcher` (never the npm undici `Agent` with Node's
- * built-in fetch: the two copies' handler formats differ).
- */
-export function resolveFetch(fetchOption: FetchLike | undefined, dispatcher: LazyDispatcher | undefined): FetchLike {
-  if (fetchOption) return fetchOption;
-  // A dispatcher built on first use (client certificate, proxy): every caller awaits the same build.
-  let d: Dispatcher | undefined = typeof dispatcher === 'function' ? undefined : (dispatcher ?? defaultDispatcher());
-  let building: Promise<Dispatcher> | undefined;
-  const send = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const body = init?.body;
-    // Node's global FormData is another copy of undici's class; undici's fetch would send it as the
-    // text "[object FormData]". Its entries (strings and node:buffer Blobs/Files) copy over as they are.
-    // Object.assign, not a spread: undici's RequestInit converter reads a spread-built object about
-    // 2 µs slower per request (measured, Node 20 / undici 7), which is 2–3% of a loopback fetch.
-    const next: Record<string, unknown> = Object.assign({}, init) as Record<string, unknown>;
-    next.dispatcher = d;
-    if (body instanceof FormData && !(body instanceof UndiciFormData)) next.body = copyForm(body);
-    return undiciFetch(input as Parameters<typeof undiciFetch>[0], next as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
-  };
-  if (typeof dispatcher !== 'function') return send as FetchLike;
-  return ((input: string | URL | Request, init?: RequestInit) => {
-    if (d !== undefined) return send(input, init);
-    building ??= dispatcher().then((built) => (d = built));
-    return building.then(() => send(input, init));
-  }) as FetchLike;
-}
-
-function copyForm(form: FormData): UndiciFormData {
-  const copy = new UndiciFormData();
-  for (const [name, value] of form) {
-    if (typeof value === 'string') copy.append(name, value);
-    else copy.append(name, value, value.name);
-  }
-  return copy;
-}
 
 /** Options of {@link createSend}. */
 export interface SendOptions {

@@ -6,6 +6,7 @@
 import type { TokenManager, TokenView } from '../manager.js';
 import type { TokenManagerOptions } from '../options.js';
 import type { Token } from '../token.js';
+import { loadUndici } from '../undici-module.js';
 import type { ParsedArgs } from './args.js';
 import { FileTokenStore, cacheDir, cacheFile } from './cache.js';
 import { Interrupted } from './exit-codes.js';
@@ -112,7 +113,12 @@ export class Session {
     const options: TokenManagerOptions = { ...(await buildOptions(this.settings, secrets, this.system, learn)) };
     if (this.store) this.cached(); // checks the directory once, and learns the cached token's values for scrubbing
     if (this.store) options.store = this.store;
-    if (this.verbose) watchExchanges(this.secrets, this.verbose);
+    if (this.verbose) {
+      watchExchanges(this.secrets, this.verbose);
+      // Node 20's built-in fetch, which sends a process's first requests (default-fetch.ts), reports no
+      // request or response bodies on diagnostics_channel; undici's fetch, once loaded, sends them all.
+      await loadUndici();
+    }
     const tm = new TokenManager(options);
     if (this.store) this.store.clientAuthOf = () => tm.clientAuth;
     // With --audience / --resource the commands use that parameter set's token; the manager's own

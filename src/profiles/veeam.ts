@@ -2,9 +2,10 @@
  * Veeam Recovery Orchestrator REST API (formerly Disaster Recovery Orchestrator).
  * @module
  */
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ConfigError } from '../errors.js';
 import type { TokenManagerOptions } from '../options.js';
+import { requireUndici } from '../undici-module.js';
 import { checkInput, inputKeys, onePair, optionalString, requireObject, siteBase, under, withOverrides, type ProfileOverrides } from './shared.js';
 
 /**
@@ -94,7 +95,8 @@ export function veeamRecoveryOrchestrator(input: VeeamRecoveryOrchestratorInput,
     if (cas.length === 0 || !cas.every((c) => (typeof c === 'string' && c.includes('-----BEGIN')) || Buffer.isBuffer(c))) {
       throw new ConfigError('veeamRecoveryOrchestrator(): option `ca` must be PEM text (-----BEGIN CERTIFICATE-----) or a Buffer, or an array of them');
     }
-    dispatcher = new Agent({ connect: { ca: cas }, keepAliveTimeout: 10_000 });
+    // undici is loaded here, synchronously, only for this: the options must come back ready to use.
+    dispatcher = new (requireUndici().Agent)({ connect: { ca: cas }, keepAliveTimeout: 10_000 });
   }
   const credentials: Partial<TokenManagerOptions> =
     which === 'first'

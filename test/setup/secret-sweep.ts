@@ -58,9 +58,20 @@ const onBodyChunk = (message: unknown) => {
 };
 diagnostics.subscribe('undici:request:create', onRequest);
 diagnostics.subscribe('undici:request:bodyChunkSent', onBodyChunk);
+// Node 20's built-in fetch, which sends a process's first requests through tokenward's default transport
+// (src/default-fetch.ts), publishes no body chunks: the bodies it is handed are read here instead. Installed
+// before the test file imports tokenward, which takes Node's fetch when it loads.
+const nodeFetch = globalThis.fetch;
+globalThis.fetch = function fetch(input: string | URL | Request, init?: RequestInit) {
+  if (typeof init?.body === 'string') onBodyChunk({ chunk: init.body });
+  return nodeFetch(input, init);
+};
 const unsubscribers: Array<() => void> = [
   () => diagnostics.unsubscribe('undici:request:create', onRequest),
   () => diagnostics.unsubscribe('undici:request:bodyChunkSent', onBodyChunk),
+  () => {
+    globalThis.fetch = nodeFetch;
+  },
 ];
 
 const PATCHED = Symbol.for('tokenward.test.secretSweep.patched');
