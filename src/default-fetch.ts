@@ -95,8 +95,13 @@ function nodeSend(input: string | URL | Request, init: RequestInit | undefined):
   const next = Object.assign({}, init) as RequestInit & { dispatcher?: unknown };
   // A `dispatcher` in init belongs to the undici package (a habit from `undici.fetch`): Node's fetch must
   // never get it, and tokenward's transport sets its own in its place on the undici path too.
-  // (The undici package's FormData needs no copy here: Node's fetch takes any FormData-like body.)
   if (next.dispatcher !== undefined) delete next.dispatcher;
+  // The reverse of the copy above: Node 24's fetch (undici 7 inside) sends the undici package's
+  // FormData as "[object FormData]"; Node 20's and 22's take any FormData-like body.
+  const body = next.body;
+  if (typeof body === 'object' && body !== null && !(body instanceof FormData) && Object.prototype.toString.call(body) === '[object FormData]') {
+    next.body = copyForm(body as FormData, new FormData());
+  }
   return nodeFetch!(input, next);
 }
 
