@@ -2,7 +2,9 @@
  * Steady-state throughput of the authenticated paths against their raw undici baselines, on one
  * loopback API server running in a separate process (`fetch-server.ts`):
  *
- * - `tm.fetch(url)` vs `undici.fetch(url, { headers: { authorization } })` (target: >= 0.97)
+ * - `tm.fetch(url)` vs `undici.fetch(url, { headers: { authorization } })` (target: >= 0.97), with a
+ *   `dispatcher`, and on the default transport (no `dispatcher`: its steady state, after the hand-off
+ *   from Node's fetch to undici's, see src/default-fetch.ts)
  * - `request(url, { dispatcher: agent.compose(authInterceptor(tm)) })` vs `request(url, { headers })` (target: >= 0.95)
  * - with `dpop: true`, the same two against fixed `Authorization: DPoP …` and `DPoP` headers (the same
  *   bytes on the wire, one proof reused): reported, no target. The difference is what a proof costs:
@@ -129,6 +131,9 @@ const { child, origin } = await startServer();
 const url = `${origin}/api`;
 const agent = new Agent({ keepAliveTimeout: 10_000, connections: 128 });
 const tm = new TokenManager({ tokenUrl: `${origin}/token`, clientId: 'bench', clientSecret: 'bench-secret', clientAuth: 'basic', dispatcher: agent });
+// The default transport: no dispatcher, so its own keep-alive pool once undici has taken over.
+const tmDefault = new TokenManager({ tokenUrl: `${origin}/token`, clientId: 'bench', clientSecret: 'bench-secret', clientAuth: 'basic' });
+await tmDefault.getToken();
 const fixed = `Bearer ${(await tm.getToken()).accessToken}`;
 const fixedHeaders = { authorization: fixed };
 const authed = agent.compose(authInterceptor(tm));
@@ -152,6 +157,26 @@ const pairs: Pair[] = [
       label: 'tm.fetch(url)',
       run: async () => {
         const res = await tm.fetch(url);
+        await check(res);
+        await res.arrayBuffer();
+      },
+    },
+    b: {
+      label: 'undici.fetch(url, { headers, dispatcher })',
+      run: async () => {
+        const res = await undiciFetch(url, { headers: fixedHeaders, dispatcher: agent });
+        await check(res as unknown as Response);
+        await res.arrayBuffer();
+      },
+    },
+  },
+  {
+    name: 'tm.fetch on the default transport vs undici.fetch (fixed Authorization header)',
+    target: 0.97,
+    a: {
+      label: 'tm.fetch(url), no dispatcher',
+      run: async () => {
+        const res = await tmDefault.fetch(url);
         await check(res);
         await res.arrayBuffer();
       },
@@ -242,6 +267,20 @@ if (process.env.BENCH_DIAG) {
   pairs.push(
     // The same code on both sides: how far from 1.000 the bench itself is.
     { name: 'diag: A/A undici.fetch vs undici.fetch', target: 0, a: pairs[0]!.b, b: pairs[0]!.b },
+    // Why the default transport hands over to undici after a process's first requests.
+    {
+      name: "diag: Node's built-in fetch vs undici.fetch",
+      target: 0,
+      a: {
+        label: 'globalThis.fetch(url, { headers })',
+        run: async () => {
+          const res = await globalThis.fetch(url, { headers: fixedHeaders });
+          await check(res);
+          await res.arrayBuffer();
+        },
+      },
+      b: pairs[0]!.b,
+    },
     {
       name: 'diag: do-nothing compose() vs undici.request',
       target: 0,
@@ -258,7 +297,7 @@ if (process.env.BENCH_DIAG) {
     {
       name: 'diag: interceptor vs do-nothing compose()',
       target: 0,
-      a: pairs[1]!.a,
+      a: pairs[2]!.a,
       b: {
         label: 'request(url, { headers, dispatcher: noop })',
         run: async () => {
