@@ -38,7 +38,8 @@ function run(args: string[]): Promise<string> {
 describe.skipIf(!built)('the built tokenward/otel', { timeout: 70_000 }, () => {
   it.each(['index.js', 'index.cjs', 'undici.js', 'redis.js', 'profiles.js'])('dist/%s never loads @opentelemetry/api', (entry) => {
     const files = [...staticGraph(join(dist, entry))];
-    expect(files.length).toBeGreaterThan(1);
+    // Each entry is one file; the others import the main entry (tsup.config.ts), which the walk must reach.
+    if (!entry.startsWith('index.')) expect(files).toContain(join(dist, 'index.js'));
     expect(files.filter((f) => readFileSync(f, 'utf8').includes('@opentelemetry/'))).toEqual([]);
   });
 
