@@ -11,7 +11,8 @@ import { resolveDpop, type DpopKey, type DpopOption } from './dpop.js';
 import { DEFAULTS } from './options-defaults.js';
 import { resolveEnterprise, type ResolvedEnterprise } from './options-enterprise.js';
 import { resolveGrants, type ResolvedGrants } from './options-grants.js';
-import { hideUserInfo, parseOptions, userInfoProblem } from './options-schema.js';
+import { hideUserInfo, userInfoProblem } from './options-fields.js';
+import { parseOptions } from './options-schema.js';
 import type { FetchLike, GrantName, ParamValue, RetryOptions, TokenManagerOptions, TokenwardHooks } from './options-types.js';
 import { hasScheme } from './request-parts.js';
 import type { TokenStore } from './store.js';
@@ -74,7 +75,7 @@ function undefinedCredentials(input: Record<string, unknown>): string | undefine
  * for a credential (`clientId`, `clientSecret`, `username`, `password`, `privateKey`) given as `undefined`.
  */
 export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
-  if (typeof input !== 'object' || input === null) throw new ConfigError(`options must be an object, got ${input === null ? 'null' : typeof input}`);
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ConfigError(`options must be an object, got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`);
   const unset = undefinedCredentials(input as unknown as Record<string, unknown>);
   if (unset !== undefined) throw new ConfigError(unset);
   const parsed = parseOptions(input);

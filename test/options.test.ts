@@ -318,3 +318,44 @@ describe('fetch and dispatcher together', () => {
     expect(() => new TokenManager({ tokenUrl, dispatcher })).not.toThrow();
   });
 });
+
+describe('shape problems say what was expected and what was given', () => {
+  it.each([
+    [{ tokenUrl: 5 }, 'option `tokenUrl` must be a URL (a string or a URL object), got 5'],
+    [{ tokenUrl, timeout: 'soon' }, 'option `timeout` must be a number, got "soon"'],
+    [{ tokenUrl, timeout: Number.NaN }, 'option `timeout` must be a finite number, got NaN'],
+    [{ tokenUrl, timeout: 1.5 }, 'option `timeout` must be a whole number, got 1.5'],
+    [{ tokenUrl, retry: { tries: 3 } }, 'unknown option `tries` in `retry`'],
+    [{ tokenUrl, retry: true }, 'option `retry` must be false or an object, got true'],
+    [{ tokenUrl, retry: { retries: 21 } }, 'option `retry.retries` must be at most 20, got 21'],
+    [{ tokenUrl, params: new URL('https://example.com/') }, 'option `params` must be an object of names and values, got an object'],
+    [{ tokenUrl, params: { a: null } }, 'option `params.a` must be a string, a number or a boolean, got null'],
+    [{ tokenUrl, logoff: { style: 'soon' } }, 'option `logoff` must be false, or an object whose `style` is "bearer" or "revoke", got an object'],
+    [{ tokenUrl, logoff: { style: 'bearer', method: 'DEL ETE' } }, 'option `logoff.method` must be an HTTP method (letters only), got "DEL ETE"'],
+    [{ tokenUrl, scope: ['openid', ''] }, 'option `scope.1` must not be empty, got ""'],
+    [{ tokenUrl, scope: 5 }, 'option `scope` must be a string or an array of strings, got 5'],
+    [{ tokenUrl, grant: 'urn:x:y', grantParams: { '': 'x' } }, 'option `grantParams` must have non-empty names, got an object'],
+  ])('%j → %s', (options, text) => {
+    expect(configError(options).message).toContain(text);
+  });
+
+  it('one problem per option: a non-string id is not also called empty', () => {
+    expect(configError({ tokenUrl, clientId: [] }).message).toBe('tokenward: invalid options: option `clientId` must be a string, got an array');
+  });
+
+  it("a secret's problem names its kind, never its value", () => {
+    const err = configError({ tokenUrl, clientId: 'c', clientSecret: 12345678, tls: { cert: 'a', key: '' }, proxy: 'socks://user:hunter2@proxy:1080' });
+    expect(err.message).toBe(
+      'tokenward: invalid options: option `clientSecret` must be a string, got a number; option `tls.key` must not be empty, got an empty string; option `proxy` must be an http(s) proxy URL or false, got "socks://[user info]@proxy:1080"',
+    );
+  });
+
+  it('an array is not an options object', () => {
+    expect(configError([tokenUrl]).message).toBe('tokenward: options must be an object, got an array');
+  });
+
+  it('problems come in the order of the options table, unknown options last, inherited keys included', () => {
+    const inherited = Object.assign(Object.create({ tokenUrl, tokenURL: tokenUrl }) as object, { timeout: 'x', clientId: '' });
+    expect(configError(inherited).message).toBe('tokenward: invalid options: option `clientId` must not be empty, got ""; option `timeout` must be a number, got "x"; unknown option `tokenURL`');
+  });
+});
