@@ -22,8 +22,8 @@ const NAMED: Record<string, string> = {
   'tokenward/otel': 'instrument',
 };
 
-/** What may be in the tarball: the build, the docs, the README, the manifest. */
-const ALLOWED = /^(package\.json|README\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts|js\.map|cjs\.map)|docs\/[\w/-]+\.md)$/;
+/** What may be in the tarball: the build, the docs, the README, the manifest, the licences. */
+const ALLOWED = /^(package\.json|README\.md|LICENSE|THIRD_PARTY_NOTICES\.md|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts|js\.map|cjs\.map)|docs\/[\w/-]+\.md)$/;
 
 /** Runs `code` with node in the consumer project, as ESM or CommonJS; returns what it printed as JSON. */
 async function inApp(app: string, kind: 'esm' | 'cjs', code: string): Promise<unknown> {
@@ -66,7 +66,7 @@ describe.skipIf(!built && !ci)('the packed tarball', { timeout: CHILD_GUARD_MS +
     const files = [...installed.files].sort();
     expect(files.filter((f) => !ALLOWED.test(f))).toEqual([]);
     const docs = readdirSync(join(root, 'docs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', ...docs]));
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'THIRD_PARTY_NOTICES.md', ...docs]));
     // Each source map belongs to a built file that ships with it.
     for (const map of files.filter((f) => f.endsWith('.map'))) expect(files, map).toContain(map.slice(0, -'.map'.length));
   });
