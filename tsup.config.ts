@@ -6,15 +6,18 @@ import type { Plugin } from 'esbuild';
 const src = resolve(dirname(fileURLToPath(import.meta.url)), 'src');
 
 /**
- * The subpath entries share the main entry's module instances (one TokenManager class, one registry of
+ * The other entries share the main entry's module instances (one TokenManager class, one registry of
  * access points, the same error classes), so they import them from the built main entry instead of
- * bundling copies: `tokenward/undici` and `tokenward/profiles` are re-exports of it, and
- * `tokenward/redis` and `tokenward/otel` take their error classes from it. Every other module is
- * bundled where it is used, so `import 'tokenward'` reads one file rather than a dozen shared chunks
- * (issue 12 §5: each chunk cost the import about a millisecond).
+ * bundling copies: `tokenward/undici` and `tokenward/profiles` are re-exports of it, `tokenward/redis`
+ * and `tokenward/otel` take their error classes from it, and the CLI its TokenManager and profiles (so
+ * the package carries the library once per format). Every other module is bundled where it is used,
+ * so `import 'tokenward'` reads one file rather than a dozen shared chunks (issue 12 §5: each chunk
+ * cost the import about a millisecond). Each module named here is imported only for names the main
+ * entry exports under the same names.
  */
-const SHARED_FROM_MAIN = new Set([resolve(src, 'index.ts'), resolve(src, 'errors.ts')]);
-const IMPORTERS_OF_MAIN = new Set([resolve(src, 'entries/undici.ts'), resolve(src, 'entries/profiles.ts'), resolve(src, 'redis.ts'), resolve(src, 'redis-client.ts'), resolve(src, 'otel.ts'), resolve(src, 'otel-telemetry.ts')]);
+const SHARED_FROM_MAIN = [/^index\.ts$/, /^errors\.ts$/, /^manager\.ts$/, /^profiles\/[\w-]+\.ts$/];
+const IMPORTERS_OF_MAIN = [/^entries\//, /^redis(-client)?\.ts$/, /^otel(-telemetry)?\.ts$/, /^cli\//];
+const under = (path: string, patterns: RegExp[]) => path.startsWith(`${src}/`) && patterns.some((p) => p.test(path.slice(src.length + 1)));
 
 const fromMainEntry: Plugin = {
   name: 'tokenward-from-main-entry',
@@ -22,9 +25,9 @@ const fromMainEntry: Plugin = {
     // tsup builds both formats as ESM and converts one to CommonJS afterwards (treeshake): the extension tells them apart.
     const main = `./index${build.initialOptions.outExtension?.['.js'] ?? '.js'}`;
     build.onResolve({ filter: /^\.\.?\// }, (args) => {
-      if (!IMPORTERS_OF_MAIN.has(args.importer)) return undefined;
+      if (!under(args.importer, IMPORTERS_OF_MAIN)) return undefined;
       const target = resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts');
-      return SHARED_FROM_MAIN.has(target) ? { path: main, external: true } : undefined;
+      return under(target, SHARED_FROM_MAIN) ? { path: main, external: true } : undefined;
     });
   },
 };
@@ -41,7 +44,7 @@ export default defineConfig({
   platform: 'node',
   // import.meta.url (used to load fast-xml-parser and undici lazily) needs a shim in the CommonJS build.
   shims: true,
-  // One file per entry (see fromMainEntry); the CLI is a program of its own and carries its own copy.
+  // One file per entry (see fromMainEntry).
   splitting: false,
   treeshake: true,
   esbuildPlugins: [fromMainEntry],

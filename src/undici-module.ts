@@ -10,24 +10,28 @@ import type * as Undici from 'undici';
 /** The package's exports. */
 export type UndiciModule = typeof Undici;
 
-let loaded: UndiciModule | undefined;
-let loading: Promise<UndiciModule> | undefined;
+/**
+ * One per process, not per copy of this module: the ESM and the CommonJS build of tokenward, or the CLI
+ * and the library it runs, then agree on whether undici has taken over (`--verbose` loads it for the
+ * manager it builds).
+ */
+const state = ((globalThis as Record<symbol, unknown>)[Symbol.for('tokenward.undici')] ??= {}) as { loaded?: UndiciModule; loading?: Promise<UndiciModule> };
 
 /** undici if it has been loaded in this process (by {@link loadUndici} or {@link requireUndici}), else `undefined`. */
 export function loadedUndici(): UndiciModule | undefined {
-  return loaded;
+  return state.loaded;
 }
 
 /** Loads undici once per process; every caller shares the one load. */
 export function loadUndici(): Promise<UndiciModule> {
-  if (loaded !== undefined) return Promise.resolve(loaded);
+  if (state.loaded !== undefined) return Promise.resolve(state.loaded);
   // undici is CommonJS: its namespace's `default` is the `module.exports` that `require` returns.
-  loading ??= import('undici').then((namespace) => (loaded ??= ((namespace as unknown as { default?: UndiciModule }).default ?? namespace) as UndiciModule));
-  return loading;
+  state.loading ??= import('undici').then((namespace) => (state.loaded ??= ((namespace as unknown as { default?: UndiciModule }).default ?? namespace) as UndiciModule));
+  return state.loading;
 }
 
 /** undici at once, for a synchronous path (a profile that builds an `Agent` while returning options). */
 export function requireUndici(): UndiciModule {
-  loaded ??= createRequire(import.meta.url)('undici') as UndiciModule;
-  return loaded;
+  state.loaded ??= createRequire(import.meta.url)('undici') as UndiciModule;
+  return state.loaded;
 }

@@ -58,5 +58,50 @@ describe.skipIf(!built)('the built main entry', () => {
       });
       expect(JSON.parse(out)).toEqual({ status: 200, text: 'ok', packages: [] });
     });
+
+    it('once one copy of tokenward (ESM) has loaded undici, another (CJS) in the process uses it too', async () => {
+      // Node's fetch is taken when tokenward loads: a counting one shows which requests went through it.
+      const program = `
+        import { createRequire } from 'node:module';
+        const require = createRequire(import.meta.url);
+        let nodeFetchCalls = 0;
+        const nodeFetch = globalThis.fetch;
+        globalThis.fetch = (...args) => { nodeFetchCalls++; return nodeFetch(...args); };
+        const esm = await import('tokenward');
+        const cjs = require('tokenward');
+        const options = { tokenUrl: ${JSON.stringify(`${server.url}/token`)}, clientSecret: 's3cret' };
+        // A dispatcher makes the ESM copy load undici.
+        await new esm.TokenManager({ ...options, clientId: 'esm', dispatcher: new (require('undici').Agent)() }).getToken();
+        const before = nodeFetchCalls;
+        await new cjs.TokenManager({ ...options, clientId: 'cjs' }).getToken();
+        process.stdout.write(JSON.stringify({ before, after: nodeFetchCalls }));
+        process.exit(0);`;
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile(process.execPath, ['--input-type=module', '-e', program], { cwd: root, timeout: 20_000 }, (err, stdout, stderr) =>
+          err ? reject(new Error(`child failed: ${err.message}\n${stderr}`)) : resolve(stdout),
+        );
+      });
+      expect(JSON.parse(out)).toEqual({ before: 0, after: 0 });
+    });
+  });
+});
+
+describe.skipIf(!built)('the built CLI', () => {
+  /** The names a built CLI file takes from the main entry (`(await import('./index.js')).jim2`, `{ TokenManager } = await import(...)`). */
+  function fromMain(file: string): string[] {
+    const code = readFileSync(`${root}dist/${file}`, 'utf8');
+    const main = file.endsWith('.cjs') ? 'index\\.cjs' : 'index\\.js';
+    const names = [...code.matchAll(new RegExp(`\\(await import\\(['"]\\./${main}['"]\\)\\)\\.(\\w+)`, 'g'))].map((m) => m[1]!);
+    for (const m of code.matchAll(new RegExp(`\\{([\\w\\s,:]+)\\} = await import\\(['"]\\./${main}['"]\\)`, 'g'))) names.push(...m[1]!.split(',').map((n) => n.split(':')[0]!.trim()));
+    return names;
+  }
+
+  it.each(['cli.js', 'cli.cjs'])('%s carries no copy of the library: TokenManager and the profiles come from the main entry, which exports each', async (file) => {
+    const code = readFileSync(`${root}dist/${file}`, 'utf8');
+    expect(code).not.toMatch(/class TokenManager\b/);
+    const names = fromMain(file);
+    expect(names).toEqual(expect.arrayContaining(['TokenManager', 'jim2', 'veeamRecoveryOrchestrator']));
+    const main = (await import(`${root}dist/${file.endsWith('.cjs') ? 'index.cjs' : 'index.js'}`)) as Record<string, unknown>;
+    expect(names.filter((name) => typeof main[name] !== 'function')).toEqual([]);
   });
 });
