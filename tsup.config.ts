@@ -1,4 +1,5 @@
-import { dirname, resolve } from 'node:path';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
 import type { Plugin } from 'esbuild';
@@ -32,6 +33,21 @@ const fromMainEntry: Plugin = {
   },
 };
 
+/**
+ * The source maps keep tokenward's own sources and drop the text of the bundled packages' (zod alone
+ * was ~260 KB in each of the four maps that carry it); their positions stay mapped to their paths, and
+ * their sources are in their packages. Keeps the tarball near its size before bundling.
+ */
+async function dropBundledSources(): Promise<void> {
+  const dist = resolve(dirname(fileURLToPath(import.meta.url)), 'dist');
+  for (const file of (await readdir(dist)).filter((f) => f.endsWith('.map'))) {
+    const map = JSON.parse(await readFile(join(dist, file), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
+    if (!map.sourcesContent?.some((_, i) => map.sources[i]!.includes('node_modules/'))) continue;
+    map.sourcesContent = map.sourcesContent.map((text, i) => (map.sources[i]!.includes('node_modules/') ? null : text));
+    await writeFile(join(dist, file), JSON.stringify(map));
+  }
+}
+
 export default defineConfig({
   entry: { index: 'src/index.ts', undici: 'src/entries/undici.ts', profiles: 'src/entries/profiles.ts', redis: 'src/redis.ts', otel: 'src/otel.ts', cli: 'src/cli/main.ts' },
   format: ['esm', 'cjs'],
@@ -53,4 +69,5 @@ export default defineConfig({
   // (two more ES modules to resolve and link; ESM-only, so `require('tokenward')` on a Node without
   // require(esm) could not load it). All three are devDependencies for that reason.
   noExternal: ['zod', 'p-retry', 'is-network-error'],
+  onSuccess: dropBundledSources,
 });
