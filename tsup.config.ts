@@ -1,8 +1,8 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'tsup';
 import type { Plugin } from 'esbuild';
+import { defineConfig } from 'tsup';
 
 const src = resolve(dirname(fileURLToPath(import.meta.url)), 'src');
 
@@ -49,11 +49,27 @@ async function dropBundledSources(): Promise<void> {
 }
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', undici: 'src/entries/undici.ts', profiles: 'src/entries/profiles.ts', redis: 'src/redis.ts', otel: 'src/otel.ts', cli: 'src/cli/main.ts' },
+  entry: {
+    index: 'src/index.ts',
+    undici: 'src/entries/undici.ts',
+    profiles: 'src/entries/profiles.ts',
+    redis: 'src/redis.ts',
+    otel: 'src/otel.ts',
+    cli: 'src/cli/main.ts',
+  },
   format: ['esm', 'cjs'],
   // Declarations from the modules themselves, split into shared chunks as before: one declaration of
   // each class, whichever entry a user imports it from.
-  dts: { entry: { index: 'src/index.ts', undici: 'src/undici.ts', profiles: 'src/profiles/index.ts', redis: 'src/redis.ts', otel: 'src/otel.ts', cli: 'src/cli/main.ts' } },
+  dts: {
+    entry: {
+      index: 'src/index.ts',
+      undici: 'src/undici.ts',
+      profiles: 'src/profiles/index.ts',
+      redis: 'src/redis.ts',
+      otel: 'src/otel.ts',
+      cli: 'src/cli/main.ts',
+    },
+  },
   clean: true,
   sourcemap: true,
   target: 'node20',

@@ -13,7 +13,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TokenManager, type Token } from '../src/index.js';
+import { type Token, TokenManager } from '../src/index.js';
 
 const ITERATIONS = 200_000;
 const ROUNDS = 21;
@@ -89,7 +89,9 @@ async function cacheHit(): Promise<void> {
   console.log(`cache hit, median of ${ROUNDS} interleaved rounds of ${ITERATIONS.toLocaleString('en')} calls (node ${process.version})`);
   for (const name of names) {
     const s = samples[name].slice().sort((a, b) => a - b);
-    console.log(`  ${name.padEnd(32)} ${med[name].toFixed(1).padStart(7)} ns/op   (p10 ${s[Math.floor(s.length * 0.1)]!.toFixed(1)}, p90 ${s[Math.floor(s.length * 0.9)]!.toFixed(1)})`);
+    console.log(
+      `  ${name.padEnd(32)} ${med[name].toFixed(1).padStart(7)} ns/op   (p10 ${s[Math.floor(s.length * 0.1)]!.toFixed(1)}, p90 ${s[Math.floor(s.length * 0.9)]!.toFixed(1)})`,
+    );
   }
   const ratio = med['await tm.getToken()'] / med['await map.get(k)'];
   console.log(`  ratio getToken / awaited Map.get: ${ratio.toFixed(2)}x (target <= 1.30x) ${ratio <= 1.3 ? 'OK' : 'OVER TARGET'}`);
@@ -98,7 +100,9 @@ async function cacheHit(): Promise<void> {
   console.log(`  ratio getToken({ audience }) / awaited Map.get: ${withParams.toFixed(2)}x (target <= 1.50x) ${withParams <= 1.5 ? 'OK' : 'OVER TARGET'}`);
   console.log(`  ratio view.getToken() / awaited Map.get:        ${viaView.toFixed(2)}x (target <= 1.50x) ${viaView <= 1.5 ? 'OK' : 'OVER TARGET'}`);
   console.log(`  ratio peekToken / Map.get:        ${(med['tm.peekToken()'] / med['map.get(k)']).toFixed(2)}x`);
-  console.log(`  getToken minus one performance.now(): ${(med['await tm.getToken()'] - med['performance.now()']).toFixed(1)} ns (the rest of the hit: an await of a settled promise)`);
+  console.log(
+    `  getToken minus one performance.now(): ${(med['await tm.getToken()'] - med['performance.now()']).toFixed(1)} ns (the rest of the hit: an await of a settled promise)`,
+  );
   console.log(`  token requests during the run: ${requests} (expected 2: the manager's own and the audience's)`);
   if (sink === -1) console.log(sink);
 }
@@ -122,7 +126,9 @@ async function coldHerd(): Promise<void> {
     const tokens = await Promise.all(Array.from({ length: CALLERS }, () => tm.getToken()));
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     const same = tokens.every((t) => t === tokens[0]);
-    console.log(`cold herd: ${CALLERS.toLocaleString('en')} concurrent getToken() -> ${requests} token request(s) (expected 1), all callers got the same token: ${same}, ${ms.toFixed(1)} ms`);
+    console.log(
+      `cold herd: ${CALLERS.toLocaleString('en')} concurrent getToken() -> ${requests} token request(s) (expected 1), all callers got the same token: ${same}, ${ms.toFixed(1)} ms`,
+    );
     await tm.logoff();
   } finally {
     server.closeAllConnections();

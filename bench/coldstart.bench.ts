@@ -108,7 +108,10 @@ function processRun(which: string, origin: string): Promise<Run> {
     child.on('close', (code) => {
       const wall = performance.now() - started;
       if (code !== 0) return reject(new Error(`${which} exited with ${code}: ${err}`));
-      const [phases, exit] = out.trim().split('\n').map((line) => JSON.parse(line) as Record<string, number>);
+      const [phases, exit] = out
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, number>);
       resolve({ wall, cpu: exit!.cpu!, phases: phases! });
     });
   });
@@ -163,20 +166,31 @@ async function wholeProcess(): Promise<boolean> {
     }
     const phase = (runs: Run[], name: string) => median(runs.map((r) => r.phases[name]!));
     console.log(`\nWhole process (import, client, token from a loopback server, one authenticated call), ${PAIRS} pairs, medians:`);
-    console.log(`  ${''.padEnd(24)} ${'wall'.padStart(10)} ${'CPU'.padStart(10)} ${'imported'.padStart(10)} ${'token'.padStart(10)} ${'called'.padStart(10)}   (phases: ms since the process started)`);
-    for (const [label, runs] of [['tokenward', ours], ['openid-client + fetch', theirs]] as const) {
+    console.log(
+      `  ${''.padEnd(24)} ${'wall'.padStart(10)} ${'CPU'.padStart(10)} ${'imported'.padStart(10)} ${'token'.padStart(10)} ${'called'.padStart(10)}   (phases: ms since the process started)`,
+    );
+    for (const [label, runs] of [
+      ['tokenward', ours],
+      ['openid-client + fetch', theirs],
+    ] as const) {
       console.log(
         `  ${label.padEnd(24)} ${ms(median(runs.map((r) => r.wall)))} ${ms(median(runs.map((r) => r.cpu)))} ${ms(phase(runs, 'imported'))} ${ms(phase(runs, 'token'))} ${ms(phase(runs, 'called'))}`,
       );
     }
     const wallRatios = ours.map((r, i) => r.wall / theirs[i]!.wall);
     const cpuRatios = ours.map((r, i) => r.cpu / theirs[i]!.cpu);
-    const show = (xs: number[]) => [...xs].sort((x, y) => x - y).map((r) => r.toFixed(2)).join(' ');
+    const show = (xs: number[]) =>
+      [...xs]
+        .sort((x, y) => x - y)
+        .map((r) => r.toFixed(2))
+        .join(' ');
     console.log(`  per-pair wall ratios tokenward / openid-client: ${show(wallRatios)}`);
     console.log(`  per-pair CPU ratios  tokenward / openid-client: ${show(cpuRatios)}`);
     const ratio = median(wallRatios);
     const met = ratio <= PROCESS_TARGET_RATIO;
-    console.log(`  median ratio: wall ${ratio.toFixed(3)}, CPU ${median(cpuRatios).toFixed(3)}; target (wall) <= ${PROCESS_TARGET_RATIO.toFixed(1)}: ${met ? 'met' : 'MISSED'}`);
+    console.log(
+      `  median ratio: wall ${ratio.toFixed(3)}, CPU ${median(cpuRatios).toFixed(3)}; target (wall) <= ${PROCESS_TARGET_RATIO.toFixed(1)}: ${met ? 'met' : 'MISSED'}`,
+    );
     return met;
   } finally {
     server.close();

@@ -6,7 +6,7 @@
 import { OAuth2Client, OAuth2Fetch, type OAuth2Token } from '@badgateway/oauth2-client';
 import axios, { type InternalAxiosRequestConfig } from 'axios';
 import * as oidc from 'openid-client';
-import { ClientCredentials, type AccessToken } from 'simple-oauth2';
+import { type AccessToken, ClientCredentials } from 'simple-oauth2';
 import { TokenManager } from '../src/index.js';
 
 /** Where the approaches find the server, and who they are. */

@@ -118,7 +118,9 @@ export async function startCompareServer(): Promise<CompareServer> {
       const json = (status: number, value: object, headers: Record<string, string> = {}) =>
         res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(value));
       if (req.method === 'POST' && path === '/oauth/token') {
-        const form = req.headers['content-type']?.includes('json') ? new URLSearchParams(JSON.parse(body) as Record<string, string>) : new URLSearchParams(body);
+        const form = req.headers['content-type']?.includes('json')
+          ? new URLSearchParams(JSON.parse(body) as Record<string, string>)
+          : new URLSearchParams(body);
         const [status, answer] = await tokenEndpoint(form);
         return json(status, answer, { 'cache-control': 'no-store' });
       }

@@ -18,7 +18,7 @@
  * reads one of them), so real 3600 s tokens expire at once and the run takes seconds.
  * Run: `npm run bench -- compare`.
  */
-import { approaches, type Approach, type Env } from './compare-approaches.js';
+import { type Approach, approaches, type Env } from './compare-approaches.js';
 import { LIFETIME_S, startCompareServer } from './compare-server.js';
 
 const HERD = 200;
@@ -122,7 +122,10 @@ async function cacheHits(): Promise<Map<string, number>> {
   for (const { name, create } of approaches) {
     const approach = create(env);
     await approach.token();
-    loops.set(name, timedLoop(() => approach.token()));
+    loops.set(
+      name,
+      timedLoop(() => approach.token()),
+    );
   }
   const names = [...loops.keys()];
   const samples = new Map(names.map((name) => [name, [] as number[]]));

@@ -36,9 +36,14 @@ async function tokenRequests(): Promise<void> {
     'private_key_jwt ES256': new TokenManager({ ...base, privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey }),
     'private_key_jwt RS256': new TokenManager({ ...base, privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey }),
   };
-  const samples = await interleave(managers, ROUNDS, async (tm) => {
-    for (let i = 0; i < REQUESTS; i++) await tm.getToken({ forceRefresh: true });
-  }, REQUESTS);
+  const samples = await interleave(
+    managers,
+    ROUNDS,
+    async (tm) => {
+      for (let i = 0; i < REQUESTS; i++) await tm.getToken({ forceRefresh: true });
+    },
+    REQUESTS,
+  );
   console.log(`token requests over loopback, median of ${ROUNDS} interleaved rounds of ${REQUESTS} (node ${process.version})`);
   report(samples, 'client_secret_basic', 'µs/request', 1000);
   server.closeAllConnections();
@@ -52,7 +57,9 @@ async function cacheHits(): Promise<void> {
   const fetch = async (input: string | URL | Request) => {
     if (String(input).includes('/.well-known/')) {
       metadataRequests++;
-      return new Response(JSON.stringify({ issuer: 'https://idp.example.com', token_endpoint: 'https://idp.example.com/token' }), { headers: { 'content-type': 'application/json' } });
+      return new Response(JSON.stringify({ issuer: 'https://idp.example.com', token_endpoint: 'https://idp.example.com/token' }), {
+        headers: { 'content-type': 'application/json' },
+      });
     }
     return new Response(tokenBody, { headers: { 'content-type': 'application/json' } });
   };
@@ -65,9 +72,14 @@ async function cacheHits(): Promise<void> {
   };
   for (const tm of Object.values(managers)) await tm.getToken();
   let sink = 0;
-  const samples = await interleave(managers, ROUNDS, async (tm) => {
-    for (let i = 0; i < ITERATIONS; i++) sink += (await tm.getToken()).expiresAt & 1;
-  }, ITERATIONS);
+  const samples = await interleave(
+    managers,
+    ROUNDS,
+    async (tm) => {
+      for (let i = 0; i < ITERATIONS; i++) sink += (await tm.getToken()).expiresAt & 1;
+    },
+    ITERATIONS,
+  );
   console.log(`cache-hit getToken(), median of ${ROUNDS} interleaved rounds of ${ITERATIONS.toLocaleString('en')} calls`);
   report(samples, 'tokenUrl', 'ns/op', 1);
   console.log(`  metadata requests during the run: ${metadataRequests} (expected 1)`);
@@ -75,7 +87,12 @@ async function cacheHits(): Promise<void> {
 }
 
 /** Runs `loop` for each manager, alternating them round by round; returns ns per operation per round. */
-async function interleave<K extends string>(managers: Record<K, TokenManager>, rounds: number, loop: (tm: TokenManager) => Promise<void>, ops: number): Promise<Record<K, number[]>> {
+async function interleave<K extends string>(
+  managers: Record<K, TokenManager>,
+  rounds: number,
+  loop: (tm: TokenManager) => Promise<void>,
+  ops: number,
+): Promise<Record<K, number[]>> {
   const names = Object.keys(managers) as K[];
   const samples = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
   for (const name of names) await loop(managers[name]);

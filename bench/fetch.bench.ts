@@ -15,10 +15,10 @@
  * ratios is printed with its spread, next to the ratio of client CPU per request (steadier when other
  * processes compete for the cores). `BENCH_ROUNDS`, `BENCH_REQUESTS` and `BENCH_CONCURRENCY` override the defaults.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent, fetch as undiciFetch, request } from 'undici';
+import { Agent, request, fetch as undiciFetch } from 'undici';
 import { accessTokenHash, DpopKey } from '../src/dpop.js';
 import { TokenManager } from '../src/index.js';
 import { authInterceptor } from '../src/undici.js';
@@ -137,11 +137,21 @@ await tmDefault.getToken();
 const fixed = `Bearer ${(await tm.getToken()).accessToken}`;
 const fixedHeaders = { authorization: fixed };
 const authed = agent.compose(authInterceptor(tm));
-const dpopTm = new TokenManager({ tokenUrl: `${origin}/token`, clientId: 'bench', clientSecret: 'bench-secret', clientAuth: 'basic', dispatcher: agent, dpop: true });
+const dpopTm = new TokenManager({
+  tokenUrl: `${origin}/token`,
+  clientId: 'bench',
+  clientSecret: 'bench-secret',
+  clientAuth: 'basic',
+  dispatcher: agent,
+  dpop: true,
+});
 const dpopToken = await dpopTm.getToken();
 if (dpopToken.tokenType !== 'DPoP') throw new Error('bench server did not bind the token to the DPoP key');
 // One real proof of the same shape, reused: the baseline sends as many bytes without signing anything.
-const dpopHeaders = { authorization: `DPoP ${dpopToken.accessToken}`, dpop: DpopKey.generate().proof('GET', url, undefined, accessTokenHash(dpopToken.accessToken)) };
+const dpopHeaders = {
+  authorization: `DPoP ${dpopToken.accessToken}`,
+  dpop: DpopKey.generate().proof('GET', url, undefined, accessTokenHash(dpopToken.accessToken)),
+};
 const dpopAuthed = agent.compose(authInterceptor(dpopTm));
 
 const check = async (res: Response | { statusCode: number }) => {

@@ -5,7 +5,7 @@
  * `npm run bench -- fleet` (or `node --import tsx bench/fleet.bench.ts [N] [seconds]`). Needs
  * `redis-server` on PATH for the Redis rows.
  */
-import { spawnFleet, sleep, type Phase } from '../test/fixtures/fleet-harness.js';
+import { type Phase, sleep, spawnFleet } from '../test/fixtures/fleet-harness.js';
 import { startServer } from '../test/helpers/http-server.js';
 import { hasRedisServer, startRedis } from '../test/helpers/redis-server.js';
 
@@ -24,7 +24,10 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function run(label: string, client: 'none' | 'node-redis' | 'ioredis', redisUrl?: string) {
-  const fleet = await spawnFleet(Array.from({ length: N }, () => client), redisUrl);
+  const fleet = await spawnFleet(
+    Array.from({ length: N }, () => client),
+    redisUrl,
+  );
   const phase: Phase = { tokenUrl: `${server.url}/token`, scope: `bench-${label}`, timeout: 5000, refreshSkew: 0.3, gapMs: 2, revalidateMs: 1000 };
   hits = 0;
   fleet.start(phase);

@@ -81,9 +81,13 @@ function parent(): void {
       hits[config].push(hit);
     }
   }
-  console.log(`cache hit and tokenward/otel: ${RUNS} processes per configuration, run in turn, each the median of ${ROUNDS} rounds of ${ITERATIONS.toLocaleString('en')} calls (node ${process.version})`);
+  console.log(
+    `cache hit and tokenward/otel: ${RUNS} processes per configuration, run in turn, each the median of ${ROUNDS} rounds of ${ITERATIONS.toLocaleString('en')} calls (node ${process.version})`,
+  );
   for (const config of CONFIGS) {
-    console.log(`  ${config.padEnd(22)} ${median(hits[config]).toFixed(1).padStart(7)} ns/op, ${median(ratios[config]).toFixed(2)}x an awaited Map.get (runs: ${ratios[config].map((r) => r.toFixed(2)).join(' ')})`);
+    console.log(
+      `  ${config.padEnd(22)} ${median(hits[config]).toFixed(1).padStart(7)} ns/op, ${median(ratios[config]).toFixed(2)}x an awaited Map.get (runs: ${ratios[config].map((r) => r.toFixed(2)).join(' ')})`,
+    );
   }
   const off = median(ratios['not instrumented']);
   const traces = median(ratios['instrument: traces']) / off;

@@ -39,11 +39,17 @@ async function installedBytes(spec: string, work: string, name: string): Promise
   const app = join(work, `app-${name}`);
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), '{"name":"size-probe","version":"1.0.0","private":true}');
-  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--no-package-lock', spec], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--no-package-lock', spec], {
+    cwd: app,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const modules = join(app, 'node_modules');
   const names = readdirSync(modules).flatMap((d) => (d.startsWith('@') ? readdirSync(join(modules, d)).map((n) => `${d}/${n}`) : d.startsWith('.') ? [] : [d]));
   const sizes = names.map((n) => [n, bytesUnder(join(modules, n))] as const).sort((a, b) => b[1] - a[1]);
-  const largest = sizes.slice(0, 4).map(([n, b]) => `${n} ${kb(b)}`).join(', ');
+  const largest = sizes
+    .slice(0, 4)
+    .map(([n, b]) => `${n} ${kb(b)}`)
+    .join(', ');
   return { bytes: bytesUnder(modules), packages: names.length, largest };
 }
 
@@ -53,9 +59,16 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 const work = mkdtempSync(join(tmpdir(), 'tokenward-pack-size-'));
 try {
   await run('npm', ['run', 'build', '--silent'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
-  const ours = (JSON.parse((await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root, maxBuffer: 16 * 1024 * 1024 })).stdout) as Array<Packed & { filename: string; files: Array<{ path: string; size: number }> }>)[0]!;
+  const ours = (
+    JSON.parse(
+      (await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root, maxBuffer: 16 * 1024 * 1024 })).stdout,
+    ) as Array<Packed & { filename: string; files: Array<{ path: string; size: number }> }>
+  )[0]!;
   const others = JSON.parse((await run('npm', ['pack', ...OTHERS, '--dry-run', '--json'], { cwd: work, maxBuffer: 16 * 1024 * 1024 })).stdout) as Packed[];
-  const installs = [await installedBytes(join(work, ours.filename), work, 'tokenward'), ...(await Promise.all(others.map((p, i) => installedBytes(p.id, work, String(i)))))];
+  const installs = [
+    await installedBytes(join(work, ours.filename), work, 'tokenward'),
+    ...(await Promise.all(others.map((p, i) => installedBytes(p.id, work, String(i))))),
+  ];
 
   const rows = [ours, ...others].map((p, i) => ({
     package: p.id,
@@ -79,4 +92,3 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-

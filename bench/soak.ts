@@ -71,7 +71,14 @@ async function soak(): Promise<void> {
   const origin = `http://127.0.0.1:${port}`;
 
   let requests = 0;
-  const tm = new TokenManager({ tokenUrl: `${origin}/token`, clientId: 'soak', clientSecret: 'soak-secret', clientAuth: 'basic', baseUrl: origin, proactive: args.proactive });
+  const tm = new TokenManager({
+    tokenUrl: `${origin}/token`,
+    clientId: 'soak',
+    clientSecret: 'soak-secret',
+    clientAuth: 'basic',
+    baseUrl: origin,
+    proactive: args.proactive,
+  });
   tm.on('token', () => requests++);
   const errors = new Map<string, number>();
   tm.on('error', (e) => errors.set(e.code, (errors.get(e.code) ?? 0) + 1));
@@ -87,7 +94,9 @@ async function soak(): Promise<void> {
   let expiredServed = 0;
   let running = true;
 
-  console.log(`soak: ${minutes} min, ${lifetimeS} s tokens, ${callers} callers every ${tickMs} ms${args.proactive ? ', proactive' : ''}${args.api ? ', with tm.fetch' : ''}`);
+  console.log(
+    `soak: ${minutes} min, ${lifetimeS} s tokens, ${callers} callers every ${tickMs} ms${args.proactive ? ', proactive' : ''}${args.api ? ', with tm.fetch' : ''}`,
+  );
   console.log(`expected: one token request every ${renewEveryS} s = ${(lifetimeS / renewEveryS).toFixed(2)} per lifetime (plus the request round trip)`);
   console.log('elapsed_s  requests  per_lifetime  expected  calls_per_s  heap_mb  timers  sockets  errors');
 
@@ -128,7 +137,9 @@ async function soak(): Promise<void> {
   clearInterval(reporter);
   report();
   const elapsedS = (performance.now() - started) / 1000;
-  console.log(`done: ${requests} token requests in ${elapsedS.toFixed(0)} s, ${(requests / (elapsedS / lifetimeS)).toFixed(3)} per lifetime; ${expiredServed} calls served an expired token`);
+  console.log(
+    `done: ${requests} token requests in ${elapsedS.toFixed(0)} s, ${(requests / (elapsedS / lifetimeS)).toFixed(3)} per lifetime; ${expiredServed} calls served an expired token`,
+  );
   await tm.logoff();
   child.disconnect();
 }

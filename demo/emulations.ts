@@ -103,8 +103,13 @@ export const EMULATIONS: Record<string, Emulation> = {
   default: {
     name: 'default',
     title: 'a generic OAuth 2.0 server (string expires_in, lower-case bearer, a trailing comma)',
-    quirks: ['POST /oauth/token, Basic client credentials (form-encoded per RFC 6749 §2.3.1)', 'answers {"expires_in":"60","token_type":"bearer",…,} (string, lower case, trailing comma)', 'logoff: DELETE /oauth/token with the bearer token'],
-    profileCall: "new TokenManager({ tokenUrl: `${base}/oauth/token`, clientId: 'demo-client', clientSecret, baseUrl: base, logoff: { style: 'bearer', url: '/oauth/token', method: 'DELETE' } })",
+    quirks: [
+      'POST /oauth/token, Basic client credentials (form-encoded per RFC 6749 §2.3.1)',
+      'answers {"expires_in":"60","token_type":"bearer",…,} (string, lower case, trailing comma)',
+      'logoff: DELETE /oauth/token with the bearer token',
+    ],
+    profileCall:
+      "new TokenManager({ tokenUrl: `${base}/oauth/token`, clientId: 'demo-client', clientSecret, baseUrl: base, logoff: { style: 'bearer', url: '/oauth/token', method: 'DELETE' } })",
     options: (origin) => ({
       tokenUrl: `${origin}/oauth/token`,
       clientId: 'demo-client',
@@ -120,7 +125,11 @@ export const EMULATIONS: Record<string, Emulation> = {
   jim2: {
     name: 'jim2',
     title: 'Jim2Server (Jim2 Business Engine Web API)',
-    quirks: ['the token URL sits under a site path: http://…/Jim_Test/token (plain http)', 'scope "all" takes a user licence while the session lives (this emulation has 1 licence)', 'logoff: POST {base}api/v1/logoff with the bearer token releases the licence'],
+    quirks: [
+      'the token URL sits under a site path: http://…/Jim_Test/token (plain http)',
+      'scope "all" takes a user licence while the session lives (this emulation has 1 licence)',
+      'logoff: POST {base}api/v1/logoff with the bearer token releases the licence',
+    ],
     profileCall: "jim2({ baseUrl: `${base}/Jim_Test/`, clientId: 'TestClientId', clientSecret })",
     options: (origin) => jim2({ baseUrl: `${origin}/Jim_Test/`, clientId: 'TestClientId', clientSecret: DEMO_SECRET }),
     call: { path: 'api/v1/cardfilecreate', init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"Name":"Acme Pty Ltd"}' } },
@@ -131,7 +140,11 @@ export const EMULATIONS: Record<string, Emulation> = {
   veeam: {
     name: 'veeam',
     title: 'Veeam Recovery Orchestrator REST API',
-    quirks: ['POST /api/token, password grant with a DOMAIN\\user name (form-encoded: vdro%5Cadministrator)', 'answers token_type "bearer" (lower case) and refresh tokens holding + / =, with a trailing comma', 'logoff: DELETE /api/token with the bearer token, answered 204'],
+    quirks: [
+      'POST /api/token, password grant with a DOMAIN\\user name (form-encoded: vdro%5Cadministrator)',
+      'answers token_type "bearer" (lower case) and refresh tokens holding + / =, with a trailing comma',
+      'logoff: DELETE /api/token with the bearer token, answered 204',
+    ],
     profileCall: "veeamRecoveryOrchestrator({ baseUrl: base, username: 'vdro\\\\administrator', password })",
     options: (origin) => veeamRecoveryOrchestrator({ baseUrl: origin, username: 'vdro\\administrator', password: DEMO_SECRET }),
     call: { path: '/api/v7.2/Clients' },
@@ -142,7 +155,11 @@ export const EMULATIONS: Record<string, Emulation> = {
   infolink: {
     name: 'infolink',
     title: 'InfoLink',
-    quirks: ['POST /api/v1/oauth2/token, client credentials in the body; refresh sends only the refresh token', 'an expired token gets {"result":{"code":"invalid_grant",…},"status":"error"} with HTTP 200', 'no logoff endpoint: logoff only forgets locally'],
+    quirks: [
+      'POST /api/v1/oauth2/token, client credentials in the body; refresh sends only the refresh token',
+      'an expired token gets {"result":{"code":"invalid_grant",…},"status":"error"} with HTTP 200',
+      'no logoff endpoint: logoff only forgets locally',
+    ],
     profileCall: 'infolink({ baseUrl: base, clientId, clientSecret })',
     options: (origin) => infolink({ baseUrl: origin, clientId: '9605c5d5-2a1b-49cc-8aaa-b350ee9d86b6', clientSecret: DEMO_SECRET }),
     call: { path: 'api/v1/executeJob', init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jobName":"LoadData"}' } },
@@ -153,7 +170,11 @@ export const EMULATIONS: Record<string, Emulation> = {
   'bright-pattern': {
     name: 'bright-pattern',
     title: 'Bright Pattern Contact Center configuration API',
-    quirks: ['POST /configapi/v2/oauth/token with scope = the tenant host name (one value, never split)', 'answers "expires_in":"3599" as a string, a JWT access token, a trailing comma; no refresh token', 'no logoff endpoint; renewal is a new client_credentials grant'],
+    quirks: [
+      'POST /configapi/v2/oauth/token with scope = the tenant host name (one value, never split)',
+      'answers "expires_in":"3599" as a string, a JWT access token, a trailing comma; no refresh token',
+      'no logoff endpoint; renewal is a new client_credentials grant',
+    ],
     profileCall: "brightPattern({ tenantHost: 'demo.brightpattern.example', clientId: 'sheila.thomas', clientSecret, baseUrl: base })",
     options: (origin) => brightPattern({ tenantHost: 'demo.brightpattern.example', clientId: 'sheila.thomas', clientSecret: DEMO_SECRET, baseUrl: origin }),
     call: { path: '/configapi/v2/user' },
@@ -164,7 +185,11 @@ export const EMULATIONS: Record<string, Emulation> = {
   aspnet: {
     name: 'aspnet',
     title: "ASP.NET Web API api/v1/auth/token facade (DealDirect's API, Keycloak-shaped)",
-    quirks: ['POST /api/v1/auth/token with a JSON body: "WindowsAuthentication": false (a JSON boolean)', 'answers XML unless Accept: application/json; Keycloak extras (refresh_expires_in, session_state, …)', 'no logoff endpoint'],
+    quirks: [
+      'POST /api/v1/auth/token with a JSON body: "WindowsAuthentication": false (a JSON boolean)',
+      'answers XML unless Accept: application/json; Keycloak extras (refresh_expires_in, session_state, …)',
+      'no logoff endpoint',
+    ],
     profileCall: "aspnetAuthToken({ baseUrl: base, clientId: 'portal', clientSecret, username: 'jan.novak', password })",
     options: (origin) => aspnetAuthToken({ baseUrl: origin, clientId: 'portal', clientSecret: DEMO_SECRET, username: 'jan.novak', password: DEMO_SECRET }),
     call: { path: '/api/v1/profile' },
@@ -188,7 +213,10 @@ export class EmulatedServer {
   #serial = 0;
   readonly #log: (line: string) => void;
 
-  constructor(readonly system: Emulation, log: (line: string) => void) {
+  constructor(
+    readonly system: Emulation,
+    log: (line: string) => void,
+  ) {
     this.#log = log;
   }
 
@@ -200,7 +228,14 @@ export class EmulatedServer {
   handle(req: WireRequest): WireAnswer {
     const s = this.system.name;
     const path = req.path.split('?')[0]!;
-    const tokenPath = { default: '/oauth/token', jim2: '/Jim_Test/token', veeam: '/api/token', infolink: '/api/v1/oauth2/token', 'bright-pattern': '/configapi/v2/oauth/token', aspnet: '/api/v1/auth/token' }[s]!;
+    const tokenPath = {
+      default: '/oauth/token',
+      jim2: '/Jim_Test/token',
+      veeam: '/api/token',
+      infolink: '/api/v1/oauth2/token',
+      'bright-pattern': '/configapi/v2/oauth/token',
+      aspnet: '/api/v1/auth/token',
+    }[s]!;
     const logoff = { default: 'DELETE /oauth/token', jim2: 'POST /Jim_Test/api/v1/logoff', veeam: 'DELETE /api/token' }[s as 'default' | 'jim2' | 'veeam'];
     if (req.method === 'POST' && path === tokenPath) return this.#token(req);
     if (logoff !== undefined && `${req.method} ${path}` === logoff) return this.#logoff(req);
@@ -241,17 +276,25 @@ export class EmulatedServer {
   #checkQuirks(req: WireRequest, fields: Record<string, unknown>): WireAnswer | undefined {
     switch (this.system.name) {
       case 'aspnet':
-        if (!/json/i.test(req.headers['content-type'] ?? '') || fields.WindowsAuthentication !== false) return this.#answer(400, '{"Message":"The request is invalid."}');
-        if (!/application\/json/i.test(req.headers.accept ?? '')) return this.#answer(406, '{"Message":"this demo only speaks JSON; the real server would answer XML"}');
+        if (!/json/i.test(req.headers['content-type'] ?? '') || fields.WindowsAuthentication !== false)
+          return this.#answer(400, '{"Message":"The request is invalid."}');
+        if (!/application\/json/i.test(req.headers.accept ?? ''))
+          return this.#answer(406, '{"Message":"this demo only speaks JSON; the real server would answer XML"}');
         return undefined;
       case 'bright-pattern':
-        return fields.scope === 'demo.brightpattern.example' ? undefined : this.#answer(400, '{"error":"invalid_scope","error_description":"scope must be the tenant host"}');
+        return fields.scope === 'demo.brightpattern.example'
+          ? undefined
+          : this.#answer(400, '{"error":"invalid_scope","error_description":"scope must be the tenant host"}');
       case 'veeam':
         return fields.grant_type !== 'password' || fields.username === 'vdro\\administrator' ? undefined : this.#answer(400, '{"error":"invalid_grant"}');
       case 'jim2':
       case 'infolink':
         // Body credentials, except InfoLink's documented refresh, which carries none.
-        return fields.grant_type === 'refresh_token' && this.system.name === 'infolink' ? undefined : fields.client_secret === DEMO_SECRET ? undefined : this.#answer(401, '{"error":"invalid_client"}');
+        return fields.grant_type === 'refresh_token' && this.system.name === 'infolink'
+          ? undefined
+          : fields.client_secret === DEMO_SECRET
+            ? undefined
+            : this.#answer(401, '{"error":"invalid_client"}');
       default:
         return req.headers.authorization?.startsWith('Basic ') ? undefined : this.#answer(401, '{"error":"invalid_client"}');
     }
@@ -269,7 +312,19 @@ export class EmulatedServer {
         return { text: `{\n"access_token":"${access}",\n"token_type":"Bearer",\n"expires_in":"${LIFETIME_S}",\n}` };
       case 'aspnet':
         return {
-          text: JSON.stringify({ access_token: access, expires_in: LIFETIME_S, redirect_url: 'https://app.example/', ip: '127.0.0.1', is_editor: true, refresh_expires_in: 1800, refresh_token: refresh, token_type: 'bearer', not_before_policy: 0, session_state: 'c0ffee00-demo', scope: 'profile email' }),
+          text: JSON.stringify({
+            access_token: access,
+            expires_in: LIFETIME_S,
+            redirect_url: 'https://app.example/',
+            ip: '127.0.0.1',
+            is_editor: true,
+            refresh_expires_in: 1800,
+            refresh_token: refresh,
+            token_type: 'bearer',
+            not_before_policy: 0,
+            session_state: 'c0ffee00-demo',
+            scope: 'profile email',
+          }),
         };
       case 'jim2':
         return { text: JSON.stringify({ access_token: access, token_type: 'bearer', expires_in: LIFETIME_S, refresh_token: refresh }) };
@@ -294,19 +349,31 @@ export class EmulatedServer {
     this.lastApiPath = req.path;
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (bearer !== undefined && this.#access.has(bearer)) {
-      return { status: 200, headers: { 'content-type': 'application/json' }, body: this.system.name === 'infolink' ? '{"result":{"jobId":42},"status":"success"}' : '{"ok":true}' };
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: this.system.name === 'infolink' ? '{"result":{"jobId":42},"status":"success"}' : '{"ok":true}',
+      };
     }
     const rejected = this.system.rejectedLooksLike;
     this.#log(`→ ${req.method} ${req.path}  authorization: ${redactAuthorization(req.headers.authorization)}`);
     this.#log(`← ${rejected}`);
     switch (this.system.name) {
       case 'infolink':
-        return { status: 200, headers: { 'content-type': 'application/json' }, body: '{"result":{"code":"invalid_grant","message":"Credentials or token is invalid or expired"},"status":"error"}' };
+        return {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: '{"result":{"code":"invalid_grant","message":"Credentials or token is invalid or expired"},"status":"error"}',
+        };
       case 'jim2':
       case 'aspnet':
         return { status: 401, headers: { 'content-type': 'application/json' }, body: '{"Message":"Authorization has been denied for this request."}' };
       case 'veeam':
-        return { status: 401, headers: { 'content-type': 'application/json' }, body: '{"error":"Unauthorized","message":"Authorization header expected but not found (or found but expired)."}' };
+        return {
+          status: 401,
+          headers: { 'content-type': 'application/json' },
+          body: '{"error":"Unauthorized","message":"Authorization header expected but not found (or found but expired)."}',
+        };
       default:
         return { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } };
     }

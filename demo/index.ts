@@ -9,7 +9,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TokenManager } from '../src/index.js';
-import { EMULATIONS, EmulatedServer, hidden, type Emulation } from './emulations.js';
+import { EMULATIONS, EmulatedServer, type Emulation, hidden } from './emulations.js';
 
 const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
 const paint = (code: string) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -63,7 +63,9 @@ try {
 
   console.log(bold('\n1. Acquire'));
   const first = await tm.getToken();
-  console.log(`   got a ${first.tokenType} token ${hidden(first.accessToken)}, expires in ${Math.round((first.expiresAt - Date.now()) / 1000)} s, refresh token: ${first.refreshToken ? hidden(first.refreshToken) : 'none'}`);
+  console.log(
+    `   got a ${first.tokenType} token ${hidden(first.accessToken)}, expires in ${Math.round((first.expiresAt - Date.now()) / 1000)} s, refresh token: ${first.refreshToken ? hidden(first.refreshToken) : 'none'}`,
+  );
   expectCount('token requests', emulated.counts.token, 1);
 
   console.log(bold('\n2. Twenty API calls'));
@@ -103,10 +105,12 @@ try {
   expectCount('tokens held by the SDK', tm.peekToken() === undefined ? 0 : 1, 0);
 
   const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
-  console.log(bold(`\nDone: ${n(emulated.counts.api, 'API call')}, ${n(emulated.counts.token, 'token request')}, ${n(emulated.counts.logoff, 'logoff request')}.`));
+  console.log(
+    bold(`\nDone: ${n(emulated.counts.api, 'API call')}, ${n(emulated.counts.token, 'token request')}, ${n(emulated.counts.logoff, 'logoff request')}.`),
+  );
   server.close();
 } catch (err) {
-  console.error(red(`\n✗ demo failed (${system.name}): ${err instanceof CountMismatch ? err.message : (err as Error)?.message ?? String(err)}`));
+  console.error(red(`\n✗ demo failed (${system.name}): ${err instanceof CountMismatch ? err.message : ((err as Error)?.message ?? String(err))}`));
   server.close();
   process.exit(1);
 }

@@ -32,7 +32,9 @@ try {
     const onBehalf = gatewayTm.for({ subjectToken: users[name], resource: orders.resource });
     const res = await onBehalf.fetch(`${orders.resource}mine`);
     const body = (await res.json()) as { sub: string; aud: string };
-    console.log(`on behalf of ${name}: GET /orders/mine → ${res.status} (token for sub=${body.sub}, aud=${body.aud === orders.resource ? 'orders' : body.aud})`);
+    console.log(
+      `on behalf of ${name}: GET /orders/mine → ${res.status} (token for sub=${body.sub}, aud=${body.aud === orders.resource ? 'orders' : body.aud})`,
+    );
   }
   const exchanges = idp.tokenRequests.slice(before).filter((r) => r.body.get('grant_type') === TOKEN_EXCHANGE).length;
   console.log(`token exchanges: ${exchanges} (one per user, then cached)`);
@@ -45,7 +47,16 @@ try {
   console.log(`jwt_bearer: GET /orders/builds → ${built.status} as ${((await built.json()) as { sub: string }).sub}`);
 
   // 3. Any grant by its URI: the same grant, its fields in grantParams (a function called per request).
-  const sign = () => new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setIssuer(CI).setSubject('deploy-bot').setAudience(idp.issuer).setJti(randomUUID()).setIssuedAt().setExpirationTime('1m').sign(ci.privateKey);
+  const sign = () =>
+    new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer(CI)
+      .setSubject('deploy-bot')
+      .setAudience(idp.issuer)
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setExpirationTime('1m')
+      .sign(ci.privateKey);
   const byUri = new TokenManager({ ...client, grant: JWT_BEARER, grantParams: { assertion: sign } });
   const deployed = await byUri.for({ resource: orders.resource }).fetch(`${orders.resource}deploys`);
   console.log(`grant by URI: GET /orders/deploys → ${deployed.status} as ${((await deployed.json()) as { sub: string }).sub}`);

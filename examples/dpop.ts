@@ -6,9 +6,10 @@
  * proof with jose (key thumbprint against the token's cnf.jkt, htm, htu, ath, jti replay) and requires
  * its own nonce. tokenward answers both nonce challenges once, then every call is one request.
  */
-import { Agent, request } from 'undici';
+
 import { TokenManager } from 'tokenward';
 import { authInterceptor } from 'tokenward/undici';
+import { Agent, request } from 'undici';
 import { GRANTS_CLIENT, startGrantsIdp } from './_servers/oidc-grants.js';
 
 const idp = await startGrantsIdp({ apis: ['orders'], tokenEndpointNonce: true, apiNonce: true });
@@ -39,7 +40,12 @@ try {
   orders.rotateNonce();
   const { statusCode, body } = await request(`${orders.resource}via-undici`, { method: 'POST', body: '{}', dispatcher: agent });
   await body.dump();
-  console.log(`interceptor POST /orders/via-undici after the API rotated its nonce → ${statusCode} (answers: ${orders.requests.slice(-2).map((r) => r.status).join(', ')})`);
+  console.log(
+    `interceptor POST /orders/via-undici after the API rotated its nonce → ${statusCode} (answers: ${orders.requests
+      .slice(-2)
+      .map((r) => r.status)
+      .join(', ')})`,
+  );
   console.log(`token requests still: ${idp.tokenRequests.length}`);
 } finally {
   await agent.close();

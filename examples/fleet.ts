@@ -5,7 +5,7 @@
  * CLIENT_ID and CLIENT_SECRET when set, else a tiny demo token endpoint in this process. Three
  * "instances" (three managers, three Redis connections; in production, three processes) share one token.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClient } from 'redis';
@@ -16,13 +16,17 @@ let redisProc: ChildProcess | undefined;
 let redisUrl = process.env.REDIS_URL;
 if (!redisUrl) {
   const port = 6300 + Math.floor(Math.random() * 600);
-  redisProc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  redisProc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const started = await new Promise<boolean>((resolve) => {
     redisProc!.once('error', () => resolve(false));
     redisProc!.stdout!.on('data', (d: Buffer) => d.toString().includes('Ready to accept connections') && resolve(true));
   });
   if (!started) {
-    console.log('No REDIS_URL and no redis-server on PATH.\nInstall it (Debian/Ubuntu: `apt-get install -y redis-server`) or run with REDIS_URL=redis://user:pass@host:6379.');
+    console.log(
+      'No REDIS_URL and no redis-server on PATH.\nInstall it (Debian/Ubuntu: `apt-get install -y redis-server`) or run with REDIS_URL=redis://user:pass@host:6379.',
+    );
     process.exit(1);
   }
   redisUrl = `redis://127.0.0.1:${port}`;
@@ -38,7 +42,9 @@ if (!tokenUrl) {
     req.on('end', () => {
       if (req.method === 'DELETE') return void res.writeHead(204).end(); // the logoff
       requests++;
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `demo-token-${requests}`, token_type: 'Bearer', expires_in: 3600 }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ access_token: `demo-token-${requests}`, token_type: 'Bearer', expires_in: 3600 }));
     });
   });
   await new Promise<void>((r) => demo!.listen(0, '127.0.0.1', r));

@@ -22,7 +22,11 @@ const tm = new TokenManager(
 try {
   // An expired token comes back as {"result":{"code":"invalid_grant"},"status":"error"}, even with HTTP 200:
   // the profile's isAuthFailure spots it, and tm.fetch refreshes and replays once.
-  const res = await tm.fetch('api/v1/executeJob', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobName: 'LoadData' }) });
+  const res = await tm.fetch('api/v1/executeJob', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jobName: 'LoadData' }),
+  });
   console.log(`executeJob → ${res.status} ${((await res.json()) as { status?: string }).status}`);
 } finally {
   await tm.logoff(); // InfoLink has no logoff endpoint: forgets locally

@@ -4,7 +4,7 @@
  * With JIM2_BASE_URL (e.g. http://jim2.local/Jim_Test/), JIM2_CLIENT_ID and JIM2_SECRET set it talks to
  * your Jim2Server (JIM2_SCOPE=view takes no licence); otherwise to an embedded emulation.
  */
-import { TokenManager, ErrorCode, isTokenwardError } from 'tokenward';
+import { ErrorCode, isTokenwardError, TokenManager } from 'tokenward';
 import { jim2 } from 'tokenward/profiles';
 import { DEMO_SECRET } from '../demo/emulations.js';
 import { startEmulated } from './_emulated.js';

@@ -26,8 +26,15 @@ const tokenFile = join(dir, 'idp-token');
 let rotations = 0;
 /** What the kubelet does: a fresh token in the file, well before the old one expires. */
 async function rotate(): Promise<void> {
-  const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setIssuer(CLIENT_ID).setSubject(CLIENT_ID).setAudience(idp.issuer)
-    .setJti(randomUUID()).setIssuedAt().setExpirationTime('10m').sign(cluster.privateKey);
+  const jwt = await new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256' })
+    .setIssuer(CLIENT_ID)
+    .setSubject(CLIENT_ID)
+    .setAudience(idp.issuer)
+    .setJti(randomUUID())
+    .setIssuedAt()
+    .setExpirationTime('10m')
+    .sign(cluster.privateKey);
   writeFileSync(tokenFile, jwt);
   rotations++;
 }
@@ -43,7 +50,9 @@ try {
   await rotate();
   await tm.getToken({ forceRefresh: true });
   const sent = idp.requests.filter((r) => r.path === '/token').map((r) => new URLSearchParams(r.body).get('client_assertion'));
-  console.log(`client authentication: ${tm.clientAuth}; file rotated ${rotations} times; token requests ${sent.length}, each with the file's token of the moment: ${sent[0] !== sent[1]}`);
+  console.log(
+    `client authentication: ${tm.clientAuth}; file rotated ${rotations} times; token requests ${sent.length}, each with the file's token of the moment: ${sent[0] !== sent[1]}`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
   await idp.close();

@@ -7,16 +7,24 @@
  * transport, and so does your own undici `Agent` composed with the `tokenward/undici` interceptor.
  * A local oidc-provider plays the authorization server and a protected API checks the binding.
  */
-import { Agent, request } from 'undici';
+
 import { TokenManager } from 'tokenward';
 import { authInterceptor } from 'tokenward/undici';
+import { Agent, request } from 'undici';
 import { startEnterpriseIdp } from './_servers/oidc-enterprise.js';
 import { makePki } from './_servers/pki.js';
 
 const pki = makePki(); // a CA, the server's certificate, and `client` (CN=svc-mtls) issued by the CA
 const idp = await startEnterpriseIdp({
   tls: { cert: pki.server.cert, key: pki.server.key, ca: pki.ca.cert },
-  clients: [{ client_id: 'svc-mtls', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=svc-mtls', tls_client_certificate_bound_access_tokens: true }],
+  clients: [
+    {
+      client_id: 'svc-mtls',
+      token_endpoint_auth_method: 'tls_client_auth',
+      tls_client_auth_subject_dn: 'CN=svc-mtls',
+      tls_client_certificate_bound_access_tokens: true,
+    },
+  ],
 });
 try {
   const tm = new TokenManager({
@@ -27,7 +35,9 @@ try {
   });
   const res = await tm.fetch('/api/me');
   console.log(`tm.fetch GET /api/me → ${res.status} ${JSON.stringify(await res.json())}`);
-  console.log(`client authentication: ${tm.clientAuth}; token requests went to the mTLS alias: ${idp.requests.filter((r) => r.path.endsWith('/token')).every((r) => r.listener === 'mtls')}`);
+  console.log(
+    `client authentication: ${tm.clientAuth}; token requests went to the mTLS alias: ${idp.requests.filter((r) => r.path.endsWith('/token')).every((r) => r.listener === 'mtls')}`,
+  );
 
   // Your own dispatcher: give it the same certificate, and the interceptor adds the token.
   const api = new Agent({ connect: { cert: pki.client.cert, key: pki.client.key, ca: pki.ca.cert } }).compose(authInterceptor(tm));

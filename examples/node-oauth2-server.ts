@@ -11,7 +11,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TokenManager } from 'tokenward';
-import { OAUTH2_USER, createInMemoryOAuth2, type OAuth2WireAnswer } from './_servers/node-oauth2-server.js';
+import { createInMemoryOAuth2, OAUTH2_USER, type OAuth2WireAnswer } from './_servers/node-oauth2-server.js';
 
 const oauth = createInMemoryOAuth2();
 const routes: Record<string, (req: { method: string; path: string; headers: http.IncomingHttpHeaders; body: string }) => Promise<OAuth2WireAnswer>> = {
@@ -27,7 +27,9 @@ const server = http.createServer((req, res) => {
     if (route === undefined) return void res.writeHead(404).end();
     const answer = await route(wire);
     const json = typeof answer.body === 'object';
-    res.writeHead(answer.status, { ...(json ? { 'content-type': 'application/json' } : {}), ...answer.headers }).end(json ? JSON.stringify(answer.body) : answer.body);
+    res
+      .writeHead(answer.status, { ...(json ? { 'content-type': 'application/json' } : {}), ...answer.headers })
+      .end(json ? JSON.stringify(answer.body) : answer.body);
   });
 });
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

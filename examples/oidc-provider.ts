@@ -10,7 +10,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TokenManager } from 'tokenward';
-import { OIDC_BASIC_CLIENT, OIDC_USER, createOidcProvider, introspect, protectedMe } from './_servers/oidc-provider.js';
+import { createOidcProvider, introspect, OIDC_BASIC_CLIENT, OIDC_USER, protectedMe } from './_servers/oidc-provider.js';
 
 // One server on an ephemeral port: /api/me is the protected API, everything else is the provider.
 let issuer = '';

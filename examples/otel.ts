@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AggregationTemporality, MeterProvider, MetricReader, type DataPoint } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, type DataPoint, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, ConsoleSpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { TokenManager } from 'tokenward';
 import { instrument } from 'tokenward/otel';
@@ -25,7 +25,12 @@ const server = http.createServer((req, res) => {
     const bearer = req.headers.authorization?.replace(/^Bearer /, '') ?? '';
     if (req.method === 'POST' && req.url === '/oauth/token') {
       issued++;
-      return json(200, { access_token: `access-${issued}-demo-secret`, token_type: 'Bearer', expires_in: 3600, refresh_token: `refresh-${issued}-demo-secret` });
+      return json(200, {
+        access_token: `access-${issued}-demo-secret`,
+        token_type: 'Bearer',
+        expires_in: 3600,
+        refresh_token: `refresh-${issued}-demo-secret`,
+      });
     }
     if (req.method === 'DELETE' && req.url === '/oauth/token') return json(204);
     if (req.method === 'GET' && req.url?.startsWith('/api/orders')) {
@@ -82,8 +87,11 @@ console.log('--- metrics');
 const { resourceMetrics } = await metricReader.collect();
 for (const metric of resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics)) {
   for (const point of metric.dataPoints as Array<DataPoint<number | { count: number; sum?: number }>>) {
-    const value = typeof point.value === 'number' ? String(point.value) : `count=${point.value.count} sum=${point.value.sum?.toFixed(1)} ${metric.descriptor.unit}`;
-    const attributes = Object.entries(point.attributes).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+    const value =
+      typeof point.value === 'number' ? String(point.value) : `count=${point.value.count} sum=${point.value.sum?.toFixed(1)} ${metric.descriptor.unit}`;
+    const attributes = Object.entries(point.attributes)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(' ');
     console.log(`${metric.descriptor.name} ${value}  {${attributes}}`);
   }
 }

@@ -17,7 +17,8 @@ const server = http.createServer((req, res) => {
   req.resume();
   req.on('end', () => {
     const bearer = req.headers.authorization?.replace(/^Bearer /, '') ?? '';
-    const json = (status: number, body?: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(body === undefined ? '' : JSON.stringify(body));
+    const json = (status: number, body?: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(body === undefined ? '' : JSON.stringify(body));
     if (req.method === 'POST' && req.url === '/Jim_Test/token') {
       const token = `jim-${++issued}`;
       live.add(token);
@@ -67,10 +68,7 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
   clearInterval(work); // stop taking new work first
   try {
     // Bounded: a dead server must not hold up the shutdown. Failures are reported, not thrown.
-    await Promise.race([
-      tm.logoff(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('logoff timed out')), 5_000).unref()),
-    ]);
+    await Promise.race([tm.logoff(), new Promise((_, reject) => setTimeout(() => reject(new Error('logoff timed out')), 5_000).unref())]);
     console.log(`service: logged off, licences in use: ${live.size}`);
   } catch (err) {
     console.error(`service: logoff failed (${(err as Error).message}); the session will expire on its own`);

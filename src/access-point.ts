@@ -33,7 +33,9 @@ export function registerAccessPoint(owner: object, point: AccessPoint): void {
 export function accessPointOf(owner: unknown): AccessPoint {
   const point = typeof owner === 'object' && owner !== null ? points.get(owner) : undefined;
   if (point === undefined) {
-    throw new ConfigError('authInterceptor() needs a TokenManager or a view from tm.for(...) created by this copy of tokenward (an app that loads both the ESM and the CommonJS build has two copies)');
+    throw new ConfigError(
+      'authInterceptor() needs a TokenManager or a view from tm.for(...) created by this copy of tokenward (an app that loads both the ESM and the CommonJS build has two copies)',
+    );
   }
   return point;
 }

@@ -4,13 +4,13 @@
  * @module
  */
 import type { DpopApi } from './dpop-api.js';
-import { callbackError, ConfigError, ErrorCode, TokenwardError } from './errors.js';
+import { ConfigError, callbackError, ErrorCode, TokenwardError } from './errors.js';
 import type { Emitter } from './events.js';
 import type { FetchLike, ResolvedOptions } from './options.js';
 import { hasScheme, isReplayableBody, withHeader } from './request-parts.js';
+import { authorizationValue, type Token } from './token.js';
 import { isTokenRejection } from './token-rejection.js';
 import type { SlotAccess } from './token-slot.js';
-import { authorizationValue, type Token } from './token.js';
 import { redactUrl } from './transport.js';
 
 /** What the authenticated fetch needs from its manager (or view). */
@@ -128,7 +128,9 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
     const signal = requestInit?.signal ?? undefined;
     const slot = ctx.slot();
     const token = slot.peekForRequest() ?? (await tokenFor(slot, signal));
-    const response = await (dpop === undefined ? ctx.fetch(url, withAuthorization(requestInit, authorization(token))) : sendWithProof(url, requestInit, token, streamed));
+    const response = await (dpop === undefined
+      ? ctx.fetch(url, withAuthorization(requestInit, authorization(token)))
+      : sendWithProof(url, requestInit, token, streamed));
     // The default predicate is synchronous: no extra microtask on the hot path.
     const verdict = custom ? await rejects(response) : isAuthFailure(response);
     if (verdict === false) {
@@ -150,7 +152,9 @@ export function createAuthFetch(ctx: AuthFetchContext): FetchLike {
     const fresh = await tokenFor(slot, signal);
     ctx.events.emit('auth-replay', { status: response.status, url: redactUrl(String(url)), challenge: response.headers.get('www-authenticate') ?? undefined });
     // One replay only: a second rejection is returned to the caller as is, and starts the cool-down.
-    const replayed = await (dpop === undefined ? ctx.fetch(url, withAuthorization(requestInit, authorization(fresh))) : sendWithProof(url, requestInit, fresh, streamed));
+    const replayed = await (dpop === undefined
+      ? ctx.fetch(url, withAuthorization(requestInit, authorization(fresh)))
+      : sendWithProof(url, requestInit, fresh, streamed));
     if ((custom ? await rejects(replayed) : isAuthFailure(replayed)) && receivedToken(replayed, url)) slot.replayRejected();
     else slot.accepted(fresh);
     return replayed;

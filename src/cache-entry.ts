@@ -4,7 +4,7 @@
  * settled promise.
  * @module
  */
-import { toMonotonic, type ClockReading } from './clock.js';
+import { type ClockReading, toMonotonic } from './clock.js';
 import type { Token } from './token.js';
 
 /**

@@ -8,8 +8,12 @@ import { createHash } from 'node:crypto';
 import type { ResolvedOptions } from './options.js';
 
 /** `tokenward:<sha256 prefix>` for these options. */
-export function cacheKey(o: Pick<ResolvedOptions, 'tokenUrl' | 'issuer' | 'clientId' | 'grant' | 'username' | 'scope' | 'params' | 'grantKey' | 'dpop'>): string {
-  const params = Object.keys(o.params).sort().map((k) => [k, o.params[k]]);
+export function cacheKey(
+  o: Pick<ResolvedOptions, 'tokenUrl' | 'issuer' | 'clientId' | 'grant' | 'username' | 'scope' | 'params' | 'grantKey' | 'dpop'>,
+): string {
+  const params = Object.keys(o.params)
+    .sort()
+    .map((k) => [k, o.params[k]]);
   // With `issuer`, the issuer names the server: the token endpoint it publishes may change.
   const parts: unknown[] = [o.tokenUrl?.href ?? `issuer:${o.issuer}`, o.clientId ?? null, o.grant, o.username ?? null, o.scope ?? null, params];
   // What the delegation grants add (hashes of a configured subject token, ...); only when there is

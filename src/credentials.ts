@@ -43,7 +43,10 @@ export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
  * ES256, P-384 → ES384, Ed25519 → EdDSA) unless `alg` overrides it; `kid` from the option, else the JWK;
  * `x5t` and `x5t#S256` from `certificate` (how Entra ID names a certificate credential).
  */
-export function readSigningKey(input: PrivateKeyInput, options: { alg?: string; keyId?: string; certificate?: string | Buffer; now: number; option?: string; algOption?: string }): SigningKey {
+export function readSigningKey(
+  input: PrivateKeyInput,
+  options: { alg?: string; keyId?: string; certificate?: string | Buffer; now: number; option?: string; algOption?: string },
+): SigningKey {
   // Error messages name the option the key came from (`privateKey`, `assertion.privateKey`, `dpop.privateKey`).
   const option = options.option ?? 'privateKey';
   const key = readPrivateKey(input, option);
@@ -57,7 +60,10 @@ export function readSigningKey(input: PrivateKeyInput, options: { alg?: string; 
   }
   const jwk = isJwk(input) ? input : undefined;
   const alg = options.alg ?? (typeof jwk?.alg === 'string' && allowed.includes(jwk.alg) ? jwk.alg : allowed[0]!);
-  if (!allowed.includes(alg)) throw new ConfigError(`option \`${options.algOption ?? 'signingAlgorithm'}\` must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')} for this ${type} key, got ${JSON.stringify(alg)}`);
+  if (!allowed.includes(alg))
+    throw new ConfigError(
+      `option \`${options.algOption ?? 'signingAlgorithm'}\` must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')} for this ${type} key, got ${JSON.stringify(alg)}`,
+    );
   const header: Record<string, string> = {};
   const kid = options.keyId ?? (typeof jwk?.kid === 'string' ? jwk.kid : undefined);
   if (kid !== undefined) header.kid = kid;
@@ -89,7 +95,9 @@ function readPrivateKey(input: PrivateKeyInput, option: string): KeyObject {
     if (err instanceof ConfigError) throw err;
     // Node's message ("error:1E08010C:DECODER routines::unsupported") names the failure, never the key.
     const code = (err as { code?: unknown }).code;
-    throw new ConfigError(`option \`${option}\` could not be read as a private key (PKCS#8 or PKCS#1/SEC1 PEM, JWK or KeyObject; an encrypted PEM must be decrypted into a KeyObject first)${typeof code === 'string' ? `: ${code}` : ''}`);
+    throw new ConfigError(
+      `option \`${option}\` could not be read as a private key (PKCS#8 or PKCS#1/SEC1 PEM, JWK or KeyObject; an encrypted PEM must be decrypted into a KeyObject first)${typeof code === 'string' ? `: ${code}` : ''}`,
+    );
   }
 }
 
@@ -107,7 +115,8 @@ export function readCertificate(pem: string | Buffer, option: string, now: numbe
   }
   const notAfter = Date.parse(cert.validTo);
   const notBefore = Date.parse(cert.validFrom);
-  if (notAfter <= now) throw new ConfigError(`option \`${option}\` expired on ${new Date(notAfter).toISOString()} (subject ${JSON.stringify(cert.subject.replace(/\n/g, ', '))})`);
+  if (notAfter <= now)
+    throw new ConfigError(`option \`${option}\` expired on ${new Date(notAfter).toISOString()} (subject ${JSON.stringify(cert.subject.replace(/\n/g, ', '))})`);
   if (notBefore > now) throw new ConfigError(`option \`${option}\` is not valid before ${new Date(notBefore).toISOString()}`);
   return cert;
 }
@@ -121,14 +130,19 @@ export class TlsCredentials {
   /** The certificate, parsed: its SHA-256 thumbprint is what RFC 8705 binds tokens to. */
   readonly certificate: X509Certificate;
 
-  constructor(input: { cert: string | Buffer; key: string | Buffer; passphrase?: string | undefined; ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined }, now: number) {
+  constructor(
+    input: { cert: string | Buffer; key: string | Buffer; passphrase?: string | undefined; ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined },
+    now: number,
+  ) {
     this.certificate = readCertificate(input.cert, 'tls.cert', now);
     let key: KeyObject;
     try {
       key = createPrivateKey(input.passphrase === undefined ? input.key : { key: input.key, passphrase: input.passphrase });
     } catch (err) {
       const code = (err as { code?: unknown }).code;
-      throw new ConfigError(`option \`tls.key\` could not be read as a PEM private key${input.passphrase !== undefined ? ' with `tls.passphrase`' : ''}${typeof code === 'string' ? `: ${code}` : ''}`);
+      throw new ConfigError(
+        `option \`tls.key\` could not be read as a PEM private key${input.passphrase !== undefined ? ' with `tls.passphrase`' : ''}${typeof code === 'string' ? `: ${code}` : ''}`,
+      );
     }
     if (!this.certificate.checkPrivateKey(key)) throw new ConfigError('option `tls.key` does not belong to `tls.cert` (their public keys differ)');
     this.#cert = input.cert;

@@ -10,7 +10,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import type { Endpoints, EndpointSource } from './endpoints.js';
+import type { EndpointSource, Endpoints } from './endpoints.js';
 import { ErrorCode, TokenwardError } from './errors.js';
 import type { Emitter } from './events.js';
 import type { RetryOptions } from './options.js';
@@ -119,7 +119,8 @@ export class Discovery implements EndpointSource {
             throw discoveryError(url, `could not be fetched: ${String((err as Error)?.message).replace(/^tokenward: /, '')}`, err);
           }
           // 408, 429 and 5xx are retried like a token request's (see retry.ts).
-          if (answer.status === 408 || answer.status === 429 || answer.status >= 500) throw discoveryError(url, `answered ${answer.status}`, undefined, answer.status);
+          if (answer.status === 408 || answer.status === 429 || answer.status >= 500)
+            throw discoveryError(url, `answered ${answer.status}`, undefined, answer.status);
           return answer;
         },
         this.#o.retry,
@@ -139,11 +140,17 @@ export class Discovery implements EndpointSource {
       }
       return checkMetadata(body, this.#o.issuer, redactUrl(url));
     }
-    throw new TokenwardError(ErrorCode.DISCOVERY, `no metadata for issuer ${JSON.stringify(this.#o.issuer)}: ${missing.join(', ')}; check \`issuer\`, or give \`tokenUrl\` instead`);
+    throw new TokenwardError(
+      ErrorCode.DISCOVERY,
+      `no metadata for issuer ${JSON.stringify(this.#o.issuer)}: ${missing.join(', ')}; check \`issuer\`, or give \`tokenUrl\` instead`,
+    );
   }
 
   #storeFailed(err: unknown): void {
-    this.#o.events.emit('store-error', new TokenwardError(ErrorCode.STORE, `token store failed on discovery metadata: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
+    this.#o.events.emit(
+      'store-error',
+      new TokenwardError(ErrorCode.STORE, `token store failed on discovery metadata: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
+    );
   }
 }
 
@@ -163,14 +170,17 @@ export function checkMetadata(doc: unknown, issuer: string, where: string): Issu
     if (typeof value !== 'string' || !URL.canParse(value)) throw fail(value === undefined ? `has no ${name}` : `has a ${name} that is not a URL`);
     const u = new URL(value);
     // http only when the issuer itself is http (a local test server); a real one is https throughout.
-    if (u.protocol !== 'https:' && !(u.protocol === 'http:' && issuer.startsWith('http:'))) throw fail(`has a ${name} that is not https: ${JSON.stringify(redactUrl(value))}`);
+    if (u.protocol !== 'https:' && !(u.protocol === 'http:' && issuer.startsWith('http:')))
+      throw fail(`has a ${name} that is not https: ${JSON.stringify(redactUrl(value))}`);
     if (u.username !== '' || u.password !== '') throw fail(`has a ${name} with user info`);
     return value;
   };
   const methods = m.token_endpoint_auth_methods_supported;
-  if (methods !== undefined && !(Array.isArray(methods) && methods.every((x) => typeof x === 'string'))) throw fail('has a token_endpoint_auth_methods_supported that is not a list of strings');
+  if (methods !== undefined && !(Array.isArray(methods) && methods.every((x) => typeof x === 'string')))
+    throw fail('has a token_endpoint_auth_methods_supported that is not a list of strings');
   const aliases = m.mtls_endpoint_aliases;
-  if (aliases !== undefined && (typeof aliases !== 'object' || aliases === null || Array.isArray(aliases))) throw fail('has an mtls_endpoint_aliases that is not an object');
+  if (aliases !== undefined && (typeof aliases !== 'object' || aliases === null || Array.isArray(aliases)))
+    throw fail('has an mtls_endpoint_aliases that is not an object');
   const a = (aliases ?? {}) as Record<string, unknown>;
   const mtlsToken = url('mtls_endpoint_aliases.token_endpoint', a.token_endpoint, false);
   const mtlsRevocation = url('mtls_endpoint_aliases.revocation_endpoint', a.revocation_endpoint, false);
@@ -180,7 +190,14 @@ export function checkMetadata(doc: unknown, issuer: string, where: string): Issu
     token_endpoint: url('token_endpoint', m.token_endpoint, true)!,
     ...(revocation !== undefined ? { revocation_endpoint: revocation } : {}),
     ...(methods !== undefined ? { token_endpoint_auth_methods_supported: methods as string[] } : {}),
-    ...(aliases !== undefined ? { mtls_endpoint_aliases: { ...(mtlsToken !== undefined ? { token_endpoint: mtlsToken } : {}), ...(mtlsRevocation !== undefined ? { revocation_endpoint: mtlsRevocation } : {}) } } : {}),
+    ...(aliases !== undefined
+      ? {
+          mtls_endpoint_aliases: {
+            ...(mtlsToken !== undefined ? { token_endpoint: mtlsToken } : {}),
+            ...(mtlsRevocation !== undefined ? { revocation_endpoint: mtlsRevocation } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -200,6 +217,12 @@ function endpointsOf(m: IssuerMetadata, mtls: boolean): Endpoints {
 function discoveryError(url: string, what: string, cause?: unknown, status?: number): TokenwardError {
   const transient = cause instanceof TokenwardError ? cause : undefined;
   // Keep a network failure's code (and so its retries); anything else is a discovery error.
-  const code = transient && (transient.code === ErrorCode.NETWORK || transient.code === ErrorCode.TIMEOUT || transient.code === ErrorCode.ABORTED) ? transient.code : ErrorCode.DISCOVERY;
-  return new TokenwardError(code, `discovery: ${redactUrl(url)} ${what}`, { ...(status !== undefined ? { status } : {}), ...(cause !== undefined ? { cause } : {}) });
+  const code =
+    transient && (transient.code === ErrorCode.NETWORK || transient.code === ErrorCode.TIMEOUT || transient.code === ErrorCode.ABORTED)
+      ? transient.code
+      : ErrorCode.DISCOVERY;
+  return new TokenwardError(code, `discovery: ${redactUrl(url)} ${what}`, {
+    ...(status !== undefined ? { status } : {}),
+    ...(cause !== undefined ? { cause } : {}),
+  });
 }

@@ -66,7 +66,8 @@ export function transportDispatcher(o: DispatcherInput, env: NodeJS.ProcessEnv =
  * handshake), losing the alert; the connector below keeps it here so the transport can say what happened.
  */
 const refusals = new Map<number, string>();
-const CERTIFICATE_ALERT = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(?:BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED|DECRYPT_ERROR)$/;
+const CERTIFICATE_ALERT =
+  /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(?:BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED|DECRYPT_ERROR)$/;
 
 /** The client-certificate alert seen on the connection from `localPort`, if any. */
 export function certificateRefusal(localPort: unknown): string | undefined {

@@ -5,7 +5,7 @@
  * stay as they were.
  * @module
  */
-import { accessTokenHash, htuOf, wireMethod, type DpopKey } from './dpop.js';
+import { accessTokenHash, type DpopKey, htuOf, wireMethod } from './dpop.js';
 import type { DpopNonces } from './dpop-nonces.js';
 import type { Token } from './token.js';
 import { asksForDpopNonce, parseWwwAuthenticate } from './www-authenticate.js';
@@ -51,7 +51,12 @@ export class DpopApi {
    * challenge (a 401 with `WWW-Authenticate: DPoP error="use_dpop_nonce"` and a nonce): the request is
    * to be sent once more with a new proof. Not a rejected token: no invalidation, no token request.
    */
-  answered(origin: string, status: number, wwwAuthenticate: string | readonly string[] | null | undefined, nonce: string | readonly string[] | null | undefined): boolean {
+  answered(
+    origin: string,
+    status: number,
+    wwwAuthenticate: string | readonly string[] | null | undefined,
+    nonce: string | readonly string[] | null | undefined,
+  ): boolean {
     const fresh = this.#nonces.note(origin, nonce);
     return status === 401 && fresh !== undefined && asksForDpopNonce(parseWwwAuthenticate(wwwAuthenticate));
   }

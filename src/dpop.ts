@@ -11,9 +11,9 @@
  * verifiers in the tests.
  * @module
  */
-import { constants, createHash, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject, type SignKeyObjectInput } from 'node:crypto';
+import { constants, createHash, createPublicKey, generateKeyPairSync, type KeyObject, randomUUID, type SignKeyObjectInput, sign } from 'node:crypto';
 import { inspect } from 'node:util';
-import { readSigningKey, type PrivateKeyInput } from './credentials.js';
+import { type PrivateKeyInput, readSigningKey } from './credentials.js';
 
 /**
  * The `dpop` option (RFC 9449): `true` for a key generated per manager, or the key a fleet shares.
@@ -37,9 +37,15 @@ export type DpopOption =
 
 /** The digest of each JWS algorithm a DPoP key may sign with (`null`: EdDSA hashes internally). */
 const DIGEST: Readonly<Record<string, string | null>> = {
-  RS256: 'sha256', RS384: 'sha384', RS512: 'sha512',
-  PS256: 'sha256', PS384: 'sha384', PS512: 'sha512',
-  ES256: 'sha256', ES384: 'sha384', ES512: 'sha512',
+  RS256: 'sha256',
+  RS384: 'sha384',
+  RS512: 'sha512',
+  PS256: 'sha256',
+  PS384: 'sha384',
+  PS512: 'sha512',
+  ES256: 'sha256',
+  ES384: 'sha384',
+  ES512: 'sha512',
   EdDSA: null,
 };
 

@@ -5,7 +5,7 @@
  */
 // Named imports, not a default one: a default import ends up in the published .d.ts, where it breaks
 // consumers compiling without `esModuleInterop` (TS1192).
-import { channel, type Channel } from 'node:diagnostics_channel';
+import { type Channel, channel } from 'node:diagnostics_channel';
 import type { TokenwardError } from './errors.js';
 import type { RetryEvent, TokenEvent } from './options.js';
 

@@ -8,7 +8,7 @@
  */
 import { inspect } from 'node:util';
 import { ConfigError } from './errors.js';
-import { secretHash, TOKEN_TYPES, tokenTypeUri, type TokenTypeName } from './options-grants.js';
+import { secretHash, TOKEN_TYPES, type TokenTypeName, tokenTypeUri } from './options-grants.js';
 
 /**
  * The grant inputs a call may pass with its token parameters.
@@ -57,7 +57,13 @@ export class GrantInputs {
   /** The inputs in the canonical key: token hashes and types, never a token. */
   readonly canonical: Readonly<Record<string, string>>;
 
-  constructor(values: { subjectToken?: string | undefined; actorToken?: string | undefined; subjectTokenType?: string | undefined; actorTokenType?: string | undefined; assertion?: string | undefined }) {
+  constructor(values: {
+    subjectToken?: string | undefined;
+    actorToken?: string | undefined;
+    subjectTokenType?: string | undefined;
+    actorTokenType?: string | undefined;
+    assertion?: string | undefined;
+  }) {
     this.#subjectToken = values.subjectToken;
     this.#actorToken = values.actorToken;
     this.#assertion = values.assertion;
@@ -105,24 +111,50 @@ export class GrantInputs {
  */
 export function readGrantInputs(input: GrantInputParameters, grant: string | undefined): GrantInputs | undefined {
   const { subjectToken, actorToken, subjectTokenType, actorTokenType, assertion } = input;
-  if (subjectToken === undefined && actorToken === undefined && subjectTokenType === undefined && actorTokenType === undefined && assertion === undefined) return undefined;
-  for (const [name, value] of [['subjectToken', subjectToken], ['actorToken', actorToken], ['assertion', assertion]] as const) {
+  if (subjectToken === undefined && actorToken === undefined && subjectTokenType === undefined && actorTokenType === undefined && assertion === undefined)
+    return undefined;
+  for (const [name, value] of [
+    ['subjectToken', subjectToken],
+    ['actorToken', actorToken],
+    ['assertion', assertion],
+  ] as const) {
     if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
-      throw new ConfigError(`token parameter \`${name}\` must be a non-empty string (a token), got ${typeof value === 'string' ? 'an empty string' : value === null ? 'null' : typeof value}`);
+      throw new ConfigError(
+        `token parameter \`${name}\` must be a non-empty string (a token), got ${typeof value === 'string' ? 'an empty string' : value === null ? 'null' : typeof value}`,
+      );
     }
   }
-  for (const [name, value] of [['subjectTokenType', subjectTokenType], ['actorTokenType', actorTokenType]] as const) {
+  for (const [name, value] of [
+    ['subjectTokenType', subjectTokenType],
+    ['actorTokenType', actorTokenType],
+  ] as const) {
     if (value !== undefined && (typeof value !== 'string' || !(value in TOKEN_TYPES || /^[a-z][a-z\d+.-]*:\S+$/i.test(value)))) {
-      throw new ConfigError(`token parameter \`${name}\` must be one of ${Object.keys(TOKEN_TYPES).map((k) => JSON.stringify(k)).join(', ')} or an absolute URI, got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : typeof value}`);
+      throw new ConfigError(
+        `token parameter \`${name}\` must be one of ${Object.keys(TOKEN_TYPES)
+          .map((k) => JSON.stringify(k))
+          .join(', ')} or an absolute URI, got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : typeof value}`,
+      );
     }
   }
   const exchange = subjectToken !== undefined || actorToken !== undefined || subjectTokenType !== undefined || actorTokenType !== undefined;
   const [name, needs] = exchange
-    ? [subjectToken !== undefined ? 'subjectToken' : actorToken !== undefined ? 'actorToken' : subjectTokenType !== undefined ? 'subjectTokenType' : 'actorTokenType', 'token_exchange']
+    ? [
+        subjectToken !== undefined
+          ? 'subjectToken'
+          : actorToken !== undefined
+            ? 'actorToken'
+            : subjectTokenType !== undefined
+              ? 'subjectTokenType'
+              : 'actorTokenType',
+        'token_exchange',
+      ]
     : ['assertion', 'jwt_bearer'];
-  if (exchange && assertion !== undefined) throw new ConfigError(`token parameters \`${name}\` (token exchange) and \`assertion\` (JWT bearer) belong to different grants`);
+  if (exchange && assertion !== undefined)
+    throw new ConfigError(`token parameters \`${name}\` (token exchange) and \`assertion\` (JWT bearer) belong to different grants`);
   if (grant !== needs) {
-    throw new ConfigError(`token parameter \`${name}\` needs \`grant: '${needs}'\`, but the manager's grant is ${JSON.stringify(grant ?? 'client_credentials')}`);
+    throw new ConfigError(
+      `token parameter \`${name}\` needs \`grant: '${needs}'\`, but the manager's grant is ${JSON.stringify(grant ?? 'client_credentials')}`,
+    );
   }
   return new GrantInputs({
     subjectToken,

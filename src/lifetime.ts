@@ -63,4 +63,3 @@ function jwtLifetime(accessToken: string, now: number): number | undefined {
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
-

@@ -45,7 +45,10 @@ export async function releaseSession(token: Token, style: Exclude<ResolvedOption
   }
   const url = style.url?.href ?? target!.endpoints.revocation;
   if (url === undefined) {
-    throw new TokenwardError(ErrorCode.LOGOFF, `logoff failed: the metadata of issuer ${JSON.stringify(ctx.options.issuer)} names no revocation_endpoint; set \`logoff.url\``);
+    throw new TokenwardError(
+      ErrorCode.LOGOFF,
+      `logoff failed: the metadata of issuer ${JSON.stringify(ctx.options.issuer)} names no revocation_endpoint; set \`logoff.url\``,
+    );
   }
   // RFC 7009: the refresh token first (revoking it ends the grant), then the access token. Released
   // beats not revocable (the grant ended with its refresh token) beats gone.

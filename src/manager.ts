@@ -6,11 +6,11 @@
  */
 import { registerAccessPoint } from './access-point.js';
 import { createAuthFetch } from './auth-fetch.js';
-import type { GetTokenOptions } from './caller.js';
 import { cacheKey } from './cache-key.js';
+import type { GetTokenOptions } from './caller.js';
 import { createClientAuth, type WireClientAuth } from './client-auth/index.js';
-import { transportDispatcher } from './dispatcher.js';
 import { resolveFetch } from './default-fetch.js';
+import { transportDispatcher } from './dispatcher.js';
 import { DpopApi } from './dpop-api.js';
 import { dpopEndpointSend } from './dpop-endpoint.js';
 import { DpopNonces } from './dpop-nonces.js';
@@ -19,14 +19,14 @@ import { createEndpoints } from './endpoints.js';
 import type { ConfigError } from './errors.js';
 import { Emitter, type TokenwardEvents } from './events.js';
 import { createGrant } from './grants/index.js';
-import { resolveOptions, type FetchLike, type ResolvedOptions, type TokenManagerOptions } from './options.js';
+import { type FetchLike, type ResolvedOptions, resolveOptions, type TokenManagerOptions } from './options.js';
 import { SlotRegistry } from './slot-registry.js';
 import { TokenEndpoint } from './sources.js';
 import { MemoryTokenStore, type TokenStore } from './store.js';
 import { StoreSlot } from './store-slot.js';
 import type { Token } from './token.js';
-import { hasParameters, NO_PARAMETERS, parameterKey, resolveParameters, type ResolvedParameters, type TokenParameters } from './token-params.js';
-import { TokenSlot, type SlotContext } from './token-slot.js';
+import { hasParameters, NO_PARAMETERS, parameterKey, type ResolvedParameters, resolveParameters, type TokenParameters } from './token-params.js';
+import { type SlotContext, TokenSlot } from './token-slot.js';
 import { createSend } from './transport.js';
 
 /**
@@ -86,8 +86,16 @@ export class TokenManager implements AsyncDisposable {
     const store: TokenStore = o.store ?? new MemoryTokenStore();
     // A store of its own is this manager's memory only: a dropped set's token goes with the set.
     this.#privateStore = o.store === undefined;
-    const ctx: SlotContext = { options: o, endpoint: this.#endpoint, events: this.#events, send: endpointSend, managerLogoff: () => this.#loggingOff, manager: this };
-    const create = (parameters: ResolvedParameters) => new TokenSlot(ctx, new StoreSlot(store, parameterKey(this.cacheKey, parameters), this.#events), parameters);
+    const ctx: SlotContext = {
+      options: o,
+      endpoint: this.#endpoint,
+      events: this.#events,
+      send: endpointSend,
+      managerLogoff: () => this.#loggingOff,
+      manager: this,
+    };
+    const create = (parameters: ResolvedParameters) =>
+      new TokenSlot(ctx, new StoreSlot(store, parameterKey(this.cacheKey, parameters), this.#events), parameters);
     this.#default = create(NO_PARAMETERS);
     this.#slots = new SlotRegistry(o.maxCachedTokens, { scope: o.scope, params: o.params, grant: o.grant }, create, (slot) => this.#released(slot));
     const { onToken, onError, onRetry } = o.hooks;
@@ -149,11 +157,19 @@ export class TokenManager implements AsyncDisposable {
    */
   for(parameters: TokenParameters): TokenView {
     const resolved = resolveParameters(parameters, { scope: this.#o.scope, params: this.#o.params, grant: this.#o.grant });
-    return new TokenView(resolved.canonical === '' ? () => this.#default : (() => {
-      let slot = this.#slots.slotFor(resolved);
-      // The registry may drop the slot (least recently used); the view then looks it up again.
-      return () => (slot.evicted ? (slot = this.#slots.slotFor(resolved)) : slot);
-    })(), this.#fetchImpl, this.#o, this.#events, this.#dpop);
+    return new TokenView(
+      resolved.canonical === ''
+        ? () => this.#default
+        : (() => {
+            let slot = this.#slots.slotFor(resolved);
+            // The registry may drop the slot (least recently used); the view then looks it up again.
+            return () => (slot.evicted ? (slot = this.#slots.slotFor(resolved)) : slot);
+          })(),
+      this.#fetchImpl,
+      this.#o,
+      this.#events,
+      this.#dpop,
+    );
   }
 
   /**
@@ -223,9 +239,12 @@ export class TokenManager implements AsyncDisposable {
       if (this.#privateStore) slot.forget();
       return;
     }
-    const release: Promise<void> = slot.logoff().catch(() => {
-      // Reported through the error event.
-    }).finally(() => this.#releasing.delete(release));
+    const release: Promise<void> = slot
+      .logoff()
+      .catch(() => {
+        // Reported through the error event.
+      })
+      .finally(() => this.#releasing.delete(release));
     this.#releasing.add(release);
   }
 }

@@ -4,8 +4,8 @@
  * @module
  */
 import { ErrorCode, OAuthError, ResponseError, type TokenwardError } from './errors.js';
-import { isRecord, parseBody, type ParsedBody } from './parse-body.js';
 import { accessTokenLifetime, readLifetime } from './lifetime.js';
+import { isRecord, type ParsedBody, parseBody } from './parse-body.js';
 import { excerpt, maskTokens, scrub } from './redact.js';
 import type { Token } from './token.js';
 
@@ -154,13 +154,30 @@ export function answerError(res: TokenHttpResponse, parsed: ParsedBody, secrets:
   if (res.status >= 200 && res.status < 300) {
     if (f) return undefined;
     const what =
-      parsed.kind === 'empty' ? 'an empty body' : parsed.kind === 'html' ? 'an HTML page' : parsed.kind === 'json' ? 'a JSON value that is not an object' : 'a body that is neither JSON, form nor XML';
+      parsed.kind === 'empty'
+        ? 'an empty body'
+        : parsed.kind === 'html'
+          ? 'an HTML page'
+          : parsed.kind === 'json'
+            ? 'a JSON value that is not an object'
+            : 'a body that is neither JSON, form nor XML';
     return new ResponseError(ErrorCode.INVALID_TOKEN_RESPONSE, `token endpoint answered ${res.status} with ${what}`, details());
   }
   // ASP.NET Web API: {"Message":"Authorization has been denied for this request."} or <Error><Message>.
-  const message = scrubbed(f ? str(f.Message) ?? str(f.message) : undefined, all());
-  const what = message !== undefined ? `: ${JSON.stringify(truncate(message))}` : parsed.kind === 'html' ? ' with an HTML page' : parsed.kind === 'empty' ? ' with an empty body' : '';
-  return new ResponseError(ErrorCode.RESPONSE, `token endpoint answered ${res.status}${what}`, message !== undefined ? { ...details(), errorDescription: message } : details());
+  const message = scrubbed(f ? (str(f.Message) ?? str(f.message)) : undefined, all());
+  const what =
+    message !== undefined
+      ? `: ${JSON.stringify(truncate(message))}`
+      : parsed.kind === 'html'
+        ? ' with an HTML page'
+        : parsed.kind === 'empty'
+          ? ' with an empty body'
+          : '';
+  return new ResponseError(
+    ErrorCode.RESPONSE,
+    `token endpoint answered ${res.status}${what}`,
+    message !== undefined ? { ...details(), errorDescription: message } : details(),
+  );
 }
 
 /** What every answer error carries besides its message. */
@@ -226,10 +243,14 @@ function unsupportedTokenType(res: TokenHttpResponse, value: unknown, accepted: 
   const sendable = ['Bearer', ...accepted].join(', ');
   // The server binds tokens to a DPoP key (RFC 9449) the client never showed it: say how to turn DPoP on.
   const hint = typeof value === 'string' && normalizeTokenType(value) === 'DPoP' ? '; set the `dpop` option to use DPoP-bound tokens' : '';
-  return new ResponseError(ErrorCode.UNSUPPORTED_TOKEN_TYPE, `token endpoint answered ${res.status} with token_type ${shown}, which tokenward cannot send (it sends ${sendable})${hint}`, {
-    status: res.status,
-    bodyExcerpt: excerpt(res.body, res.status, secrets),
-  });
+  return new ResponseError(
+    ErrorCode.UNSUPPORTED_TOKEN_TYPE,
+    `token endpoint answered ${res.status} with token_type ${shown}, which tokenward cannot send (it sends ${sendable})${hint}`,
+    {
+      status: res.status,
+      bodyExcerpt: excerpt(res.body, res.status, secrets),
+    },
+  );
 }
 
 /** Fields of a token answer that hold token values: they live in `accessToken`, `refreshToken` and `idToken` only. */

@@ -40,14 +40,23 @@ export class Instruments {
   readonly #observeMisses = (result: ObservableResult): void => this.#observe(result, 'misses');
 
   constructor(meter: Meter) {
-    this.tokenRequests = meter.createCounter(METRIC_NAMES.tokenRequests, { description: 'HTTP attempts at the token endpoint, by grant, outcome and status', unit: '{request}' });
-    this.tokenRequestDuration = meter.createHistogram(METRIC_NAMES.tokenRequestDuration, { description: 'Duration of one HTTP attempt at the token endpoint', unit: 'ms' });
+    this.tokenRequests = meter.createCounter(METRIC_NAMES.tokenRequests, {
+      description: 'HTTP attempts at the token endpoint, by grant, outcome and status',
+      unit: '{request}',
+    });
+    this.tokenRequestDuration = meter.createHistogram(METRIC_NAMES.tokenRequestDuration, {
+      description: 'Duration of one HTTP attempt at the token endpoint',
+      unit: 'ms',
+    });
     this.retries = meter.createCounter(METRIC_NAMES.retries, { description: 'Retries of token-endpoint requests after a transient failure', unit: '{retry}' });
     this.acquisitionDuration = meter.createHistogram(METRIC_NAMES.acquisitionDuration, {
       description: 'Duration of one acquisition: renewal (with retries and fallback) or adoption from the store',
       unit: 'ms',
     });
-    this.authReplays = meter.createCounter(METRIC_NAMES.authReplays, { description: 'API rejections answered by a renewed token and a replay', unit: '{replay}' });
+    this.authReplays = meter.createCounter(METRIC_NAMES.authReplays, {
+      description: 'API rejections answered by a renewed token and a replay',
+      unit: '{replay}',
+    });
     this.storeErrors = meter.createCounter(METRIC_NAMES.storeErrors, { description: 'Token-store failures the manager carried on without', unit: '{error}' });
     this.logoffs = meter.createCounter(METRIC_NAMES.logoffs, { description: 'Token logoffs, by whether the server released the session', unit: '{logoff}' });
     this.#hitCounter = meter.createObservableCounter(METRIC_NAMES.cacheHits, { description: 'Tokens served from the cache without waiting', unit: '{hit}' });

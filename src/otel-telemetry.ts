@@ -6,11 +6,11 @@
  * `await` of the application dearer.
  * @module
  */
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { type Attributes, type Context, context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { TokenwardError } from './errors.js';
 import type { TokenwardEvents } from './events.js';
 import { CacheTally, type Instruments } from './otel-metrics.js';
-import { ATTRIBUTES as A, SPAN_NAMES, type Outcome } from './otel-names.js';
+import { ATTRIBUTES as A, type Outcome, SPAN_NAMES } from './otel-names.js';
 import { isTransient } from './retry.js';
 import type { AcquireTrace, CacheLookup, LogoffTrace, TokenRequestTrace } from './tracing.js';
 import { bearerError, parseWwwAuthenticate } from './www-authenticate.js';
@@ -65,7 +65,13 @@ export class Telemetry {
     if (!this.#accepts(t.manager)) return;
     // The proactive timer inherits the context of the call that scheduled it, long over: a background renewal is a trace of its own.
     const parent = t.background ? ROOT_CONTEXT : context.active();
-    this.#start(t, SPAN_NAMES.acquire, SpanKind.INTERNAL, { [A.grant]: t.grant, [A.hasParameters]: t.hasParameters, [A.forced]: t.forced, [A.background]: t.background }, parent);
+    this.#start(
+      t,
+      SPAN_NAMES.acquire,
+      SpanKind.INTERNAL,
+      { [A.grant]: t.grant, [A.hasParameters]: t.hasParameters, [A.forced]: t.forced, [A.background]: t.background },
+      parent,
+    );
   };
 
   readonly acquireEnd = (message: unknown): void => {
@@ -78,7 +84,13 @@ export class Telemetry {
     this.#metrics?.acquisitionDuration.record(performance.now() - open.started, attributes);
     const span = open.span;
     if (span === undefined) return;
-    span.setAttributes({ ...attributes, [A.refreshTokenUsed]: t.refreshTokenUsed === true, [A.refreshFallback]: open.fellBack === true, [A.tokenRequests]: open.requests, [A.retryCount]: open.retries });
+    span.setAttributes({
+      ...attributes,
+      [A.refreshTokenUsed]: t.refreshTokenUsed === true,
+      [A.refreshFallback]: open.fellBack === true,
+      [A.tokenRequests]: open.requests,
+      [A.retryCount]: open.retries,
+    });
     if (open.clientAuth !== undefined) span.setAttribute(A.clientAuth, open.clientAuth);
     end(span, t.error, true);
   };
@@ -103,10 +115,25 @@ export class Telemetry {
     }
     const attributes: Attributes = { ...this.#extra, [A.grant]: t.grant, [A.clientAuth]: t.clientAuth, [A.serverAddress]: where[A.serverAddress] };
     if (t.attempt > 1) this.#metrics?.retries.add(1, { ...this.#extra, [A.grant]: t.grant, [A.serverAddress]: where[A.serverAddress] });
-    const spanAttributes: Attributes = { ...where, [A.httpMethod]: t.method, [A.grant]: t.grant, [A.attempt]: t.attempt, [A.clientAuth]: t.clientAuth, [A.refreshTokenUsed]: t.grant === 'refresh_token' };
+    const spanAttributes: Attributes = {
+      ...where,
+      [A.httpMethod]: t.method,
+      [A.grant]: t.grant,
+      [A.attempt]: t.attempt,
+      [A.clientAuth]: t.clientAuth,
+      [A.refreshTokenUsed]: t.grant === 'refresh_token',
+    };
     if (t.attempt > 1) spanAttributes[A.resendCount] = t.attempt - 1;
     const active = context.active();
-    this.#start(t, SPAN_NAMES.tokenRequest, SpanKind.CLIENT, spanAttributes, parent?.span !== undefined ? trace.setSpan(active, parent.span) : active, attributes, parent);
+    this.#start(
+      t,
+      SPAN_NAMES.tokenRequest,
+      SpanKind.CLIENT,
+      spanAttributes,
+      parent?.span !== undefined ? trace.setSpan(active, parent.span) : active,
+      attributes,
+      parent,
+    );
   };
 
   readonly requestEnd = (message: unknown): void => {
@@ -179,7 +206,14 @@ export class Telemetry {
 
   #start(key: object, name: string, kind: SpanKind, attributes: Attributes, parentContext: Context, metricAttributes?: Attributes, parent?: Open): void {
     const span = this.#tracer?.startSpan(name, { kind, attributes: { ...this.#extra, ...attributes } }, parentContext);
-    this.#open.set(key, { span, started: performance.now(), requests: 0, retries: 0, ...(metricAttributes !== undefined ? { attributes: metricAttributes } : {}), ...(parent !== undefined ? { parent } : {}) });
+    this.#open.set(key, {
+      span,
+      started: performance.now(),
+      requests: 0,
+      retries: 0,
+      ...(metricAttributes !== undefined ? { attributes: metricAttributes } : {}),
+      ...(parent !== undefined ? { parent } : {}),
+    });
   }
 
   #take(key: object): Open | undefined {
@@ -221,7 +255,12 @@ function urlAttributes(url: string): Attributes & { [A.serverAddress]?: string }
   if (!URL.canParse(url)) return {};
   const u = new URL(url);
   const port = u.port !== '' ? Number(u.port) : u.protocol === 'https:' ? 443 : u.protocol === 'http:' ? 80 : undefined;
-  return { [A.serverAddress]: u.hostname, ...(port !== undefined ? { [A.serverPort]: port } : {}), [A.urlScheme]: u.protocol.slice(0, -1), [A.urlPath]: u.pathname };
+  return {
+    [A.serverAddress]: u.hostname,
+    ...(port !== undefined ? { [A.serverPort]: port } : {}),
+    [A.urlScheme]: u.protocol.slice(0, -1),
+    [A.urlPath]: u.pathname,
+  };
 }
 
 function end(span: Span, error: unknown, record: boolean): void {

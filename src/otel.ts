@@ -5,7 +5,7 @@
  * @module
  */
 import type { Channel } from 'node:diagnostics_channel';
-import { metrics, trace, type Attributes, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
+import { type Attributes, type MeterProvider, metrics, type TracerProvider, trace } from '@opentelemetry/api';
 import { ConfigError } from './errors.js';
 import { channels, type TokenwardEvents } from './events.js';
 import type { TokenManager } from './manager.js';
@@ -13,7 +13,7 @@ import { instrumentsFor, releaseInstruments } from './otel-metrics.js';
 import { Telemetry } from './otel-telemetry.js';
 import { cacheChannel, tracingChannels } from './tracing.js';
 
-export { ATTRIBUTES, METRIC_NAMES, SPAN_NAMES, type Outcome } from './otel-names.js';
+export { ATTRIBUTES, METRIC_NAMES, type Outcome, SPAN_NAMES } from './otel-names.js';
 
 /**
  * Options of {@link instrument} and {@link enableOpenTelemetry}.
@@ -171,12 +171,16 @@ function start(options: OpenTelemetryOptions, accepts: (manager: object | undefi
 }
 
 function checked(options: OpenTelemetryOptions): OpenTelemetryOptions {
-  if (typeof options !== 'object' || options === null) throw new ConfigError(`OpenTelemetry options must be an object, got ${options === null ? 'null' : typeof options}`);
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigError(`OpenTelemetry options must be an object, got ${options === null ? 'null' : typeof options}`);
   const { tracerProvider, meterProvider, attributes } = options;
-  if (tracerProvider !== undefined && typeof tracerProvider?.getTracer !== 'function') throw new ConfigError('option `tracerProvider` must be an OpenTelemetry TracerProvider (with getTracer())');
-  if (meterProvider !== undefined && typeof meterProvider?.getMeter !== 'function') throw new ConfigError('option `meterProvider` must be an OpenTelemetry MeterProvider (with getMeter())');
+  if (tracerProvider !== undefined && typeof tracerProvider?.getTracer !== 'function')
+    throw new ConfigError('option `tracerProvider` must be an OpenTelemetry TracerProvider (with getTracer())');
+  if (meterProvider !== undefined && typeof meterProvider?.getMeter !== 'function')
+    throw new ConfigError('option `meterProvider` must be an OpenTelemetry MeterProvider (with getMeter())');
   for (const name of ['traces', 'metrics'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'boolean') throw new ConfigError(`option \`${name}\` must be a boolean, got ${typeof options[name]}`);
+    if (options[name] !== undefined && typeof options[name] !== 'boolean')
+      throw new ConfigError(`option \`${name}\` must be a boolean, got ${typeof options[name]}`);
   }
   if (attributes !== undefined && (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes))) {
     throw new ConfigError('option `attributes` must be an object of OpenTelemetry attribute values');

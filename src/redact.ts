@@ -70,9 +70,7 @@ function errorText(body: string, secrets: Array<string | undefined>): string {
   const cut = body.length > SCAN_LIMIT;
   let text = (cut ? body.slice(0, SCAN_LIMIT) : body)
     // JSON: "access_token": "..."  (also keys in any case, and single quotes some servers use)
-    .replace(/(["']([^"']*)["']\s*:\s*)("(?:[^"\\]|\\.)*"|'[^']*')/g, (m, prefix: string, key: string) =>
-      SECRET_KEY.test(key) ? `${prefix}"${REDACTED}"` : m,
-    )
+    .replace(/(["']([^"']*)["']\s*:\s*)("(?:[^"\\]|\\.)*"|'[^']*')/g, (m, prefix: string, key: string) => (SECRET_KEY.test(key) ? `${prefix}"${REDACTED}"` : m))
     // XML: <access_token>...</access_token>. Tag names are bounded and attributes stop at `<`, so the
     // pattern stays linear on a body such as `<aaaa…` (an unbounded one took seconds on 40 KB).
     .replace(/<([\w:-]{1,64})(\s[^<>]*)?>([^<]*)<\/\1>/g, (m, tag: string, attrs: string | undefined) =>
@@ -104,7 +102,9 @@ function readsAsWords(run: string): boolean {
 function redactTail(text: string, secrets: Iterable<string | undefined>): string {
   let out = text
     .replace(/(["']([^"']*)["']\s*:\s*)("(?:[^"\\]|\\.)*\\?|'[^']*)$/, (m, prefix: string, key: string) => (SECRET_KEY.test(key) ? `${prefix}"${REDACTED}` : m))
-    .replace(/<([\w:-]{1,64})(\s[^<>]*)?>[^<]*$/, (m, tag: string, attrs: string | undefined) => (SECRET_KEY.test(tag) ? `<${tag}${attrs ?? ''}>${REDACTED}` : m))
+    .replace(/<([\w:-]{1,64})(\s[^<>]*)?>[^<]*$/, (m, tag: string, attrs: string | undefined) =>
+      SECRET_KEY.test(tag) ? `<${tag}${attrs ?? ''}>${REDACTED}` : m,
+    )
     .replace(/\b(Basic|Bearer)(\s+)[\w+/=.~-]+$/i, `$1$2${REDACTED}`);
   for (const secret of secrets) {
     if (secret === undefined || secret.length < 4) continue;

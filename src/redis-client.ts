@@ -110,4 +110,3 @@ export function safeError(err: unknown, args: string[]): Error {
   if (typeof e.code === 'string' || typeof e.code === 'number') safe.code = String(e.code);
   return safe;
 }
-

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConfigError, ErrorCode, TokenwardError } from './errors.js';
-import { adapt, guardErrorEvents, safeError, type IORedisLike, type NodeRedisLike, type RedisCommander } from './redis-client.js';
+import { adapt, guardErrorEvents, type IORedisLike, type NodeRedisLike, type RedisCommander, safeError } from './redis-client.js';
 import { decodeEntry, encodeEntry } from './redis-codec.js';
 import { sleep } from './sleep.js';
 import type { TokenStore } from './store.js';
@@ -219,17 +219,20 @@ export class RedisTokenStore implements TokenStore {
       delay = Math.min(delay * 2, POLL_MAX_MS);
     }
     const holdUntil = Date.now() + maxHoldMs;
-    const watchdog = setInterval(() => {
-      const left = Math.floor(holdUntil - Date.now());
-      if (left <= 0) {
-        // Held for `ttlMs`: stop extending and let the lock lapse by its TTL.
-        clearInterval(watchdog);
-        return;
-      }
-      this.#run(['EVAL', EXTEND, '1', lockKey, owner, String(Math.min(ttl, left))], 'lock extend').catch(() => {
-        // Redis is gone or slow: the lock lapses by TTL, which is the safe outcome.
-      });
-    }, Math.max(50, Math.floor(ttl / 3)));
+    const watchdog = setInterval(
+      () => {
+        const left = Math.floor(holdUntil - Date.now());
+        if (left <= 0) {
+          // Held for `ttlMs`: stop extending and let the lock lapse by its TTL.
+          clearInterval(watchdog);
+          return;
+        }
+        this.#run(['EVAL', EXTEND, '1', lockKey, owner, String(Math.min(ttl, left))], 'lock extend').catch(() => {
+          // Redis is gone or slow: the lock lapses by TTL, which is the safe outcome.
+        });
+      },
+      Math.max(50, Math.floor(ttl / 3)),
+    );
     watchdog.unref();
     return async () => {
       clearInterval(watchdog);
@@ -320,7 +323,8 @@ function checkOptions(options: RedisTokenStoreOptions): RedisTokenStoreOptions {
     if (value === undefined) continue;
     const kind = OPTIONS[name as keyof typeof OPTIONS];
     if (kind === 'a non-empty string') {
-      if (typeof value !== 'string' || value === '') throw new ConfigError(`RedisTokenStore option \`${name}\` must be a non-empty string, got ${describe(value)}`);
+      if (typeof value !== 'string' || value === '')
+        throw new ConfigError(`RedisTokenStore option \`${name}\` must be a non-empty string, got ${describe(value)}`);
       continue;
     }
     if (!(Number.isSafeInteger(value) && (value as number) >= (kind === 'positive' ? 1 : 0))) {
@@ -335,5 +339,11 @@ function checkOptions(options: RedisTokenStoreOptions): RedisTokenStoreOptions {
 }
 
 function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' && value !== null ? (Array.isArray(value) ? 'an array' : 'an object') : String(value);
+  return typeof value === 'string'
+    ? JSON.stringify(value)
+    : typeof value === 'object' && value !== null
+      ? Array.isArray(value)
+        ? 'an array'
+        : 'an object'
+      : String(value);
 }

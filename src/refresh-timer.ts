@@ -51,12 +51,15 @@ export class RefreshTimer {
 
   /** Sets the timer for `at` (monotonic ms), in steps of at most {@link MAX_TIMER_MS}. */
   #arm(at: number, onFire: () => void): void {
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      // A long wait is served in steps: not there yet, wait on.
-      if (monotonicNow() < at) return this.#arm(at, onFire);
-      onFire();
-    }, Math.min(Math.max(0, at - monotonicNow()), MAX_TIMER_MS));
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        // A long wait is served in steps: not there yet, wait on.
+        if (monotonicNow() < at) return this.#arm(at, onFire);
+        onFire();
+      },
+      Math.min(Math.max(0, at - monotonicNow()), MAX_TIMER_MS),
+    );
     this.#timer.unref();
   }
 }

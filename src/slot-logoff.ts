@@ -11,14 +11,14 @@
  */
 import type { Entry } from './cache-entry.js';
 import { ErrorCode, TokenwardError } from './errors.js';
-import { releaseSession, type ReleaseContext, type ReleaseOutcome } from './logoff.js';
+import type { LogoffOutcome } from './events.js';
+import { type ReleaseContext, type ReleaseOutcome, releaseSession } from './logoff.js';
 import { isRefreshRefused } from './sources.js';
 import type { StoreSlot } from './store-slot.js';
 import type { Token } from './token.js';
 import type { ResolvedParameters } from './token-params.js';
 import type { SlotContext } from './token-slot.js';
 import type { LogoffTrace } from './tracing.js';
-import type { LogoffOutcome } from './events.js';
 
 /**
  * How close to expiry an access token is not worth logging off with (renew it first): 2 s, or a quarter
@@ -119,7 +119,11 @@ async function renewToRelease(token: Token, s: SlotLogoffContext): Promise<Token
     return fresh;
   } catch (err) {
     if (isRefreshRefused(err)) return undefined;
-    throw new TokenwardError(ErrorCode.LOGOFF, `logoff failed: the access token expired and renewing the session to release it failed: ${(err as Error)?.message?.replace(/^tokenward: /, '')}`, { cause: err });
+    throw new TokenwardError(
+      ErrorCode.LOGOFF,
+      `logoff failed: the access token expired and renewing the session to release it failed: ${(err as Error)?.message?.replace(/^tokenward: /, '')}`,
+      { cause: err },
+    );
   }
 }
 

@@ -4,7 +4,7 @@
  * user) cannot grow memory without bound.
  * @module
  */
-import { resolveParameters, type ParameterDefaults, type ResolvedParameters, type TokenParameters } from './token-params.js';
+import { type ParameterDefaults, type ResolvedParameters, resolveParameters, type TokenParameters } from './token-params.js';
 import type { TokenSlot } from './token-slot.js';
 
 /** Spellings remembered per slot for the lookup fast path; beyond it lookups still work, just canonicalised. */
@@ -72,11 +72,24 @@ export class SlotRegistry {
     const { scope, resource, audience } = input;
     // Anything but scope, resource and audience (params, a subject token) takes the canonical path:
     // these maps would not tell two subject tokens with one audience apart.
-    if (input.params !== undefined || input.subjectToken !== undefined || input.actorToken !== undefined || input.subjectTokenType !== undefined || input.actorTokenType !== undefined || input.assertion !== undefined) return undefined;
+    if (
+      input.params !== undefined ||
+      input.subjectToken !== undefined ||
+      input.actorToken !== undefined ||
+      input.subjectTokenType !== undefined ||
+      input.actorTokenType !== undefined ||
+      input.assertion !== undefined
+    )
+      return undefined;
     if (scope === undefined && resource === undefined) return typeof audience === 'string' ? this.#byAudience : undefined;
     if (audience === undefined && resource === undefined) return typeof scope === 'string' ? this.#byScope : undefined;
     if (audience === undefined && scope === undefined) return typeof resource === 'string' ? this.#byResource : undefined;
-    if ((scope !== undefined && typeof scope !== 'string') || (resource !== undefined && typeof resource !== 'string') || (audience !== undefined && typeof audience !== 'string')) return undefined;
+    if (
+      (scope !== undefined && typeof scope !== 'string') ||
+      (resource !== undefined && typeof resource !== 'string') ||
+      (audience !== undefined && typeof audience !== 'string')
+    )
+      return undefined;
     return this.#bySpelling;
   }
 

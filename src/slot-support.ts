@@ -56,9 +56,18 @@ export function renewalBudgetMs(o: Pick<ResolvedOptions, 'timeout' | 'retry' | '
  * @internal
  */
 export function refreshBase(previous: Entry | undefined, stored: Token | undefined, retired: RetiredTokens): Token | undefined {
-  const mine = previous?.token.refreshToken !== undefined && !retired.has(previous.token.refreshToken) && performance.now() < previous.refreshUsableUntil - REFRESH_TOKEN_MARGIN_MS ? previous.token : undefined;
+  const mine =
+    previous?.token.refreshToken !== undefined &&
+    !retired.has(previous.token.refreshToken) &&
+    performance.now() < previous.refreshUsableUntil - REFRESH_TOKEN_MARGIN_MS
+      ? previous.token
+      : undefined;
   const theirs =
-    stored?.refreshToken !== undefined && !retired.has(stored.refreshToken) && (stored.refreshExpiresAt === undefined || Date.now() < stored.refreshExpiresAt - REFRESH_TOKEN_MARGIN_MS) ? stored : undefined;
+    stored?.refreshToken !== undefined &&
+    !retired.has(stored.refreshToken) &&
+    (stored.refreshExpiresAt === undefined || Date.now() < stored.refreshExpiresAt - REFRESH_TOKEN_MARGIN_MS)
+      ? stored
+      : undefined;
   if (theirs !== undefined && (mine === undefined || theirs.receivedAt >= mine.receivedAt)) return theirs;
   return mine;
 }

@@ -3,11 +3,12 @@
  * slot that `tm.fetch` and the undici interceptor get.
  * @module
  */
+
+import type { EndpointSend } from './endpoint-send.js';
 import type { Emitter, TokenwardEvents } from './events.js';
 import type { ResolvedOptions } from './options.js';
 import type { TokenEndpoint } from './sources.js';
 import type { Token } from './token.js';
-import type { EndpointSend } from './endpoint-send.js';
 
 /** What every slot of one manager shares. */
 export interface SlotContext {
@@ -43,4 +44,3 @@ export interface SlotAccess {
   /** A rejected request is about to be replayed with a renewed token: reports `auth-replay`. */
   replaying(rejection: TokenwardEvents['auth-replay']): void;
 }
-

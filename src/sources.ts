@@ -4,9 +4,16 @@
  * No caching here; see `manager.ts`.
  * @module
  */
-import { basicAuthorization, isClientNotAuthenticated, NO_CLIENT_AUTH, type ClientAuthPolicy, type ClientAuthStrategy, type WireClientAuth } from './client-auth/index.js';
-import type { Endpoints, EndpointSource } from './endpoints.js';
+import {
+  basicAuthorization,
+  type ClientAuthPolicy,
+  type ClientAuthStrategy,
+  isClientNotAuthenticated,
+  NO_CLIENT_AUTH,
+  type WireClientAuth,
+} from './client-auth/index.js';
 import type { EndpointSend } from './endpoint-send.js';
+import type { EndpointSource, Endpoints } from './endpoints.js';
 import { callOption, ErrorCode, OAuthError, ResponseError, TokenwardError } from './errors.js';
 import type { Emitter } from './events.js';
 import type { Grant, GrantRequest, GrantTarget } from './grants/index.js';
@@ -17,7 +24,7 @@ import { withRetry } from './retry.js';
 import type { Token } from './token.js';
 import { NO_PARAMETERS, parameterFields, type ResolvedParameters } from './token-params.js';
 import { finishRequest, startRequest } from './token-request.js';
-import { tracedAttempts, type OperationTrace } from './tracing.js';
+import { type OperationTrace, tracedAttempts } from './tracing.js';
 import type { WireRequest } from './transport.js';
 
 /** What one token request sends besides client authentication. */
@@ -82,7 +89,11 @@ export class TokenEndpoint {
   /** Runs the configured grant (its module in `grants/`) for one parameter set. */
   grant(parameters: ResolvedParameters = NO_PARAMETERS, signal?: AbortSignal, trace?: OperationTrace): Promise<Token> {
     const grant = this.#grant;
-    return this.#exchange({ grantType: grant.name, build: (target) => grant.request(parameters, target), scope: parameters.scope ?? this.#o.scope, parameters, trace }, undefined, signal);
+    return this.#exchange(
+      { grantType: grant.name, build: (target) => grant.request(parameters, target), scope: parameters.scope ?? this.#o.scope, parameters, trace },
+      undefined,
+      signal,
+    );
   }
 
   /**
@@ -106,7 +117,11 @@ export class TokenEndpoint {
    * ({@link isRefreshRefused}), reporting `refresh-fallback`. Any other failure (network, timeout, 5xx)
    * is thrown: it does not prove the refresh token dead.
    */
-  async renew(base: Token | undefined, parameters: ResolvedParameters = NO_PARAMETERS, trace?: OperationTrace): Promise<{ token: Token; how: 'grant' | 'refresh' }> {
+  async renew(
+    base: Token | undefined,
+    parameters: ResolvedParameters = NO_PARAMETERS,
+    trace?: OperationTrace,
+  ): Promise<{ token: Token; how: 'grant' | 'refresh' }> {
     if (base?.refreshToken !== undefined) {
       try {
         return { token: await this.refresh(base, parameters, undefined, trace), how: 'refresh' };
@@ -129,7 +144,10 @@ export class TokenEndpoint {
   secrets(extra?: Token, parameters?: ResolvedParameters): Array<string | undefined> {
     const o = this.#o;
     // The Basic pair's base64 too: a debugging proxy that echoes request headers must not leak it.
-    const basic = o.clientId !== undefined && o.clientSecret !== undefined ? basicAuthorization(o.clientId, o.clientSecret, o.basicEncoding).slice('Basic '.length) : undefined;
+    const basic =
+      o.clientId !== undefined && o.clientSecret !== undefined
+        ? basicAuthorization(o.clientId, o.clientSecret, o.basicEncoding).slice('Basic '.length)
+        : undefined;
     return [o.clientSecret, o.password, basic, ...this.#grant.secrets, ...(parameters?.grantInputs?.secrets ?? []), extra?.refreshToken, extra?.accessToken];
   }
 
@@ -175,13 +193,17 @@ export class TokenEndpoint {
         const attempts = [...refused, err];
         const labels = candidates.map((c) => c.label);
         const Both = err instanceof OAuthError ? OAuthError : ResponseError;
-        throw new Both(err.code, `client authentication failed ${attempts.length === 2 ? 'both ways' : 'every way'}: ${attempts.map((a, n) => `with ${labels[n]}, ${summary(a)}`).join('; ')}`, {
-          ...(err.status !== undefined ? { status: err.status } : {}),
-          ...(err.error !== undefined ? { error: err.error } : {}),
-          ...(err.errorDescription !== undefined ? { errorDescription: err.errorDescription } : {}),
-          attempts,
-          cause: err,
-        });
+        throw new Both(
+          err.code,
+          `client authentication failed ${attempts.length === 2 ? 'both ways' : 'every way'}: ${attempts.map((a, n) => `with ${labels[n]}, ${summary(a)}`).join('; ')}`,
+          {
+            ...(err.status !== undefined ? { status: err.status } : {}),
+            ...(err.error !== undefined ? { error: err.error } : {}),
+            ...(err.errorDescription !== undefined ? { errorDescription: err.errorDescription } : {}),
+            attempts,
+            cause: err,
+          },
+        );
       }
     }
     throw new Error('unreachable: a client-auth policy offered no strategy');
@@ -238,7 +260,7 @@ export class TokenEndpoint {
     return this.#o.assertionAudience ?? endpoints.issuer ?? endpoints.tokenAudience;
   }
 
-/** Applies the `mapError` option (Jim2's "no licence free") to an answer's error. */
+  /** Applies the `mapError` option (Jim2's "no licence free") to an answer's error. */
   #mapped(err: unknown): unknown {
     const mapError = this.#o.mapError;
     if (!(err instanceof TokenwardError) || mapError === undefined) return err;

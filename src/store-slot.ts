@@ -63,7 +63,10 @@ export class StoreSlot {
   report(err: unknown): void {
     // tokenward's own stores (tokenward/redis) already report safe errors: keep them whole.
     if (err instanceof TokenwardError) {
-      this.#events.emit('store-error', new TokenwardError(ErrorCode.STORE, `token store failed: ${scrub(err.message.replace(/^tokenward: /, ''), this.#handled)}`, { cause: err }));
+      this.#events.emit(
+        'store-error',
+        new TokenwardError(ErrorCode.STORE, `token store failed: ${scrub(err.message.replace(/^tokenward: /, ''), this.#handled)}`, { cause: err }),
+      );
       return;
     }
     const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; message?: unknown; code?: unknown };
@@ -77,7 +80,8 @@ export class StoreSlot {
   /** Remembers a token's values for {@link StoreSlot.report} (the last few only). */
   #handle(token: Token | undefined): void {
     if (token === undefined) return;
-    for (const value of [token.accessToken, token.refreshToken, token.idToken]) if (value !== undefined && !this.#handled.includes(value)) this.#handled.push(value);
+    for (const value of [token.accessToken, token.refreshToken, token.idToken])
+      if (value !== undefined && !this.#handled.includes(value)) this.#handled.push(value);
     if (this.#handled.length > 12) this.#handled.splice(0, this.#handled.length - 12);
   }
 

@@ -100,7 +100,12 @@ export class MemoryTokenStore implements TokenStore {
     const step = Date.now() - held.at - (performance.now() - held.shift);
     if (Math.abs(step) < 1) return held.token;
     const t = held.token;
-    return { ...t, expiresAt: t.expiresAt + step, receivedAt: t.receivedAt + step, ...(t.refreshExpiresAt !== undefined ? { refreshExpiresAt: t.refreshExpiresAt + step } : {}) };
+    return {
+      ...t,
+      expiresAt: t.expiresAt + step,
+      receivedAt: t.receivedAt + step,
+      ...(t.refreshExpiresAt !== undefined ? { refreshExpiresAt: t.refreshExpiresAt + step } : {}),
+    };
   }
 
   /** @inheritdoc */

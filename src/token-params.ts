@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { ConfigError } from './errors.js';
+import { type GrantInputParameters, type GrantInputs, readGrantInputs } from './grant-inputs.js';
 import type { ParamValue } from './options.js';
-import { type GrantInputs, readGrantInputs, type GrantInputParameters } from './grant-inputs.js';
 
 /**
  * Parameters of one token: pass them to `tm.getToken(...)` or `tm.for(...)`. Each distinct set gets its
@@ -47,7 +47,14 @@ export interface ResolvedParameters {
 }
 
 /** The empty set: the manager's own token. */
-export const NO_PARAMETERS: ResolvedParameters = Object.freeze({ scope: undefined, resources: [], audience: undefined, params: Object.freeze({}), grantInputs: undefined, canonical: '' });
+export const NO_PARAMETERS: ResolvedParameters = Object.freeze({
+  scope: undefined,
+  resources: [],
+  audience: undefined,
+  params: Object.freeze({}),
+  grantInputs: undefined,
+  canonical: '',
+});
 
 /** Whether an options object passed to `getToken()` carries any token parameter. Plain reads: it runs on every call with options. */
 export function hasParameters(options: TokenParameters): boolean {
@@ -86,12 +93,15 @@ export function resolveParameters(input: TokenParameters, defaults: ParameterDef
   }
   const resources = listOf(input.resource, 'resource', true);
   const audience = input.audience;
-  if (audience !== undefined && (typeof audience !== 'string' || audience === '')) throw new ConfigError(`token parameter \`audience\` must be a non-empty string, got ${describe(audience)}`);
+  if (audience !== undefined && (typeof audience !== 'string' || audience === ''))
+    throw new ConfigError(`token parameter \`audience\` must be a non-empty string, got ${describe(audience)}`);
   const params: Record<string, ParamValue> = {};
   if (input.params !== undefined) {
-    if (typeof input.params !== 'object' || input.params === null || Array.isArray(input.params)) throw new ConfigError(`token parameter \`params\` must be an object, got ${describe(input.params)}`);
+    if (typeof input.params !== 'object' || input.params === null || Array.isArray(input.params))
+      throw new ConfigError(`token parameter \`params\` must be an object, got ${describe(input.params)}`);
     for (const [key, value] of Object.entries(input.params)) {
-      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw new ConfigError(`token parameter \`params.${key}\` must be a string, number or boolean, got ${describe(value)}`);
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+        throw new ConfigError(`token parameter \`params.${key}\` must be a string, number or boolean, got ${describe(value)}`);
       if (defaults.params[key] !== value) params[key] = value;
     }
   }
@@ -99,11 +109,16 @@ export function resolveParameters(input: TokenParameters, defaults: ParameterDef
   // Sets, sorted: the order a caller lists scopes or resources in does not make another token.
   const scopeSet = scopeList === undefined ? undefined : [...new Set(scopeList)].sort();
   const resourceSet = [...new Set(resources ?? [])].sort();
-  const paramList = Object.keys(params).sort().map((k) => [k, params[k]]);
+  const paramList = Object.keys(params)
+    .sort()
+    .map((k) => [k, params[k]]);
   const parts: unknown[] = [scopeSet ?? null, resourceSet, audience ?? null, paramList];
   // Grant inputs by their hashes, never the tokens themselves; absent, the canonical text is what it always was.
   if (grantInputs !== undefined) parts.push(grantInputs.canonical);
-  const canonical = scopeSet === undefined && resourceSet.length === 0 && audience === undefined && paramList.length === 0 && grantInputs === undefined ? '' : JSON.stringify(parts);
+  const canonical =
+    scopeSet === undefined && resourceSet.length === 0 && audience === undefined && paramList.length === 0 && grantInputs === undefined
+      ? ''
+      : JSON.stringify(parts);
   return Object.freeze({
     scope: scopeList === undefined ? undefined : scopeList.join(' '),
     resources: Object.freeze(resourceSet),
@@ -141,7 +156,8 @@ function listOf(value: unknown, name: string, uris: boolean): string[] | undefin
   if (uris) {
     for (const item of items as string[]) {
       // RFC 8707 §2: an absolute URI without a fragment.
-      if (!URL.canParse(item) || new URL(item).hash !== '') throw new ConfigError(`token parameter \`resource\` must be absolute URIs without a fragment, got ${JSON.stringify(item.slice(0, 100))}`);
+      if (!URL.canParse(item) || new URL(item).hash !== '')
+        throw new ConfigError(`token parameter \`resource\` must be absolute URIs without a fragment, got ${JSON.stringify(item.slice(0, 100))}`);
     }
   }
   return items as string[];

@@ -4,7 +4,7 @@
  * `error_description` or a realm is not a rejection, nor is a proxy's `Basic` challenge.
  * @module
  */
-import { asksForDpopNonce, parseWwwAuthenticate, rejectsToken, type Challenge } from './www-authenticate.js';
+import { asksForDpopNonce, type Challenge, parseWwwAuthenticate, rejectsToken } from './www-authenticate.js';
 
 /** Schemes a token is sent with; only their challenges speak about it. */
 const TOKEN_SCHEMES = new Set(['bearer', 'dpop']);

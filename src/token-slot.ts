@@ -5,20 +5,21 @@
  * through the narrow {@link SlotAccess} interface.
  * @module
  */
-import { aborted, waitWithSignal, type GetTokenOptions } from './caller.js';
-import { checkAtOf, invalidatedEntry, isFresh, makeEntry, type Entry } from './cache-entry.js';
+
+import { checkAtOf, type Entry, invalidatedEntry, isFresh, makeEntry } from './cache-entry.js';
+import { aborted, type GetTokenOptions, waitWithSignal } from './caller.js';
 import { readClock } from './clock.js';
 import { ErrorCode, NetworkError, TokenwardError } from './errors.js';
 import type { TokenwardEvents } from './events.js';
 import { RefreshTimer } from './refresh-timer.js';
 import { RenewalCooldown } from './renewal-cooldown.js';
 import { logoffSlot } from './slot-logoff.js';
-import { refreshBase, renewalBudgetMs, RetiredTokens } from './slot-support.js';
+import { RetiredTokens, refreshBase, renewalBudgetMs } from './slot-support.js';
+import type { SlotAccess, SlotContext } from './slot-types.js';
 import type { StoreSlot } from './store-slot.js';
 import type { Token } from './token.js';
 import type { ResolvedParameters } from './token-params.js';
-import type { SlotAccess, SlotContext } from './slot-types.js';
-import { cacheChannel, SlotTrace, type AcquireTrace, type LogoffTrace } from './tracing.js';
+import { type AcquireTrace, cacheChannel, type LogoffTrace, SlotTrace } from './tracing.js';
 
 export { RENEWAL_COOLDOWN_MS } from './renewal-cooldown.js';
 export type { SlotAccess, SlotContext } from './slot-types.js';
@@ -64,7 +65,11 @@ export class TokenSlot implements SlotAccess {
     const entry = this.#entry;
     // Hot path: a clock read, a comparison and a settled promise, no allocation. Options are looked at only
     // when given: an already-aborted signal is refused even on a cache hit, as fetch() refuses one.
-    if (entry !== undefined && performance.now() < entry.checkAt && (options === undefined || (options.forceRefresh !== true && options.signal?.aborted !== true))) {
+    if (
+      entry !== undefined &&
+      performance.now() < entry.checkAt &&
+      (options === undefined || (options.forceRefresh !== true && options.signal?.aborted !== true))
+    ) {
       if (cacheChannel.hasSubscribers) this.#trace.lookedUp(true);
       return entry.promise;
     }
@@ -128,9 +133,11 @@ export class TokenSlot implements SlotAccess {
 
   /** Releases this slot's session (see `TokenManager.logoff`). Idempotent while it runs. */
   logoff(): Promise<void> {
-    this.#loggingOff ??= this.#trace.logoff((trace) => this.#logoff(trace)).finally(() => {
-      this.#loggingOff = undefined;
-    });
+    this.#loggingOff ??= this.#trace
+      .logoff((trace) => this.#logoff(trace))
+      .finally(() => {
+        this.#loggingOff = undefined;
+      });
     return this.#loggingOff;
   }
 
@@ -208,9 +215,11 @@ export class TokenSlot implements SlotAccess {
   #join(force: boolean, background = false): Promise<Token> {
     let inflight = this.#inflight;
     if (inflight === undefined) {
-      const started: Promise<Token> = this.#trace.acquire(force, background, (trace) => this.#acquire(force, trace)).finally(() => {
-        if (this.#inflight === started) this.#inflight = undefined;
-      });
+      const started: Promise<Token> = this.#trace
+        .acquire(force, background, (trace) => this.#acquire(force, trace))
+        .finally(() => {
+          if (this.#inflight === started) this.#inflight = undefined;
+        });
       this.#inflight = inflight = started;
     }
     return inflight;
@@ -229,7 +238,12 @@ export class TokenSlot implements SlotAccess {
 
   /** Whether a token read from the store may be adopted: fresh, and nothing this slot retired. */
   #adoptable(token: Token | undefined): token is Token {
-    return token !== undefined && isFresh(token, this.#ctx.options.refreshSkew) && !this.#retired.has(token.accessToken) && !(token.refreshToken !== undefined && this.#retired.has(token.refreshToken));
+    return (
+      token !== undefined &&
+      isFresh(token, this.#ctx.options.refreshSkew) &&
+      !this.#retired.has(token.accessToken) &&
+      !(token.refreshToken !== undefined && this.#retired.has(token.refreshToken))
+    );
   }
 
   async #acquire(force: boolean, trace?: AcquireTrace): Promise<Token> {
@@ -252,7 +266,8 @@ export class TokenSlot implements SlotAccess {
           release = lock.release;
           // Whoever held the lock may have stored a fresh token meanwhile.
           stored = await this.#store.get();
-          if (this.#adoptable(stored) && (!force || stored.accessToken !== previous?.token.accessToken)) return this.#adopt(stored, 'store', 'store', true, trace);
+          if (this.#adoptable(stored) && (!force || stored.accessToken !== previous?.token.accessToken))
+            return this.#adopt(stored, 'store', 'store', true, trace);
           // Held, or the store failed (no sharing now: go on alone), or waited the holder's whole budget.
           if (!lock.missed || performance.now() >= deadline) {
             lockMissed = lock.missed;
@@ -267,7 +282,10 @@ export class TokenSlot implements SlotAccess {
       const shared = await this.#store.publish(token);
       return this.#adopt(token, how, how === 'refresh' ? 'refresh_token' : o.grant, shared === true, trace);
     } catch (err) {
-      const error = err instanceof TokenwardError ? err : new NetworkError(ErrorCode.NETWORK, `token request failed unexpectedly: ${(err as Error)?.message}`, { cause: err });
+      const error =
+        err instanceof TokenwardError
+          ? err
+          : new NetworkError(ErrorCode.NETWORK, `token request failed unexpectedly: ${(err as Error)?.message}`, { cause: err });
       this.#ctx.events.emit('error', error);
       throw error;
     } finally {

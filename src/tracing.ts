@@ -7,7 +7,7 @@
  */
 // Named imports, not a default one: a default import in a published .d.ts breaks consumers compiling
 // without `esModuleInterop` (TS1192).
-import { channel, tracingChannel, type Channel, type TracingChannel } from 'node:diagnostics_channel';
+import { type Channel, channel, type TracingChannel, tracingChannel } from 'node:diagnostics_channel';
 import type { WireClientAuth } from './client-auth/strategy.js';
 import { redactUrl } from './transport.js';
 
@@ -211,7 +211,14 @@ export function tracedAttempts<T>(
   return (attempt) => {
     const traced = tracingChannels.request;
     if (!traced.hasSubscribers) return once();
-    const trace: TokenRequestTrace = { grant: about.grant, attempt, clientAuth: about.clientAuth, method: 'POST', url: redactUrl(about.url), parent: about.parent };
+    const trace: TokenRequestTrace = {
+      grant: about.grant,
+      attempt,
+      clientAuth: about.clientAuth,
+      method: 'POST',
+      url: redactUrl(about.url),
+      parent: about.parent,
+    };
     return traceWithoutResult(traced, trace, () => once(trace));
   };
 }

@@ -64,9 +64,10 @@ function networkError(err: unknown, request: WireRequest, timeout: number, calle
   const code = (cause as { code?: unknown }).code;
   const refusal = refusalOf(err);
   if (refusal !== undefined) return new NetworkError(refusal.code, `${where} failed: ${refusal.what}`, { cause: plainCause(cause) });
-  return new NetworkError(ErrorCode.NETWORK, `${where} failed: ${typeof code === 'string' ? `${code} ` : ''}${redactUrlsIn(cause.message)}`, { cause: plainCause(cause) });
+  return new NetworkError(ErrorCode.NETWORK, `${where} failed: ${typeof code === 'string' ? `${code} ` : ''}${redactUrlsIn(cause.message)}`, {
+    cause: plainCause(cause),
+  });
 }
-
 
 /**
  * Failures that retrying cannot fix, with a clearer message: the proxy refused the CONNECT tunnel
@@ -79,7 +80,10 @@ function refusalOf(err: unknown): { code: ErrorCode; what: string } | undefined 
     const proxy = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/.exec(cause.message);
     if (proxy) {
       const status = Number(proxy[1]);
-      return { code: ErrorCode.PROXY, what: `the proxy refused the CONNECT tunnel with ${status}${status === 407 ? ' (Proxy Authentication Required: check the credentials in `proxy` / HTTPS_PROXY)' : ''}` };
+      return {
+        code: ErrorCode.PROXY,
+        what: `the proxy refused the CONNECT tunnel with ${status}${status === 407 ? ' (Proxy Authentication Required: check the credentials in `proxy` / HTTPS_PROXY)' : ''}`,
+      };
     }
     const code = (cause as { code?: unknown }).code;
     // The alert itself, or (TLS 1.3, where undici reports "other side closed") the one recorded for the socket.
@@ -147,5 +151,7 @@ async function readCapped(response: Response, limit: number): Promise<string> {
 }
 
 function tooLarge(status: number, limit: number): ResponseError {
-  return new ResponseError(ErrorCode.RESPONSE_TOO_LARGE, `token endpoint answered ${status} with a body over the ${limit}-byte limit (maxResponseBytes)`, { status });
+  return new ResponseError(ErrorCode.RESPONSE_TOO_LARGE, `token endpoint answered ${status} with a body over the ${limit}-byte limit (maxResponseBytes)`, {
+    status,
+  });
 }

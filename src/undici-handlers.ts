@@ -10,8 +10,8 @@ import type { Dispatcher } from 'undici';
 import { tokenFor } from './auth-fetch.js';
 import type { DpopApi } from './dpop-api.js';
 import { isReplayableBody, withHeader } from './request-parts.js';
-import type { SlotAccess } from './token-slot.js';
 import { authorizationValue, type Token } from './token.js';
+import type { SlotAccess } from './token-slot.js';
 import { redactUrl } from './transport.js';
 
 /** Decides from the status and headers whether the API rejected the token. */
@@ -65,11 +65,18 @@ export abstract class AuthAttempt {
       return true;
     }
     const { dispatch, opts, dpop } = this.#ctx;
-    if (dpop === undefined) return dispatch({ ...opts, headers: withHeader(opts.headers as Parameters<typeof withHeader>[0], 'authorization', authorizationValue(token)) as UndiciHeaders }, this as unknown as Dispatcher.DispatchHandler);
+    if (dpop === undefined)
+      return dispatch(
+        { ...opts, headers: withHeader(opts.headers as Parameters<typeof withHeader>[0], 'authorization', authorizationValue(token)) as UndiciHeaders },
+        this as unknown as Dispatcher.DispatchHandler,
+      );
     const authorized = withHeader(opts.headers as Parameters<typeof withHeader>[0], 'authorization', authorizationValue(token));
     const proof = dpop.proof(opts.method, originOf(opts.origin), opts.path, token);
     this.#proved = proof !== undefined;
-    return dispatch({ ...opts, headers: (proof === undefined ? authorized : withHeader(authorized, 'dpop', proof)) as UndiciHeaders }, this as unknown as Dispatcher.DispatchHandler);
+    return dispatch(
+      { ...opts, headers: (proof === undefined ? authorized : withHeader(authorized, 'dpop', proof)) as UndiciHeaders },
+      this as unknown as Dispatcher.DispatchHandler,
+    );
   }
 
   /**
@@ -143,7 +150,12 @@ export abstract class AuthAttempt {
    * the answer (once per request) so the same token is sent again with a new proof.
    */
   #nonceChallenge(dpop: DpopApi, statusCode: number, header: (name: string) => string | undefined): boolean {
-    const challenged = dpop.answered(originOf(this.#ctx.opts.origin), statusCode, statusCode === 401 ? header('www-authenticate') : undefined, header('dpop-nonce'));
+    const challenged = dpop.answered(
+      originOf(this.#ctx.opts.origin),
+      statusCode,
+      statusCode === 401 ? header('www-authenticate') : undefined,
+      header('dpop-nonce'),
+    );
     if (!challenged || this.#nonceResent || !this.#proved || !isReplayableBody(this.#ctx.opts.body)) return false;
     this.#nonceResent = true;
     this.#resumeState = this.#state as 0 | 2;
@@ -256,7 +268,14 @@ export class AuthHandler extends AuthAttempt implements Dispatcher.DispatchHandl
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
-    if (this.rejected(statusCode, () => headers, (name) => single(headers[name]))) return;
+    if (
+      this.rejected(
+        statusCode,
+        () => headers,
+        (name) => single(headers[name]),
+      )
+    )
+      return;
     this.#handler.onResponseStart?.(this, statusCode, headers, statusMessage);
   }
 

@@ -6,7 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { AuthAttempt, type AttemptContext } from './undici-handlers.js';
+import { type AttemptContext, AuthAttempt } from './undici-handlers.js';
 
 /** undici's older handler API (`onConnect`, `onHeaders`, ...), still what `undici.request` creates. */
 export interface LegacyHandler {
@@ -23,7 +23,13 @@ export interface LegacyHandler {
 /** Whether `handler` speaks undici's older callback API. */
 export function isLegacy(handler: Dispatcher.DispatchHandler): handler is Dispatcher.DispatchHandler & LegacyHandler {
   const h = handler as Partial<LegacyHandler>;
-  return typeof h.onConnect === 'function' && typeof h.onHeaders === 'function' && typeof h.onData === 'function' && typeof h.onComplete === 'function' && typeof h.onError === 'function';
+  return (
+    typeof h.onConnect === 'function' &&
+    typeof h.onHeaders === 'function' &&
+    typeof h.onData === 'function' &&
+    typeof h.onComplete === 'function' &&
+    typeof h.onError === 'function'
+  );
 }
 
 /** {@link AuthHandler} for the older handler API: the same rules, raw headers passed through untouched. */
@@ -71,7 +77,14 @@ export class LegacyAuthHandler extends AuthAttempt implements LegacyHandler {
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
-    if (this.rejected(statusCode, () => parseRawHeaders(rawHeaders), (name) => rawHeader(rawHeaders, name))) return true;
+    if (
+      this.rejected(
+        statusCode,
+        () => parseRawHeaders(rawHeaders),
+        (name) => rawHeader(rawHeaders, name),
+      )
+    )
+      return true;
     return this.#handler.onHeaders(statusCode, rawHeaders, resume, statusText);
   }
 

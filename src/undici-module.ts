@@ -26,7 +26,9 @@ export function loadedUndici(): UndiciModule | undefined {
 export function loadUndici(): Promise<UndiciModule> {
   if (state.loaded !== undefined) return Promise.resolve(state.loaded);
   // undici is CommonJS: its namespace's `default` is the `module.exports` that `require` returns.
-  state.loading ??= import('undici').then((namespace) => (state.loaded ??= ((namespace as unknown as { default?: UndiciModule }).default ?? namespace) as UndiciModule));
+  state.loading ??= import('undici').then(
+    (namespace) => (state.loaded ??= ((namespace as unknown as { default?: UndiciModule }).default ?? namespace) as UndiciModule),
+  );
   return state.loading;
 }
 

@@ -150,4 +150,3 @@ function normaliseOrigin(origin: string | URL | undefined): string | undefined {
     return undefined;
   }
 }
-

@@ -5,7 +5,7 @@
  */
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError, MemoryTokenStore, TokenManager, type FetchLike, type Token, type TokenManagerOptions } from '../src/index.js';
+import { ConfigError, type FetchLike, MemoryTokenStore, type Token, TokenManager, type TokenManagerOptions } from '../src/index.js';
 import { authInterceptor } from '../src/undici.js';
 import { deferred } from './helpers/fake-token-endpoint.js';
 import { startServer, tokenBody } from './helpers/http-server.js';
@@ -137,7 +137,10 @@ describe("another instance's logoff through a shared store, with the undici inte
       'GET /api/item': (req) => ({ body: { auth: req.headers.authorization ?? null } }),
     });
     const agent = new Agent({ keepAliveTimeout: 1000 });
-    cleanup.push(() => agent.close(), () => server.close());
+    cleanup.push(
+      () => agent.close(),
+      () => server.close(),
+    );
     const store = new SharedStore();
     const make = () => new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'svc', clientSecret: 's3cret', clientAuth: 'basic', retry: false, store });
     const a = make();

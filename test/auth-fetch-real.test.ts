@@ -5,7 +5,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TokenManager, type TokenManagerOptions } from '../src/index.js';
-import { startServer, tokenBody, type RecordedRequest, type TestServer } from './helpers/http-server.js';
+import { type RecordedRequest, startServer, type TestServer, tokenBody } from './helpers/http-server.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -29,7 +29,15 @@ async function apiServer(rejected: Set<string>) {
 }
 
 function manager(server: TestServer, extra: Partial<TokenManagerOptions> = {}): TokenManager {
-  return new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'svc', clientSecret: 's3cret', clientAuth: 'basic', baseUrl: server.url, retry: false, ...extra });
+  return new TokenManager({
+    tokenUrl: `${server.url}/token`,
+    clientId: 'svc',
+    clientSecret: 's3cret',
+    clientAuth: 'basic',
+    baseUrl: server.url,
+    retry: false,
+    ...extra,
+  });
 }
 
 /** A recorded body in comparable form: multipart boundaries differ between sends, so compare fields. */
@@ -125,7 +133,10 @@ describe('tm.fetch over real sockets', () => {
     const tm = manager(server);
     const shapes: RequestInit['headers'][] = [
       new Headers({ Authorization: 'Basic x', 'x-shape': 'headers' }),
-      [['authorization', 'Basic x'], ['x-shape', 'pairs']],
+      [
+        ['authorization', 'Basic x'],
+        ['x-shape', 'pairs'],
+      ],
       { AUTHORIZATION: 'Basic x', 'x-shape': 'record' },
     ];
     for (const headers of shapes) await (await tm.fetch('/api/item', { headers })).arrayBuffer();
@@ -139,7 +150,9 @@ describe('tm.fetch over real sockets', () => {
   it("sends a global Request's method, headers and body through undici's fetch", async () => {
     const server = await apiServer(new Set());
     const tm = manager(server);
-    const res = await tm.fetch(new Request(`${server.url}/api/upload`, { method: 'PUT', headers: { 'x-req': '1', authorization: 'Basic no' }, body: 'payload' }));
+    const res = await tm.fetch(
+      new Request(`${server.url}/api/upload`, { method: 'PUT', headers: { 'x-req': '1', authorization: 'Basic no' }, body: 'payload' }),
+    );
     expect(res.status).toBe(200);
     const [sent] = server.requestsTo('/api/upload');
     expect(sent).toMatchObject({ method: 'PUT', body: 'payload' });

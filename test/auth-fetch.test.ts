@@ -2,10 +2,10 @@
  * `tm.fetch` through msw (global fetch injected with the `fetch` option): headers, `baseUrl`, origin
  * checks, and the one replay with a fresh token when the API rejects the old one.
  */
-import { http, HttpResponse } from 'msw';
+import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, TokenManager, TokenwardError, type TokenManagerOptions } from '../src/index.js';
+import { ErrorCode, TokenManager, type TokenManagerOptions, TokenwardError } from '../src/index.js';
 
 const AUTH = 'https://auth.example.com';
 const API = 'https://api.example.com';
@@ -89,7 +89,12 @@ describe('tm.fetch: request shape', () => {
     expect(seen[0]).toMatchObject({ auth: 'Bearer tok-1', method: 'POST', contentType: 'text/plain', body: 'hello' });
     // Headers given as a Headers object and as pairs work the same.
     await tm.fetch(`${API}/v1/a`, { headers: new Headers({ authorization: 'x', 'x-a': '1' }) });
-    await tm.fetch(`${API}/v1/b`, { headers: [['AUTHORIZATION', 'x'], ['x-b', '2']] });
+    await tm.fetch(`${API}/v1/b`, {
+      headers: [
+        ['AUTHORIZATION', 'x'],
+        ['x-b', '2'],
+      ],
+    });
     expect(seen.slice(1).map((s) => s.auth)).toEqual(['Bearer tok-1', 'Bearer tok-1']);
     expect(tokenRequests).toBe(1);
   });
@@ -155,7 +160,10 @@ describe('tm.fetch: replay after the API rejects the token', () => {
         form.append('upload', file());
         return form;
       },
-      JSON.stringify([['field', 'value'], ['upload', 'file:a.txt:file-bytes']]),
+      JSON.stringify([
+        ['field', 'value'],
+        ['upload', 'file:a.txt:file-bytes'],
+      ]),
     ],
   ];
 

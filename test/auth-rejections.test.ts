@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TokenManager, type TokenManagerOptions } from '../src/index.js';
 import { authInterceptor } from '../src/undici.js';
 import { deferred } from './helpers/fake-token-endpoint.js';
-import { startServer, tokenBody, type RecordedRequest, type RouteAnswer, type TestServer } from './helpers/http-server.js';
+import { type RecordedRequest, type RouteAnswer, startServer, type TestServer, tokenBody } from './helpers/http-server.js';
 
 const cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -115,14 +115,21 @@ describe('what counts as a rejected token (issue 9 defect 12)', () => {
     ['401 without a challenge (ASP.NET, Jim2)', { status: 401 }, true],
     ['401 Bearer error="invalid_token"', { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } }, true],
     ['400 Bearer error="invalid_token"', { status: 400, headers: { 'www-authenticate': 'Bearer realm="api", error="invalid_token"' } }, true],
-    ['403 insufficient_scope whose description mentions invalid_token', { status: 403, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", error_description="not an invalid_token problem"' } }, false],
+    [
+      '403 insufficient_scope whose description mentions invalid_token',
+      { status: 403, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", error_description="not an invalid_token problem"' } },
+      false,
+    ],
     ['403 with a realm named invalid_token', { status: 403, headers: { 'www-authenticate': 'Bearer realm="invalid_token"' } }, false],
     ['401 Basic from a proxy in front of the API', { status: 401, headers: { 'www-authenticate': 'Basic realm="corporate proxy"' } }, false],
   ];
 
   it.each(cases)('tm.fetch: %s → renew: %s', async (_name, answer, renews) => {
     let calls = 0;
-    const s = await server({ 'POST /token': () => ({ body: tokenBody(`tok-${tokenRequests(s) + 1}`) }), 'GET /api': () => (++calls === 1 ? answer : { status: 200 }) });
+    const s = await server({
+      'POST /token': () => ({ body: tokenBody(`tok-${tokenRequests(s) + 1}`) }),
+      'GET /api': () => (++calls === 1 ? answer : { status: 200 }),
+    });
     const tm = manager(s);
     await tm.fetch('/api');
     expect(tokenRequests(s)).toBe(renews ? 2 : 1);
@@ -130,7 +137,10 @@ describe('what counts as a rejected token (issue 9 defect 12)', () => {
 
   it.each(cases)('interceptor: %s → renew: %s', async (_name, answer, renews) => {
     let calls = 0;
-    const s = await server({ 'POST /token': () => ({ body: tokenBody(`tok-${tokenRequests(s) + 1}`) }), 'GET /api': () => (++calls === 1 ? answer : { status: 200 }) });
+    const s = await server({
+      'POST /token': () => ({ body: tokenBody(`tok-${tokenRequests(s) + 1}`) }),
+      'GET /api': () => (++calls === 1 ? answer : { status: 200 }),
+    });
     const tm = manager(s);
     const res = await request(`${s.url}/api`, { dispatcher: interceptorAgent(tm) });
     await res.body.dump();
@@ -199,10 +209,21 @@ describe('a custom isAuthFailure that throws', () => {
       res.writeHead(401, { 'content-type': 'text/plain' }).end('x'.repeat(4 * 1024 * 1024));
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    cleanup.push(() => new Promise((r) => { srv.closeAllConnections(); srv.close(r); }));
+    cleanup.push(
+      () =>
+        new Promise((r) => {
+          srv.closeAllConnections();
+          srv.close(r);
+        }),
+    );
     const url = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
     const tm = new TokenManager({
-      tokenUrl: `${url}/token`, clientId: 'svc', clientSecret: 's3cret', clientAuth: 'basic', retry: false, baseUrl: url,
+      tokenUrl: `${url}/token`,
+      clientId: 'svc',
+      clientSecret: 's3cret',
+      clientAuth: 'basic',
+      retry: false,
+      baseUrl: url,
       isAuthFailure: () => {
         throw new Error('predicate bug');
       },
@@ -229,7 +250,12 @@ describe('an API that rejects every token, with bodies that cannot be replayed',
     const s = await server({ 'POST /token': () => ({ body: tokenBody(`tok-${++issued}`) }), 'POST /api': () => ({ status: 401 }) });
     const tm = manager(s);
     for (let i = 0; i < 10; i++) {
-      const body = new ReadableStream({ start: (c) => { c.enqueue(new TextEncoder().encode('x')); c.close(); } });
+      const body = new ReadableStream({
+        start: (c) => {
+          c.enqueue(new TextEncoder().encode('x'));
+          c.close();
+        },
+      });
       const res = await tm.fetch('/api', { method: 'POST', body, duplex: 'half' } as RequestInit);
       expect(res.status).toBe(401);
     }

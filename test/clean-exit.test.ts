@@ -9,8 +9,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, tokenBody, type TestServer } from './helpers/http-server.js';
-import { redisTestsEnabled, startRedis, type RedisServer } from './helpers/redis-server.js';
+import { startServer, type TestServer, tokenBody } from './helpers/http-server.js';
+import { type RedisServer, redisTestsEnabled, startRedis } from './helpers/redis-server.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/clean-exit.ts', import.meta.url));
 /** Far above the few seconds the fixture needs (tsx start-up, Redis connections) on a busy machine. */

@@ -7,9 +7,9 @@ import { X509Certificate } from 'node:crypto';
 import { inspect } from 'node:util';
 import * as jose from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, ErrorCode, resolveOptions, TokenManager, TokenwardError, type TokenManagerOptions } from '../src/index.js';
+import { ConfigError, ErrorCode, resolveOptions, TokenManager, type TokenManagerOptions, TokenwardError } from '../src/index.js';
 import { makeKey, makePki, type TestCert } from './helpers/certs.js';
-import { answer, scriptedFetch, tokenAnswer, type ScriptedRequest } from './helpers/scripted-fetch.js';
+import { answer, type ScriptedRequest, scriptedFetch, tokenAnswer } from './helpers/scripted-fetch.js';
 
 const tokenUrl = 'https://idp.example.com/oauth2/token';
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -32,8 +32,13 @@ describe('private_key_jwt', () => {
     ['RSA PEM', () => makeKey('rsa'), 'RS256', (k: ReturnType<typeof makeKey>) => k.pem],
     ['EC P-256 KeyObject', () => makeKey('ec256'), 'ES256', (k: ReturnType<typeof makeKey>) => k.privateKey],
     ['EC P-384 PEM', () => makeKey('ec384'), 'ES384', (k: ReturnType<typeof makeKey>) => k.pem],
-    ['Ed25519 JWK', () => makeKey('ed25519'), 'EdDSA', (k: ReturnType<typeof makeKey>) => ({ ...(k.privateKey.export({ format: 'jwk' }) as object), kid: 'from-jwk' })],
-  ] as const)('%s: signs a valid RFC 7523 assertion with the key\'s algorithm', async (_, make, alg, input) => {
+    [
+      'Ed25519 JWK',
+      () => makeKey('ed25519'),
+      'EdDSA',
+      (k: ReturnType<typeof makeKey>) => ({ ...(k.privateKey.export({ format: 'jwk' }) as object), kid: 'from-jwk' }),
+    ],
+  ] as const)("%s: signs a valid RFC 7523 assertion with the key's algorithm", async (_, make, alg, input) => {
     const key = make();
     const { tm, requests } = manager({ privateKey: input(key) as TokenManagerOptions['privateKey'] });
     await tm.getToken();
@@ -43,7 +48,11 @@ describe('private_key_jwt', () => {
     expect(body.get('client_id')).toBe('svc-jwt');
     expect(body.get('client_secret')).toBeNull();
     expect(requests[0]!.headers.authorization).toBeUndefined();
-    const { payload, protectedHeader } = await jose.jwtVerify(assertionOf(requests[0]!), await jose.importJWK(key.publicJwk, alg), { issuer: 'svc-jwt', subject: 'svc-jwt', audience: tokenUrl });
+    const { payload, protectedHeader } = await jose.jwtVerify(assertionOf(requests[0]!), await jose.importJWK(key.publicJwk, alg), {
+      issuer: 'svc-jwt',
+      subject: 'svc-jwt',
+      audience: tokenUrl,
+    });
     expect(protectedHeader.alg).toBe(alg);
     if (alg === 'EdDSA') expect(protectedHeader.kid).toBe('from-jwk');
     expect(payload.exp! - payload.iat!).toBe(60);
@@ -52,9 +61,17 @@ describe('private_key_jwt', () => {
 
   it('PS256 when asked, kid from the option, audience configurable', async () => {
     const key = makeKey('rsa');
-    const { tm, requests } = manager({ privateKey: key.pem, signingAlgorithm: 'PS256', keyId: 'key-2026', assertionAudience: 'https://idp.example.com', assertionLifetime: 30 });
+    const { tm, requests } = manager({
+      privateKey: key.pem,
+      signingAlgorithm: 'PS256',
+      keyId: 'key-2026',
+      assertionAudience: 'https://idp.example.com',
+      assertionLifetime: 30,
+    });
     await tm.getToken();
-    const { payload, protectedHeader } = await jose.jwtVerify(assertionOf(requests[0]!), await jose.importJWK(key.publicJwk, 'PS256'), { audience: 'https://idp.example.com' });
+    const { payload, protectedHeader } = await jose.jwtVerify(assertionOf(requests[0]!), await jose.importJWK(key.publicJwk, 'PS256'), {
+      audience: 'https://idp.example.com',
+    });
     expect(protectedHeader).toMatchObject({ alg: 'PS256', kid: 'key-2026' });
     expect(payload.exp! - payload.iat!).toBe(30);
   });
@@ -62,11 +79,23 @@ describe('private_key_jwt', () => {
   it('a fresh assertion for every request: each retry, the refresh, and the revocation', async () => {
     const key = makeKey('ec256');
     const f = scriptedFetch(answer(503, 'busy'), tokenAnswer('a1', { refresh_token: 'r1' }), tokenAnswer('a2', { refresh_token: 'r2' }), answer(200, ''));
-    const tm = new TokenManager({ tokenUrl, clientId: 'svc-jwt', privateKey: key.pem, fetch: f.fetch, retry: { retries: 1, minTimeout: 0, maxTimeout: 0 }, logoff: { style: 'revoke', url: 'https://idp.example.com/oauth2/revoke', tokens: ['refresh_token'] } });
+    const tm = new TokenManager({
+      tokenUrl,
+      clientId: 'svc-jwt',
+      privateKey: key.pem,
+      fetch: f.fetch,
+      retry: { retries: 1, minTimeout: 0, maxTimeout: 0 },
+      logoff: { style: 'revoke', url: 'https://idp.example.com/oauth2/revoke', tokens: ['refresh_token'] },
+    });
     await tm.getToken();
     await tm.getToken({ forceRefresh: true });
     await tm.logoff();
-    expect(f.requests.map((r) => form(r).get('grant_type') ?? `revoke:${form(r).get('token_type_hint')}`)).toEqual(['client_credentials', 'client_credentials', 'refresh_token', 'revoke:refresh_token']);
+    expect(f.requests.map((r) => form(r).get('grant_type') ?? `revoke:${form(r).get('token_type_hint')}`)).toEqual([
+      'client_credentials',
+      'client_credentials',
+      'refresh_token',
+      'revoke:refresh_token',
+    ]);
     const assertions = f.requests.map(assertionOf);
     expect(new Set(assertions).size).toBe(4);
     const jtis = await Promise.all(assertions.map(async (a) => (await jose.jwtVerify(a, await jose.importJWK(key.publicJwk, 'ES256'))).payload.jti));
@@ -97,7 +126,10 @@ describe('private_key_jwt', () => {
   it('the key is never in inspect output, JSON, errors or events', async () => {
     const key = makeKey('rsa');
     const errors: TokenwardError[] = [];
-    const { tm } = manager({ privateKey: key.pem, hooks: { onError: (e) => errors.push(e) } }, answer(401, { error: 'invalid_client', error_description: 'bad assertion' }));
+    const { tm } = manager(
+      { privateKey: key.pem, hooks: { onError: (e) => errors.push(e) } },
+      answer(401, { error: 'invalid_client', error_description: 'bad assertion' }),
+    );
     const err = (await tm.getToken().catch((e: unknown) => e)) as TokenwardError;
     const pemBody = key.pem.split('\n')[1]!;
     for (const text of [inspect(tm, { depth: 10, showHidden: true }), JSON.stringify(err), inspect(err, { depth: 10 }), inspect(errors, { depth: 10 })]) {
@@ -115,7 +147,10 @@ describe('client_secret_jwt', () => {
     expect(tm.clientAuth).toBe('client_secret_jwt');
     expect(requests[0]!.body).not.toContain(encodeURIComponent(secret).slice(0, 10));
     expect(requests[0]!.headers.authorization).toBeUndefined();
-    const { protectedHeader, payload } = await jose.jwtVerify(assertionOf(requests[0]!), new TextEncoder().encode(secret), { issuer: 'svc-jwt', audience: tokenUrl });
+    const { protectedHeader, payload } = await jose.jwtVerify(assertionOf(requests[0]!), new TextEncoder().encode(secret), {
+      issuer: 'svc-jwt',
+      audience: tokenUrl,
+    });
     expect(protectedHeader.alg).toBe('HS256');
     expect(payload.sub).toBe('svc-jwt');
   });
@@ -126,7 +161,11 @@ describe('clientAssertion (keys held elsewhere)', () => {
 
   it('is called for every request, so a rotated token file is picked up', async () => {
     let n = 0;
-    const { tm, requests } = manager({ clientAssertion: async () => jwtWith({ n: ++n, exp: Math.floor(Date.now() / 1000) + 600 }) }, tokenAnswer('a'), tokenAnswer('b'));
+    const { tm, requests } = manager(
+      { clientAssertion: async () => jwtWith({ n: ++n, exp: Math.floor(Date.now() / 1000) + 600 }) },
+      tokenAnswer('a'),
+      tokenAnswer('b'),
+    );
     await tm.getToken();
     await tm.getToken({ forceRefresh: true });
     expect(n).toBe(2);
@@ -136,9 +175,19 @@ describe('clientAssertion (keys held elsewhere)', () => {
   });
 
   it.each([
-    ['an expired JWT', () => jwtWith({ exp: 1_600_000_000, secretish: 'zzz-assertion-body' }), /returned an assertion that expired at 2020-09-13T12:26:40\.000Z/],
+    [
+      'an expired JWT',
+      () => jwtWith({ exp: 1_600_000_000, secretish: 'zzz-assertion-body' }),
+      /returned an assertion that expired at 2020-09-13T12:26:40\.000Z/,
+    ],
     ['an empty string', () => '', /must return a non-empty string/],
-    ['a throw', () => { throw Object.assign(new Error("ENOENT: no such file or directory, open '/var/run/secrets/tokens/idp'"), { code: 'ENOENT' }); }, /option `clientAssertion` failed: ENOENT/],
+    [
+      'a throw',
+      () => {
+        throw Object.assign(new Error("ENOENT: no such file or directory, open '/var/run/secrets/tokens/idp'"), { code: 'ENOENT' });
+      },
+      /option `clientAssertion` failed: ENOENT/,
+    ],
   ])('%s is a typed error before any request, without the assertion', async (_, source, message) => {
     const { tm, requests } = manager({ clientAssertion: source as () => string });
     const err = (await tm.getToken().catch((e: unknown) => e)) as TokenwardError;
@@ -161,11 +210,23 @@ describe('mutual TLS client authentication: client_id in the body, nothing secre
 
 describe('configuration errors: named, and never quoting key material', () => {
   const cases: Array<[string, () => Partial<TokenManagerOptions>, RegExp]> = [
-    ['an unreadable PEM', () => ({ privateKey: '-----BEGIN PRIVATE KEY-----\nnot-a-key-zzzz\n-----END PRIVATE KEY-----\n' }), /option `privateKey` could not be read as a private key/],
+    [
+      'an unreadable PEM',
+      () => ({ privateKey: '-----BEGIN PRIVATE KEY-----\nnot-a-key-zzzz\n-----END PRIVATE KEY-----\n' }),
+      /option `privateKey` could not be read as a private key/,
+    ],
     ['a public JWK', () => ({ privateKey: makeKey('ec256').publicJwk }), /JWK without its private part/],
     ['a 1024-bit RSA key', () => ({ privateKey: makeKey('rsa', 1024).pem }), /1024-bit RSA key; RFC 7518 §3\.3 needs 2048 bits/],
-    ['an algorithm the key cannot use', () => ({ privateKey: makeKey('ec256').pem, signingAlgorithm: 'RS256' }), /`signingAlgorithm` must be one of "ES256" for this ec:prime256v1 key, got "RS256"/],
-    ['an expired signing certificate', () => ({ privateKey: pki.expired.key, signingCertificate: pki.expired.cert }), /option `signingCertificate` expired on 20\d\d-/],
+    [
+      'an algorithm the key cannot use',
+      () => ({ privateKey: makeKey('ec256').pem, signingAlgorithm: 'RS256' }),
+      /`signingAlgorithm` must be one of "ES256" for this ec:prime256v1 key, got "RS256"/,
+    ],
+    [
+      'an expired signing certificate',
+      () => ({ privateKey: pki.expired.key, signingCertificate: pki.expired.cert }),
+      /option `signingCertificate` expired on 20\d\d-/,
+    ],
     ['a certificate of another key', () => ({ privateKey: makeKey('rsa').pem, signingCertificate: pki.client.cert }), /does not belong to `privateKey`/],
     ['private_key_jwt without a key', () => ({ clientAuth: 'private_key_jwt' }), /needs `privateKey` or `clientAssertion`/],
     ['both a key and an assertion function', () => ({ privateKey: makeKey('ec256').pem, clientAssertion: () => 'x' }), /cannot be used together/],
@@ -186,7 +247,9 @@ describe('configuration errors: named, and never quoting key material', () => {
     expect(text).not.toMatch(/not-a-key-zzzz|PRIVATE KEY|MII/);
   });
 
-  it('tls and fetch together is a ConfigError (tls configures tokenward\'s own transport)', () => {
-    expect(() => new TokenManager({ tokenUrl, clientId: 'c', tls: pki.client as TestCert, fetch: globalThis.fetch })).toThrow(/options `fetch` and `tls` cannot be used together/);
+  it("tls and fetch together is a ConfigError (tls configures tokenward's own transport)", () => {
+    expect(() => new TokenManager({ tokenUrl, clientId: 'c', tls: pki.client as TestCert, fetch: globalThis.fetch })).toThrow(
+      /options `fetch` and `tls` cannot be used together/,
+    );
   });
 });

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { basicAuthorization, ErrorCode, formEncode, isClientNotAuthenticated, OAuthError, ResponseError, TokenManager, TokenwardError } from '../src/index.js';
-import { answer, scriptedFetch, tokenAnswer, type ScriptStep } from './helpers/scripted-fetch.js';
+import { answer, type ScriptStep, scriptedFetch, tokenAnswer } from './helpers/scripted-fetch.js';
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 /** What an RFC 6749 server does with the header: base64-decode, split at the first ':', form-decode. */
@@ -24,7 +24,7 @@ describe('formEncode (WHATWG application/x-www-form-urlencoded)', () => {
     ['a+b', 'a%2Bb'],
     ['a/b', 'a%2Fb'],
     ['a=b', 'a%3Db'],
-    ['~!\'()', '%7E%21%27%28%29'],
+    ["~!'()", '%7E%21%27%28%29'],
     ['é', '%C3%A9'],
     ['日本', '%E6%97%A5%E6%9C%AC'],
     ['😀', '%F0%9F%98%80'],
@@ -148,7 +148,15 @@ describe("clientAuth: 'auto'", () => {
     // A server that answers a wrong user password with 401 invalid_grant authenticated the client fine:
     // re-sending would double the user's lockout count and teach `auto` the wrong style.
     const f = scriptedFetch(answer(401, { error: 'invalid_grant', error_description: 'wrong password' }), tokenAnswer());
-    const tm = new TokenManager({ tokenUrl, clientId: 'svc', clientSecret: 'secret-1', username: 'u', password: 'not-the-password-1', fetch: f.fetch, retry: false });
+    const tm = new TokenManager({
+      tokenUrl,
+      clientId: 'svc',
+      clientSecret: 'secret-1',
+      username: 'u',
+      password: 'not-the-password-1',
+      fetch: f.fetch,
+      retry: false,
+    });
     await expect(tm.getToken()).rejects.toMatchObject({ code: ErrorCode.OAUTH, status: 401, error: 'invalid_grant' });
     expect(f.requests).toHaveLength(1);
     expect(f.requests.filter((r) => r.body.includes('password=')).length).toBe(1);
@@ -163,7 +171,10 @@ describe("clientAuth: 'auto'", () => {
   });
 
   it('when both ways are refused, the error reports both answers in order', async () => {
-    const { tm, requests } = make(answer(401, { error: 'invalid_client', error_description: 'Basic not accepted' }), answer(400, { error: 'invalid_client', error_description: 'unknown client' }));
+    const { tm, requests } = make(
+      answer(401, { error: 'invalid_client', error_description: 'Basic not accepted' }),
+      answer(400, { error: 'invalid_client', error_description: 'unknown client' }),
+    );
     const err = (await tm.getToken().catch((e: unknown) => e)) as TokenwardError;
     expect(requests.map(auth)).toEqual(['basic', 'body']);
     expect(err).toBeInstanceOf(OAuthError);
@@ -173,7 +184,9 @@ describe("clientAuth: 'auto'", () => {
     expect(err.attempts).toHaveLength(2);
     expect(err.attempts![0]).toMatchObject({ status: 401, error: 'invalid_client', errorDescription: 'Basic not accepted' });
     expect(err.attempts![1]).toMatchObject({ status: 400, error: 'invalid_client', errorDescription: 'unknown client' });
-    expect(err.message).toBe('tokenward: client authentication failed both ways: with Basic, 401 invalid_client "Basic not accepted"; with body credentials, 400 invalid_client "unknown client"');
+    expect(err.message).toBe(
+      'tokenward: client authentication failed both ways: with Basic, 401 invalid_client "Basic not accepted"; with body credentials, 400 invalid_client "unknown client"',
+    );
     expect(JSON.parse(JSON.stringify(err)).attempts).toHaveLength(2);
     expect(tm.clientAuth).toBeUndefined();
   });
@@ -189,7 +202,15 @@ describe("clientAuth: 'auto'", () => {
 
   it('Basic refused, body gets past client authentication but the grant fails: learns body and throws the grant error', async () => {
     const f = scriptedFetch(answer(401), answer(400, { error: 'invalid_grant', error_description: 'wrong password' }), tokenAnswer('ok'));
-    const tm = new TokenManager({ tokenUrl, clientId: 'svc', clientSecret: 'secret-1', username: 'u', password: 'not-the-password-1', fetch: f.fetch, retry: false });
+    const tm = new TokenManager({
+      tokenUrl,
+      clientId: 'svc',
+      clientSecret: 'secret-1',
+      username: 'u',
+      password: 'not-the-password-1',
+      fetch: f.fetch,
+      retry: false,
+    });
     const err = (await tm.getToken().catch((e: unknown) => e)) as TokenwardError;
     expect(err).toMatchObject({ code: ErrorCode.OAUTH, status: 400, error: 'invalid_grant', errorDescription: 'wrong password' });
     expect(tm.clientAuth).toBe('body');

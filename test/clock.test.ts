@@ -11,8 +11,8 @@
  * is renewed 30 s after it arrived: never a storm, never a token kept too long).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TokenManager, type Token } from '../src/index.js';
-import { fakeEndpoint, json, type FakeEndpoint } from './helpers/fake-token-endpoint.js';
+import { type Token, TokenManager } from '../src/index.js';
+import { type FakeEndpoint, fakeEndpoint, json } from './helpers/fake-token-endpoint.js';
 import { jwt } from './helpers/faults.js';
 
 const LIFETIME_S = 60;
@@ -29,7 +29,8 @@ function skewedEndpoint(offsetMs: number, shape: 'expires_in' | 'jwt'): { endpoi
     const iat = Math.floor(serverNow / 1000);
     const accessToken = shape === 'jwt' ? jwt({ sub: 'clock', iat, exp: iat + LIFETIME_S, jti: `clock-${n}` }) : `clock-at-${n}`;
     issuedAt.set(accessToken, performance.now());
-    const body = shape === 'jwt' ? { access_token: accessToken, token_type: 'Bearer' } : { access_token: accessToken, token_type: 'Bearer', expires_in: LIFETIME_S };
+    const body =
+      shape === 'jwt' ? { access_token: accessToken, token_type: 'Bearer' } : { access_token: accessToken, token_type: 'Bearer', expires_in: LIFETIME_S };
     return json(body, 200, { date: new Date(serverNow).toUTCString() });
   });
   return { endpoint, issuedAt };
@@ -64,8 +65,11 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('the token endpoint\'s clock is minutes off', () => {
-  for (const [direction, offsetMs] of [['ahead', 10 * 60_000], ['behind', -10 * 60_000]] as const) {
+describe("the token endpoint's clock is minutes off", () => {
+  for (const [direction, offsetMs] of [
+    ['ahead', 10 * 60_000],
+    ['behind', -10 * 60_000],
+  ] as const) {
     it(`its Date header is 10 minutes ${direction}: expires_in counts from when the answer arrived here`, async () => {
       const { endpoint, issuedAt } = skewedEndpoint(offsetMs, 'expires_in');
       const tm = new TokenManager({ tokenUrl: 'https://auth.example.com/token', fetch: endpoint.fetch });
@@ -93,7 +97,7 @@ describe('the token endpoint\'s clock is minutes off', () => {
   });
 });
 
-describe('this host\'s wall clock is stepped', () => {
+describe("this host's wall clock is stepped", () => {
   // issue 9 defect 15
   it('forwards by an hour: the token is not renewed early, no storm follows', async () => {
     const { endpoint, issuedAt } = skewedEndpoint(0, 'expires_in');

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, tokenBody, type TestServer } from './helpers/http-server.js';
+import { startServer, type TestServer, tokenBody } from './helpers/http-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const built = existsSync(`${root}dist/index.js`) && existsSync(`${root}dist/index.cjs`);
@@ -52,8 +52,11 @@ describe.skipIf(!built)('the built main entry', () => {
           ? `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); ${load} ${body}`
           : `(async () => { ${load} ${body} })().catch((e) => { console.error(e); process.exit(1); });`;
       const out = await new Promise<string>((resolve, reject) => {
-        execFile(process.execPath, [`--input-type=${kind === 'esm' ? 'module' : 'commonjs'}`, '-e', program], { cwd: root, timeout: 20_000 }, (err, stdout, stderr) =>
-          err ? reject(new Error(`${kind} child failed: ${err.message}\n${stderr}`)) : resolve(stdout),
+        execFile(
+          process.execPath,
+          [`--input-type=${kind === 'esm' ? 'module' : 'commonjs'}`, '-e', program],
+          { cwd: root, timeout: 20_000 },
+          (err, stdout, stderr) => (err ? reject(new Error(`${kind} child failed: ${err.message}\n${stderr}`)) : resolve(stdout)),
         );
       });
       expect(JSON.parse(out)).toEqual({ status: 200, text: 'ok', packages: [] });
@@ -92,16 +95,20 @@ describe.skipIf(!built)('the built CLI', () => {
     const code = readFileSync(`${root}dist/${file}`, 'utf8');
     const main = file.endsWith('.cjs') ? 'index\\.cjs' : 'index\\.js';
     const names = [...code.matchAll(new RegExp(`\\(await import\\(['"]\\./${main}['"]\\)\\)\\.(\\w+)`, 'g'))].map((m) => m[1]!);
-    for (const m of code.matchAll(new RegExp(`\\{([\\w\\s,:]+)\\} = await import\\(['"]\\./${main}['"]\\)`, 'g'))) names.push(...m[1]!.split(',').map((n) => n.split(':')[0]!.trim()));
+    for (const m of code.matchAll(new RegExp(`\\{([\\w\\s,:]+)\\} = await import\\(['"]\\./${main}['"]\\)`, 'g')))
+      names.push(...m[1]!.split(',').map((n) => n.split(':')[0]!.trim()));
     return names;
   }
 
-  it.each(['cli.js', 'cli.cjs'])('%s carries no copy of the library: TokenManager and the profiles come from the main entry, which exports each', async (file) => {
-    const code = readFileSync(`${root}dist/${file}`, 'utf8');
-    expect(code).not.toMatch(/class TokenManager\b/);
-    const names = fromMain(file);
-    expect(names).toEqual(expect.arrayContaining(['TokenManager', 'jim2', 'veeamRecoveryOrchestrator']));
-    const main = (await import(`${root}dist/${file.endsWith('.cjs') ? 'index.cjs' : 'index.js'}`)) as Record<string, unknown>;
-    expect(names.filter((name) => typeof main[name] !== 'function')).toEqual([]);
-  });
+  it.each(['cli.js', 'cli.cjs'])(
+    '%s carries no copy of the library: TokenManager and the profiles come from the main entry, which exports each',
+    async (file) => {
+      const code = readFileSync(`${root}dist/${file}`, 'utf8');
+      expect(code).not.toMatch(/class TokenManager\b/);
+      const names = fromMain(file);
+      expect(names).toEqual(expect.arrayContaining(['TokenManager', 'jim2', 'veeamRecoveryOrchestrator']));
+      const main = (await import(`${root}dist/${file.endsWith('.cjs') ? 'index.cjs' : 'index.js'}`)) as Record<string, unknown>;
+      expect(names.filter((name) => typeof main[name] !== 'function')).toEqual([]);
+    },
+  );
 });

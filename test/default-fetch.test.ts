@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HANDOFF_AFTER } from '../src/default-fetch.js';
 import { TokenManager } from '../src/index.js';
 import { loadedUndici, loadUndici } from '../src/undici-module.js';
-import { startServer, tokenBody, type TestServer } from './helpers/http-server.js';
+import { startServer, type TestServer, tokenBody } from './helpers/http-server.js';
 
 let server: TestServer;
 let tm: TokenManager;
@@ -16,7 +16,9 @@ beforeAll(async () => {
   server = await startServer({
     'POST /token': () => ({ body: tokenBody('default-transport-token') }),
     'GET /api': (req) => ({ status: req.headers.authorization === 'Bearer default-transport-token' ? 200 : 401, body: 'ok' }),
-    'POST /upload': (req) => ({ body: `${req.headers['content-type']?.split(';')[0]} ${req.body.includes('name="k"') && req.body.includes('\r\n\r\nv\r\n') ? 'k=v' : req.body}` }),
+    'POST /upload': (req) => ({
+      body: `${req.headers['content-type']?.split(';')[0]} ${req.body.includes('name="k"') && req.body.includes('\r\n\r\nv\r\n') ? 'k=v' : req.body}`,
+    }),
   });
   tm = new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'svc', clientSecret: 's3cret', baseUrl: server.url, retry: false });
 });
@@ -47,7 +49,7 @@ describe('the default transport', () => {
     expect(dispatched).toBe(0);
   });
 
-  it("sends the undici package's FormData as multipart through Node's fetch, not as \"[object FormData]\"", async () => {
+  it('sends the undici package\'s FormData as multipart through Node\'s fetch, not as "[object FormData]"', async () => {
     const { FormData: UndiciFormData } = await import('undici');
     const form = new UndiciFormData();
     form.append('k', 'v');

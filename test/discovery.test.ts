@@ -4,11 +4,11 @@
  * endpoint, and never a metadata request on a cache hit.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ErrorCode, MemoryTokenStore, TokenManager, type TokenwardError, type TokenManagerOptions } from '../src/index.js';
 import { Discovery, metadataUrls } from '../src/discovery.js';
 import { Emitter } from '../src/events.js';
+import { ConfigError, ErrorCode, MemoryTokenStore, TokenManager, type TokenManagerOptions, type TokenwardError } from '../src/index.js';
 import { createSend } from '../src/transport.js';
-import { answer, scriptedFetch, tokenAnswer, type ScriptedRequest } from './helpers/scripted-fetch.js';
+import { answer, type ScriptedRequest, scriptedFetch, tokenAnswer } from './helpers/scripted-fetch.js';
 
 const ISSUER = 'https://idp.example.com/realms/acme';
 const meta = (extra: Record<string, unknown> = {}) => ({
@@ -37,8 +37,14 @@ function manager(fetch: ScriptedRequest[] extends never ? never : ReturnType<typ
 describe('metadataUrls', () => {
   it('OIDC (suffix appended) first, then RFC 8414 §3.1 (suffix inserted before the path)', () => {
     expect(metadataUrls(ISSUER)).toEqual([OIDC_URL, RFC8414_URL]);
-    expect(metadataUrls('https://login.example.com')).toEqual(['https://login.example.com/.well-known/openid-configuration', 'https://login.example.com/.well-known/oauth-authorization-server']);
-    expect(metadataUrls('https://h/tenant/v2.0/')).toEqual(['https://h/tenant/v2.0/.well-known/openid-configuration', 'https://h/.well-known/oauth-authorization-server/tenant/v2.0']);
+    expect(metadataUrls('https://login.example.com')).toEqual([
+      'https://login.example.com/.well-known/openid-configuration',
+      'https://login.example.com/.well-known/oauth-authorization-server',
+    ]);
+    expect(metadataUrls('https://h/tenant/v2.0/')).toEqual([
+      'https://h/tenant/v2.0/.well-known/openid-configuration',
+      'https://h/.well-known/oauth-authorization-server/tenant/v2.0',
+    ]);
   });
 });
 
@@ -89,7 +95,11 @@ describe('discovery through the manager', () => {
   });
 
   it("logoff { style: 'revoke' } needs no url: the discovered revocation endpoint", async () => {
-    const f = idp(OIDC_URL, () => meta(), (r) => (r.url.endsWith('/revoke') ? answer(200, '') : tokenAnswer('at', { refresh_token: 'rt' })));
+    const f = idp(
+      OIDC_URL,
+      () => meta(),
+      (r) => (r.url.endsWith('/revoke') ? answer(200, '') : tokenAnswer('at', { refresh_token: 'rt' })),
+    );
     const tm = manager(f, { logoff: { style: 'revoke' } });
     await tm.getToken();
     await tm.logoff();
@@ -118,7 +128,11 @@ describe('discovery through the manager', () => {
   });
 
   it('a 404 from a token endpoint that did not move is the error', async () => {
-    const f = idp(OIDC_URL, () => meta(), () => answer(404, 'nope'));
+    const f = idp(
+      OIDC_URL,
+      () => meta(),
+      () => answer(404, 'nope'),
+    );
     await expect(manager(f).getToken()).rejects.toMatchObject({ status: 404 });
     expect(gets(f.requests)).toHaveLength(2);
     expect(posts(f.requests)).toHaveLength(1);
@@ -140,7 +154,7 @@ describe('discovery through the manager', () => {
     expect(gets(f.requests)).toEqual([OIDC_URL, OIDC_URL]);
   });
 
-  it('with issuer and no baseUrl, the issuer\'s origin may receive the token; the cache key follows the issuer', () => {
+  it("with issuer and no baseUrl, the issuer's origin may receive the token; the cache key follows the issuer", () => {
     const f = idp(OIDC_URL, () => meta());
     const tm = manager(f);
     expect([...tm.allowedOrigins]).toEqual(['https://idp.example.com']);
@@ -149,12 +163,17 @@ describe('discovery through the manager', () => {
 });
 
 describe('discovery errors: typed, naming the URL and what was wrong', () => {
-  const fail = async (doc: unknown) => (await manager(idp(OIDC_URL, () => doc)).getToken().catch((e: unknown) => e)) as TokenwardError;
+  const fail = async (doc: unknown) =>
+    (await manager(idp(OIDC_URL, () => doc))
+      .getToken()
+      .catch((e: unknown) => e)) as TokenwardError;
 
   it('a metadata document for another issuer is refused (mix-up defence)', async () => {
     const err = await fail(meta({ issuer: 'https://evil.example.com/realms/acme' }));
     expect(err.code).toBe(ErrorCode.DISCOVERY);
-    expect(err.message).toBe(`tokenward: discovery metadata from ${OIDC_URL} names issuer "https://evil.example.com/realms/acme", not the configured "${ISSUER}"; refusing it (mix-up defence, RFC 8414 §3.3)`);
+    expect(err.message).toBe(
+      `tokenward: discovery metadata from ${OIDC_URL} names issuer "https://evil.example.com/realms/acme", not the configured "${ISSUER}"; refusing it (mix-up defence, RFC 8414 §3.3)`,
+    );
   });
 
   it('an issuer differing only by a trailing slash is refused too (compared exactly)', async () => {
@@ -175,14 +194,20 @@ describe('discovery errors: typed, naming the URL and what was wrong', () => {
 
   it('no metadata at either URL names both', async () => {
     const f = scriptedFetch(answer(404, 'nope'));
-    const err = (await manager(f).getToken().catch((e: unknown) => e)) as TokenwardError;
+    const err = (await manager(f)
+      .getToken()
+      .catch((e: unknown) => e)) as TokenwardError;
     expect(err.code).toBe(ErrorCode.DISCOVERY);
-    expect(err.message).toBe(`tokenward: no metadata for issuer "${ISSUER}": ${OIDC_URL} (404), ${RFC8414_URL} (404); check \`issuer\`, or give \`tokenUrl\` instead`);
+    expect(err.message).toBe(
+      `tokenward: no metadata for issuer "${ISSUER}": ${OIDC_URL} (404), ${RFC8414_URL} (404); check \`issuer\`, or give \`tokenUrl\` instead`,
+    );
   });
 
   it('HTML instead of JSON', async () => {
     const f = scriptedFetch(answer(200, '<html>login</html>', { 'content-type': 'text/html' }));
-    const err = (await manager(f).getToken().catch((e: unknown) => e)) as TokenwardError;
+    const err = (await manager(f)
+      .getToken()
+      .catch((e: unknown) => e)) as TokenwardError;
     expect(err).toMatchObject({ code: ErrorCode.DISCOVERY, message: `tokenward: discovery: ${OIDC_URL} answered 200 with a body that is not JSON` });
   });
 
@@ -199,14 +224,20 @@ describe('discovery errors: typed, naming the URL and what was wrong', () => {
 describe('Discovery (unit)', () => {
   it('single-flight: concurrent callers share one fetch', async () => {
     const f = idp(OIDC_URL, () => meta());
-    const d = new Discovery({ issuer: ISSUER, send: createSend({ fetch: f.fetch, timeout: 1000, maxResponseBytes: 1e6 }), retry: false, events: new Emitter(), mtls: false });
+    const d = new Discovery({
+      issuer: ISSUER,
+      send: createSend({ fetch: f.fetch, timeout: 1000, maxResponseBytes: 1e6 }),
+      retry: false,
+      events: new Emitter(),
+      mtls: false,
+    });
     const all = await Promise.all(Array.from({ length: 10 }, () => d.get()));
     expect(new Set(all).size).toBe(1);
     expect(f.requests).toHaveLength(1);
     expect(all[0]).toMatchObject({ issuer: ISSUER, token: meta().token_endpoint, revocation: meta().revocation_endpoint });
   });
 
-  it('with a client certificate, mtls_endpoint_aliases replace the endpoints; the assertion audience stays the issuer\'s', async () => {
+  it("with a client certificate, mtls_endpoint_aliases replace the endpoints; the assertion audience stays the issuer's", async () => {
     const aliases = { token_endpoint: 'https://mtls.idp.example.com/token', revocation_endpoint: 'https://mtls.idp.example.com/revoke' };
     const f = idp(OIDC_URL, () => meta({ mtls_endpoint_aliases: aliases }));
     const send = createSend({ fetch: f.fetch, timeout: 1000, maxResponseBytes: 1e6 });

@@ -6,10 +6,10 @@
  * a token request or an invalidation.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { decodeJwt, EmbeddedJWK, jwtVerify, type JWTPayload } from 'jose';
+import { decodeJwt, EmbeddedJWK, type JWTPayload, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, TokenManager, type TokenwardError, type FetchLike, type TokenManagerOptions } from '../src/index.js';
 import { accessTokenHash } from '../src/dpop.js';
+import { ErrorCode, type FetchLike, TokenManager, type TokenManagerOptions, type TokenwardError } from '../src/index.js';
 import { json } from './helpers/fake-token-endpoint.js';
 
 const TOKEN_URL = 'https://auth.example.com/oauth/token?tenant=acme';
@@ -38,13 +38,27 @@ function servers(o: { tokenNonce?: string; apiNonce?: string; tokenType?: string
     const proof = dpop === null ? undefined : (await jwtVerify(dpop, EmbeddedJWK, { typ: 'dpop+jwt' })).payload;
     seen.push({ url, method: init?.method ?? 'GET', headers, form: new URLSearchParams(typeof init?.body === 'string' ? init.body : ''), proof });
     if (url.startsWith('https://auth.example.com/')) {
-      if (state.tokenNonce !== undefined && proof?.nonce !== state.tokenNonce) return json({ error: 'use_dpop_nonce', error_description: 'Authorization server requires nonce in DPoP proof' }, 400, { 'dpop-nonce': state.tokenNonce });
+      if (state.tokenNonce !== undefined && proof?.nonce !== state.tokenNonce)
+        return json({ error: 'use_dpop_nonce', error_description: 'Authorization server requires nonce in DPoP proof' }, 400, {
+          'dpop-nonce': state.tokenNonce,
+        });
       if (url.includes('/revoke')) return new Response(null, { status: 200 });
       issued++;
-      return json({ access_token: `at-${issued}`, token_type: state.tokenType ?? 'DPoP', expires_in: 3600, ...(state.refresh ? { refresh_token: `rt-${issued}` } : {}) });
+      return json({
+        access_token: `at-${issued}`,
+        token_type: state.tokenType ?? 'DPoP',
+        expires_in: 3600,
+        ...(state.refresh ? { refresh_token: `rt-${issued}` } : {}),
+      });
     }
     if (state.apiNonce !== undefined && proof !== undefined && proof.nonce !== state.apiNonce) {
-      return new Response(null, { status: 401, headers: { 'www-authenticate': 'DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof"', 'dpop-nonce': state.apiNonce } });
+      return new Response(null, {
+        status: 401,
+        headers: {
+          'www-authenticate': 'DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof"',
+          'dpop-nonce': state.apiNonce,
+        },
+      });
     }
     return json({ auth: headers.get('authorization') });
   };

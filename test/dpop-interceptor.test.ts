@@ -3,13 +3,13 @@
  * new handler APIs: a proof bound to the token on every request, an API's nonce challenge answered once
  * with a new proof (no token request), and a rejected token still renewed and replayed with a new proof.
  */
-import { EmbeddedJWK, jwtVerify, type JWTPayload } from 'jose';
-import { Agent, request, type Dispatcher } from 'undici';
+import { EmbeddedJWK, type JWTPayload, jwtVerify } from 'jose';
+import { Agent, type Dispatcher, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TokenManager } from '../src/index.js';
 import { accessTokenHash } from '../src/dpop.js';
+import { TokenManager } from '../src/index.js';
 import { authInterceptor } from '../src/undici.js';
-import { startServer, tokenBody, type RecordedRequest, type RouteAnswer } from './helpers/http-server.js';
+import { type RecordedRequest, type RouteAnswer, startServer, tokenBody } from './helpers/http-server.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -39,8 +39,10 @@ async function setup(handlerApi: 'older' | 'new', o: { nonce?: string; rejected?
     const { payload } = await jwtVerify(String(req.headers.dpop), EmbeddedJWK, { typ: 'dpop+jwt' });
     calls.push({ authorization: req.headers.authorization, proof: payload, body: req.body });
     const token = req.headers.authorization?.replace(/^DPoP /, '') ?? '';
-    if (payload.ath !== accessTokenHash(token) || payload.htu !== `${server.url}/api/item` || payload.htm !== req.method) return { status: 400, body: 'bad proof' };
-    if (o.nonce !== undefined && payload.nonce !== o.nonce) return { status: 401, headers: { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': o.nonce } };
+    if (payload.ath !== accessTokenHash(token) || payload.htu !== `${server.url}/api/item` || payload.htm !== req.method)
+      return { status: 400, body: 'bad proof' };
+    if (o.nonce !== undefined && payload.nonce !== o.nonce)
+      return { status: 401, headers: { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': o.nonce } };
     if (o.rejected?.has(token)) return { status: 401, headers: { 'www-authenticate': 'DPoP error="invalid_token"' } };
     return { body: { auth: req.headers.authorization, body: req.body } };
   };
@@ -52,7 +54,10 @@ async function setup(handlerApi: 'older' | 'new', o: { nonce?: string; rejected?
   const tm = new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'svc', clientSecret: 's3cret', clientAuth: 'basic', retry: false, dpop: true });
   const agent = new Agent({ keepAliveTimeout: 1000 });
   const dispatcher = handlerApi === 'older' ? agent.compose(authInterceptor(tm)) : agent.compose(authInterceptor(tm), newApiOnly);
-  cleanup.push(() => agent.close(), () => server.close());
+  cleanup.push(
+    () => agent.close(),
+    () => server.close(),
+  );
   return { server, tm, dispatcher, calls, url: `${server.url}/api/item`, tokenRequests: () => server.requestsTo('/token').length };
 }
 

@@ -7,9 +7,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { inspect } from 'node:util';
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, TokenManager } from '../src/index.js';
 import { accessTokenHash, DpopKey, htuOf, wireMethod } from '../src/dpop.js';
 import { DpopNonces } from '../src/dpop-nonces.js';
+import { ConfigError, TokenManager } from '../src/index.js';
 
 const keys = {
   'EC P-256 (ES256)': () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
@@ -65,7 +65,13 @@ describe('DPoP proofs', () => {
   });
 
   it('an unusable dpop key is a ConfigError naming dpop.privateKey and never quoting it', () => {
-    expect(() => new TokenManager({ tokenUrl: 'https://a.example/token', dpop: { privateKey: '-----BEGIN PRIVATE KEY-----\nnot-a-key-secret\n-----END PRIVATE KEY-----' } })).toThrow(/option `dpop.privateKey` could not be read/);
+    expect(
+      () =>
+        new TokenManager({
+          tokenUrl: 'https://a.example/token',
+          dpop: { privateKey: '-----BEGIN PRIVATE KEY-----\nnot-a-key-secret\n-----END PRIVATE KEY-----' },
+        }),
+    ).toThrow(/option `dpop.privateKey` could not be read/);
     const dh = generateKeyPairSync('x25519').privateKey;
     expect(() => new TokenManager({ tokenUrl: 'https://a.example/token', dpop: { privateKey: dh } })).toThrow(ConfigError);
     let message = '';

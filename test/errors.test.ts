@@ -31,9 +31,29 @@ describe('ErrorCode', () => {
   it('every documented field exists on TokenwardError', () => {
     const section = doc.split(/^## /m).find((s) => s.startsWith('Fields'))!;
     const fields = [...section.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]!);
-    expect(fields).toEqual(['code', 'message', 'status', 'error', 'errorDescription', 'errorUri', 'bodyExcerpt', 'retryAfter', 'attempts', 'cause', 'response']);
+    expect(fields).toEqual([
+      'code',
+      'message',
+      'status',
+      'error',
+      'errorDescription',
+      'errorUri',
+      'bodyExcerpt',
+      'retryAfter',
+      'attempts',
+      'cause',
+      'response',
+    ]);
     const err = new TokenwardError(ErrorCode.OAUTH, 'm', {
-      status: 400, error: 'e', errorDescription: 'd', errorUri: 'u', bodyExcerpt: 'b', retryAfter: 1, attempts: [], cause: new Error('c'), response: new Response('r'),
+      status: 400,
+      error: 'e',
+      errorDescription: 'd',
+      errorUri: 'u',
+      bodyExcerpt: 'b',
+      retryAfter: 1,
+      attempts: [],
+      cause: new Error('c'),
+      response: new Response('r'),
     });
     for (const field of fields) expect(err[field as keyof TokenwardError], field).toBeDefined();
   });
@@ -50,7 +70,11 @@ describe('TokenwardError', () => {
   });
 
   it('subclasses keep their names and are TokenwardErrors', () => {
-    for (const [Ctor, name] of [[OAuthError, 'OAuthError'], [ResponseError, 'ResponseError'], [NetworkError, 'NetworkError']] as const) {
+    for (const [Ctor, name] of [
+      [OAuthError, 'OAuthError'],
+      [ResponseError, 'ResponseError'],
+      [NetworkError, 'NetworkError'],
+    ] as const) {
       const e = new Ctor(ErrorCode.OAUTH, 'm');
       expect(e.name).toBe(name);
       expect(e).toBeInstanceOf(TokenwardError);
@@ -71,7 +95,13 @@ describe('TokenwardError', () => {
 
   it('toJSON: name, code, message, the set fields, and cause as {name, message}', () => {
     const inner = new OAuthError(ErrorCode.OAUTH, 'inner', { status: 401 });
-    const err = new OAuthError(ErrorCode.OAUTH, 'both', { status: 400, error: 'invalid_client', errorDescription: 'd', attempts: [inner], cause: new TypeError('boom') });
+    const err = new OAuthError(ErrorCode.OAUTH, 'both', {
+      status: 400,
+      error: 'invalid_client',
+      errorDescription: 'd',
+      attempts: [inner],
+      cause: new TypeError('boom'),
+    });
     expect(JSON.parse(JSON.stringify(err))).toEqual({
       name: 'OAuthError',
       code: ErrorCode.OAUTH,
@@ -123,7 +153,15 @@ describe('two copies of tokenward in one process (the dual-package hazard)', () 
 
   it('nothing else is mistaken for one: plain errors, look-alikes, primitives, subclasses of users', async () => {
     const other = await otherCopy();
-    for (const value of [new Error('m'), { code: ErrorCode.OAUTH, name: 'OAuthError' }, Object.assign(new Error('m'), { name: 'TokenwardError' }), null, undefined, 'ERR_TOKENWARD_OAUTH', 42]) {
+    for (const value of [
+      new Error('m'),
+      { code: ErrorCode.OAUTH, name: 'OAuthError' },
+      Object.assign(new Error('m'), { name: 'TokenwardError' }),
+      null,
+      undefined,
+      'ERR_TOKENWARD_OAUTH',
+      42,
+    ]) {
       expect(isTokenwardError(value)).toBe(false);
       expect(value instanceof TokenwardError).toBe(false);
       expect(value instanceof other.OAuthError).toBe(false);
@@ -150,7 +188,10 @@ describe('console.error(err) prints one readable error', () => {
     });
     try {
       const tm = new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'svc', clientSecret: 'wrong-secret', retry: false });
-      const err = await tm.getToken().then(() => undefined, (e: unknown) => e);
+      const err = await tm.getToken().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(server.requests).toHaveLength(2);
       return err as TokenwardError;
     } finally {
@@ -170,7 +211,8 @@ describe('console.error(err) prints one readable error', () => {
     expect(lines.findIndex((l) => /^\s+at /.test(l))).toBe(1);
     expect(lines.length - frames.length).toBeLessThanOrEqual(12);
     expect(lines[0]).toBe(`OAuthError: ${err.message}`);
-    for (const field of ["code: 'ERR_TOKENWARD_OAUTH'", 'status: 401', "error: 'invalid_client'", "errorDescription: 'Client authentication failed'"]) expect(text).toContain(field);
+    for (const field of ["code: 'ERR_TOKENWARD_OAUTH'", 'status: 401', "error: 'invalid_client'", "errorDescription: 'Client authentication failed'"])
+      expect(text).toContain(field);
     // Each attempt appears once, by number, with what it was sent as; the cause (the second attempt) is not repeated.
     expect(text.match(/token endpoint answered 401 invalid_client/g)).toHaveLength(2);
     expect(text).toMatch(/attempts:\n {4}1\. OAuthError: tokenward: token endpoint answered 401/);

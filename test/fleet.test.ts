@@ -5,9 +5,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenManager } from '../src/index.js';
-import { spawnFleet, sleep, waitUntil, type Fleet, type Phase } from './fixtures/fleet-harness.js';
-import { startServer, type RecordedRequest, type TestServer } from './helpers/http-server.js';
-import { redisTestsEnabled, startRedis, type RedisServer } from './helpers/redis-server.js';
+import { type Fleet, type Phase, sleep, spawnFleet, waitUntil } from './fixtures/fleet-harness.js';
+import { type RecordedRequest, startServer, type TestServer } from './helpers/http-server.js';
+import { type RedisServer, redisTestsEnabled, startRedis } from './helpers/redis-server.js';
 
 /** Token lifetime (s) and refresh skew (s): every token is used for 1.7 s, then renewed. */
 const LIFETIME = 2;
@@ -33,7 +33,12 @@ describe.skipIf(!redisTestsEnabled())('a fleet of 8 processes sharing one token 
    * refresh token); every renewal request is answered 503 until 12 s after the first one, then served.
    * It remembers which refresh tokens it exchanged, as servers with reuse detection do.
    */
-  const slow = { renewalsFrom: 0, requests: [] as Array<{ child: string; grant: string; refreshToken: string | null; status: number }>, exchanged: new Map<string, number>(), n: 0 };
+  const slow = {
+    renewalsFrom: 0,
+    requests: [] as Array<{ child: string; grant: string; refreshToken: string | null; status: number }>,
+    exchanged: new Map<string, number>(),
+    n: 0,
+  };
   function slowToken(req: RecordedRequest) {
     const form = new URLSearchParams(req.body);
     const grant = form.get('grant_type') ?? '';
@@ -82,7 +87,8 @@ describe.skipIf(!redisTestsEnabled())('a fleet of 8 processes sharing one token 
     revalidateMs: 300,
     ...extra,
   });
-  const redisKey = (scope: string) => `tokenward:${new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'fleet-client', clientSecret: 'x', scope }).cacheKey}`;
+  const redisKey = (scope: string) =>
+    `tokenward:${new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'fleet-client', clientSecret: 'x', scope }).cacheKey}`;
   const currents = () => fleet.live().map((m) => m.last?.current);
   const allOn = (token: string | undefined) => token !== undefined && currents().every((c) => c === token);
 
@@ -144,11 +150,15 @@ describe.skipIf(!redisTestsEnabled())('a fleet of 8 processes sharing one token 
     await redis.start();
     // Back in shared mode: every process converges on the token in Redis.
     let shared: string | undefined;
-    await waitUntil(async () => {
-      const stored = await inspector.get(redisKey('outage')).catch(() => null);
-      shared = stored ? (JSON.parse(stored) as { token: { accessToken: string } }).token.accessToken : undefined;
-      return allOn(shared);
-    }, 'all 8 hold the token stored in Redis', 15_000);
+    await waitUntil(
+      async () => {
+        const stored = await inspector.get(redisKey('outage')).catch(() => null);
+        shared = stored ? (JSON.parse(stored) as { token: { accessToken: string } }).token.accessToken : undefined;
+        return allOn(shared);
+      },
+      'all 8 hold the token stored in Redis',
+      15_000,
+    );
     const from = issues.length;
     await sleep(2 * WINDOW_MS + 300);
     const stats = await fleet.stop();
@@ -161,7 +171,14 @@ describe.skipIf(!redisTestsEnabled())('a fleet of 8 processes sharing one token 
   });
 
   it('a 12-second renewal with 8 processes is one renewal: waiters wait for the holder, nobody reuses its refresh token (issue 9 defect 5)', async () => {
-    fleet.start(phase('slow', { tokenUrl: `${server.url}/slow-token`, timeout: 3000, refreshSkew: 0.5, retry: { retries: 20, minTimeout: 500, maxTimeout: 1000, maxRetryTime: 20_000 } }));
+    fleet.start(
+      phase('slow', {
+        tokenUrl: `${server.url}/slow-token`,
+        timeout: 3000,
+        refreshSkew: 0.5,
+        retry: { retries: 20, minTimeout: 500, maxTimeout: 1000, maxRetryTime: 20_000 },
+      }),
+    );
     await waitUntil(() => currents().every((c) => c !== undefined && c !== 'slow-1'), 'all 8 moved past the first token', 40_000);
     const stats = await fleet.stop();
     expect(stats.flatMap((s) => s.failures)).toEqual([]);

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TokenManager, type TokenwardError } from '../src/index.js';
-import { startServer, tokenBody, type TestServer } from './helpers/http-server.js';
+import { startServer, type TestServer, tokenBody } from './helpers/http-server.js';
 
 const CALLERS = 10_000;
 let server: TestServer;

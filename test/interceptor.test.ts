@@ -3,11 +3,11 @@
  * with `undici.request` (and `undici.fetch`) gets the token, renews once on a 401 and replays what it can.
  */
 import { Readable } from 'node:stream';
-import { Agent, fetch as undiciFetch, interceptors, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher, interceptors, request, fetch as undiciFetch } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { authInterceptor as fromIndex, ErrorCode, TokenManager, TokenwardError } from '../src/index.js';
-import { authInterceptor, type AuthInterceptorOptions } from '../src/undici.js';
-import { startServer, tokenBody, type RecordedRequest } from './helpers/http-server.js';
+import { ErrorCode, authInterceptor as fromIndex, TokenManager, TokenwardError } from '../src/index.js';
+import { type AuthInterceptorOptions, authInterceptor } from '../src/undici.js';
+import { type RecordedRequest, startServer, tokenBody } from './helpers/http-server.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -44,7 +44,10 @@ async function setup(rejected = new Set<string>(), options?: AuthInterceptorOpti
   const tm = new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'svc', clientSecret: 's3cret', clientAuth: 'basic', retry: false });
   const agent = new Agent({ keepAliveTimeout: 1000 });
   const dispatcher = handlerApi === 'older' ? agent.compose(authInterceptor(tm, options)) : agent.compose(authInterceptor(tm, options), newApiOnly);
-  cleanup.push(() => agent.close(), () => server.close());
+  cleanup.push(
+    () => agent.close(),
+    () => server.close(),
+  );
   return { server, tm, dispatcher, url: `${server.url}/api/item` };
 }
 
@@ -75,7 +78,13 @@ describe.each(['older', 'new'] as const)('authInterceptor, %s handler API', (api
     const { server, dispatcher, url } = await setup();
     await request(url, { dispatcher, headers: { Authorization: 'Basic caller', 'x-a': '1' } }).then(json);
     await request(url, { dispatcher, headers: ['authorization', 'Basic caller', 'x-b', '2'] }).then(json);
-    await request(url, { dispatcher, headers: new Map([['AUTHORIZATION', 'x'], ['x-c', '3']]) as never }).then(json);
+    await request(url, {
+      dispatcher,
+      headers: new Map([
+        ['AUTHORIZATION', 'x'],
+        ['x-c', '3'],
+      ]) as never,
+    }).then(json);
     const sent = server.requestsTo('/api/item');
     expect(sent.map((r) => r.headers.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-1']);
     expect([sent[0]!.headers['x-a'], sent[1]!.headers['x-b'], sent[2]!.headers['x-c']]).toEqual(['1', '2', '3']);
@@ -233,7 +242,10 @@ describe('authInterceptor against an API that rejects even a renewed token', () 
     });
     const tm = new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'svc', clientSecret: 's3cret', clientAuth: 'basic', retry: false });
     const agent = new Agent({ keepAliveTimeout: 1000 });
-    cleanup.push(() => agent.close(), () => server.close());
+    cleanup.push(
+      () => agent.close(),
+      () => server.close(),
+    );
     const dispatcher = agent.compose(authInterceptor(tm));
     const url = `${server.url}/api/item`;
 

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, TokenManager, type TokenManagerOptions } from '../src/index.js';
-import { startServer, type RecordedRequest, type RouteAnswer, type TestServer } from './helpers/http-server.js';
+import { type RecordedRequest, type RouteAnswer, startServer, type TestServer } from './helpers/http-server.js';
 
 interface Session {
   licensed: boolean;

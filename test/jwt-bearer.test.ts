@@ -6,7 +6,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ErrorCode, TokenManager, type TokenwardError, type TokenManagerOptions } from '../src/index.js';
+import { ConfigError, ErrorCode, TokenManager, type TokenManagerOptions, type TokenwardError } from '../src/index.js';
 import { fakeEndpoint, json } from './helpers/fake-token-endpoint.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -19,7 +19,14 @@ const base = (extra: Partial<TokenManagerOptions> = {}): TokenManagerOptions => 
 describe('grant jwt_bearer with an assertion tokenward signs', () => {
   it('signs { iss, sub, aud, jti, iat, nbf, exp } with the key, a new one per request; aud is the token endpoint', async () => {
     const endpoint = fakeEndpoint();
-    const tm = new TokenManager(base({ fetch: endpoint.fetch, grant: 'jwt_bearer', clientAuth: 'none', assertion: { privateKey: ec.privateKey, keyId: 'k1', subject: 'alice@example.com', claims: { scope: 'read' } } }));
+    const tm = new TokenManager(
+      base({
+        fetch: endpoint.fetch,
+        grant: 'jwt_bearer',
+        clientAuth: 'none',
+        assertion: { privateKey: ec.privateKey, keyId: 'k1', subject: 'alice@example.com', claims: { scope: 'read' } },
+      }),
+    );
     await tm.getToken();
     await tm.getToken({ forceRefresh: true });
     const [first, second] = endpoint.requests.map((r) => r.form);
@@ -40,7 +47,16 @@ describe('grant jwt_bearer with an assertion tokenward signs', () => {
 
   it('uses the privateKey option by default, with assertionAudience and assertionLifetime as client assertions do', async () => {
     const endpoint = fakeEndpoint();
-    const tm = new TokenManager(base({ fetch: endpoint.fetch, grant: 'jwt_bearer', privateKey: ec.privateKey, assertionAudience: 'https://auth.example.com', assertionLifetime: 120, assertion: { issuer: 'issuer-app' } }));
+    const tm = new TokenManager(
+      base({
+        fetch: endpoint.fetch,
+        grant: 'jwt_bearer',
+        privateKey: ec.privateKey,
+        assertionAudience: 'https://auth.example.com',
+        assertionLifetime: 120,
+        assertion: { issuer: 'issuer-app' },
+      }),
+    );
     await tm.getToken();
     const form = endpoint.requests[0]!.form;
     const claims = decodeJwt(form.get('assertion')!);
@@ -69,8 +85,21 @@ describe('grant jwt_bearer with the caller’s assertion', () => {
   });
 
   it('per call (Entra ID on-behalf-of): one token per user assertion, with grantParams, none of it on refresh', async () => {
-    const endpoint = fakeEndpoint((req, n) => ({ access_token: `obo:${req.form.get('assertion')?.slice(-6)}#${n}`, refresh_token: `rt-${n}`, expires_in: 3600 }));
-    const tm = new TokenManager(base({ fetch: endpoint.fetch, clientSecret: 'app-secret-1', clientAuth: 'body', grant: 'jwt_bearer', grantParams: { requested_token_use: 'on_behalf_of' }, scope: 'api://orders/.default' }));
+    const endpoint = fakeEndpoint((req, n) => ({
+      access_token: `obo:${req.form.get('assertion')?.slice(-6)}#${n}`,
+      refresh_token: `rt-${n}`,
+      expires_in: 3600,
+    }));
+    const tm = new TokenManager(
+      base({
+        fetch: endpoint.fetch,
+        clientSecret: 'app-secret-1',
+        clientAuth: 'body',
+        grant: 'jwt_bearer',
+        grantParams: { requested_token_use: 'on_behalf_of' },
+        scope: 'api://orders/.default',
+      }),
+    );
     const alice = await tm.for({ assertion: 'user-token-of-alice-AAAAAA' }).getToken();
     const bob = await tm.getToken({ assertion: 'user-token-of-bob-BBBBBB' });
     expect(alice.accessToken).toMatch(/^obo:AAAAAA/);
@@ -88,7 +117,15 @@ describe('grant jwt_bearer with the caller’s assertion', () => {
 
   it('a function that throws or answers nothing: typed errors; without any assertion: a ConfigError', async () => {
     const endpoint = fakeEndpoint();
-    const throwing = new TokenManager(base({ fetch: endpoint.fetch, grant: 'jwt_bearer', assertion: () => { throw new Error('no token file'); } }));
+    const throwing = new TokenManager(
+      base({
+        fetch: endpoint.fetch,
+        grant: 'jwt_bearer',
+        assertion: () => {
+          throw new Error('no token file');
+        },
+      }),
+    );
     expect(await throwing.getToken().catch((e: TokenwardError) => e.code)).toBe(ErrorCode.CALLBACK);
     const empty = new TokenManager(base({ fetch: endpoint.fetch, grant: 'jwt_bearer', assertion: () => '  ' }));
     expect(await empty.getToken().catch((e: TokenwardError) => e.code)).toBe(ErrorCode.GRANT);
@@ -100,13 +137,17 @@ describe('grant jwt_bearer with the caller’s assertion', () => {
 
 describe('extension grants by URI', () => {
   it('sends grant_type=<uri> and grantParams (functions called per request); secrets scrubbed from the error', async () => {
-    const endpoint = fakeEndpoint((req) => json({ error: 'authorization_pending', error_description: `still waiting for ${req.form.get('device_code')} / ${req.form.get('attestation')}` }, 400));
-    const tm = new TokenManager(base({
-      fetch: endpoint.fetch,
-      clientAuth: 'none',
-      grant: 'urn:ietf:params:oauth:grant-type:device_code',
-      grantParams: { device_code: 'GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS', attestation: async () => 'attestation-from-fn-7777', purpose: 'batch' },
-    }));
+    const endpoint = fakeEndpoint((req) =>
+      json({ error: 'authorization_pending', error_description: `still waiting for ${req.form.get('device_code')} / ${req.form.get('attestation')}` }, 400),
+    );
+    const tm = new TokenManager(
+      base({
+        fetch: endpoint.fetch,
+        clientAuth: 'none',
+        grant: 'urn:ietf:params:oauth:grant-type:device_code',
+        grantParams: { device_code: 'GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS', attestation: async () => 'attestation-from-fn-7777', purpose: 'batch' },
+      }),
+    );
     const err = (await tm.getToken().catch((e: unknown) => e)) as TokenwardError;
     const form = endpoint.requests[0]!.form;
     expect([...form.entries()]).toEqual([
@@ -124,7 +165,9 @@ describe('extension grants by URI', () => {
 
   it('the JWT-bearer grant through its URI: the generic path works for any grant', async () => {
     const endpoint = fakeEndpoint();
-    const tm = new TokenManager(base({ fetch: endpoint.fetch, clientAuth: 'none', grant: JWT_BEARER, grantParams: { assertion: () => 'assertion-made-elsewhere' } }));
+    const tm = new TokenManager(
+      base({ fetch: endpoint.fetch, clientAuth: 'none', grant: JWT_BEARER, grantParams: { assertion: () => 'assertion-made-elsewhere' } }),
+    );
     await tm.getToken();
     expect(endpoint.requests[0]!.form.get('assertion')).toBe('assertion-made-elsewhere');
   });
@@ -137,7 +180,11 @@ describe('configuration errors name the option and never quote its value', () =>
     ['a reserved claim', { grant: 'jwt_bearer', assertion: { privateKey: ec.privateKey, claims: { aud: 'x' } } }, /must not set `aud`/],
     ['a reserved grant field', { grantParams: { grant_type: 'password' } }, /`grantParams` must not set `grant_type`/],
     ['a grant that is neither a name nor a URI', { grant: 'refresh' as never }, /option `grant` must be one of .* absolute URI/],
-    ['an unreadable assertion key', { grant: 'jwt_bearer', assertion: { privateKey: 'not-a-pem-super-secret' } }, /option `assertion.privateKey` could not be read/],
+    [
+      'an unreadable assertion key',
+      { grant: 'jwt_bearer', assertion: { privateKey: 'not-a-pem-super-secret' } },
+      /option `assertion.privateKey` could not be read/,
+    ],
     ['a grantParams value of the wrong type', { grantParams: { device_code: 42 as never } }, /option `grantParams.device_code`/],
   ])('%s', (_, options, message) => {
     let err: unknown;

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, TokenManager, type TokenManagerOptions, type TokenwardError } from '../src/index.js';
-import { deferred, fakeEndpoint, type FakeEndpoint } from './helpers/fake-token-endpoint.js';
+import { deferred, type FakeEndpoint, fakeEndpoint } from './helpers/fake-token-endpoint.js';
 
 const TOKEN_URL = 'https://auth.example.test/oauth/token';
 const DAY_S = 86_400;

@@ -3,8 +3,8 @@
  * or stale token store, a background refresh that fails while callers wait.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ErrorCode, MemoryTokenStore, TokenManager, type Token, type TokenManagerOptions, type TokenStore, type TokenwardError } from '../src/index.js';
-import { deferred, fakeEndpoint, json, type FakeEndpoint } from './helpers/fake-token-endpoint.js';
+import { ErrorCode, MemoryTokenStore, type Token, TokenManager, type TokenManagerOptions, type TokenStore, type TokenwardError } from '../src/index.js';
+import { deferred, type FakeEndpoint, fakeEndpoint, json } from './helpers/fake-token-endpoint.js';
 
 const TOKEN_URL = 'https://auth.example.test/oauth/token';
 

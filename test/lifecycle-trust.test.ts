@@ -4,7 +4,7 @@
  * the caller's own functions reported as network errors.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryTokenStore, TokenManager, type Token, type TokenManagerOptions } from '../src/index.js';
+import { MemoryTokenStore, type Token, TokenManager, type TokenManagerOptions } from '../src/index.js';
 import { fakeEndpoint, json } from './helpers/fake-token-endpoint.js';
 
 afterEach(() => {

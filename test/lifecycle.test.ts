@@ -5,8 +5,8 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ErrorCode, TokenManager, TokenwardError, type TokenManagerOptions } from '../src/index.js';
-import { deferred, fakeEndpoint, hang, json, type FakeEndpoint } from './helpers/fake-token-endpoint.js';
+import { ErrorCode, TokenManager, type TokenManagerOptions, TokenwardError } from '../src/index.js';
+import { deferred, type FakeEndpoint, fakeEndpoint, hang, json } from './helpers/fake-token-endpoint.js';
 
 const TOKEN_URL = 'https://auth.example.test/oauth/token';
 const SECRET = 'client-s3cret-value';
@@ -157,8 +157,14 @@ describe('refresh tokens', () => {
   it.each([
     { name: 'invalid_grant', answer: () => json({ error: 'invalid_grant', error_description: 'Token is not active' }, 400) },
     { name: 'an empty 400', answer: () => new Response('', { status: 400 }) },
-    { name: "InfoLink's nested invalid_grant", answer: () => json({ result: { code: 'invalid_grant', message: 'Refresh token expired' }, status: 'error' }, 400) },
-    { name: "InfoLink's nested invalid_grant on a 200", answer: () => json({ result: { code: 'invalid_grant', message: 'Refresh token expired' }, status: 'error' }, 200) },
+    {
+      name: "InfoLink's nested invalid_grant",
+      answer: () => json({ result: { code: 'invalid_grant', message: 'Refresh token expired' }, status: 'error' }, 400),
+    },
+    {
+      name: "InfoLink's nested invalid_grant on a 200",
+      answer: () => json({ result: { code: 'invalid_grant', message: 'Refresh token expired' }, status: 'error' }, 200),
+    },
     { name: '401 unauthorized_client', answer: () => json({ error: 'unauthorized_client' }, 401) },
   ])('falls back to the grant exactly once when the refresh is refused mid-run: $name', async ({ answer }) => {
     const { ep } = rotatingEndpoint(60);
@@ -187,7 +193,10 @@ describe('refresh tokens', () => {
     const tm = manager(ep);
     await tm.getToken();
     await advance(60);
-    ep.queue.push(() => json({ error: 'invalid_grant' }, 400), () => json({ error: 'invalid_client' }, 401));
+    ep.queue.push(
+      () => json({ error: 'invalid_grant' }, 400),
+      () => json({ error: 'invalid_client' }, 401),
+    );
     const err = await tm.getToken().catch((e: unknown) => e);
     expect((err as TokenwardError).error).toBe('invalid_client');
     expect(ep.requests.map((r) => r.grant)).toEqual(['client_credentials', 'refresh_token', 'client_credentials']);
@@ -210,7 +219,10 @@ describe('refresh tokens', () => {
 describe('retries', () => {
   it('succeeds after 503, 503, 200 with exactly two retries, each reported', async () => {
     const ep = fakeEndpoint();
-    ep.queue.push(() => new Response('down', { status: 503 }), () => new Response('down', { status: 503 }));
+    ep.queue.push(
+      () => new Response('down', { status: 503 }),
+      () => new Response('down', { status: 503 }),
+    );
     const tm = manager(ep);
     const retries: Array<{ attempt: number; retriesLeft: number; status: number | undefined }> = [];
     tm.on('retry', (e) => retries.push({ attempt: e.attempt, retriesLeft: e.retriesLeft, status: e.error.status }));
@@ -343,7 +355,10 @@ describe('single-flight and failures', () => {
     tm.on('error', (e) => errors.push(e));
     await tm.getToken();
     await advance(550);
-    ep.queue.push(() => new Response('down', { status: 503 }), () => new Response('down', { status: 503 }));
+    ep.queue.push(
+      () => new Response('down', { status: 503 }),
+      () => new Response('down', { status: 503 }),
+    );
     expect((await tm.getToken()).accessToken).toBe('at-1');
     expect((await tm.getToken()).accessToken).toBe('at-1');
     expect(errors).toHaveLength(2);
@@ -415,7 +430,10 @@ describe('events and diagnostics channels', () => {
       await pending;
       // Past expiry, so the failure reaches the caller instead of the still-valid token.
       await advance(600);
-      ep.queue.push(() => json({ error: 'invalid_grant', error_description: 'refresh token secret-rt-2 was revoked' }, 400), () => json({ error: 'invalid_client' }, 401));
+      ep.queue.push(
+        () => json({ error: 'invalid_grant', error_description: 'refresh token secret-rt-2 was revoked' }, 400),
+        () => json({ error: 'invalid_client' }, 401),
+      );
       await expect(tm.getToken()).rejects.toMatchObject({ error: 'invalid_client' });
       await tm.logoff();
     } finally {

@@ -2,8 +2,8 @@
  * `tm.logoff()` over real loopback sockets through the default undici transport, for each style.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode, TokenManager, TokenwardError, type TokenManagerOptions } from '../src/index.js';
-import { startServer, tokenBody, type RecordedRequest, type RouteAnswer, type TestServer } from './helpers/http-server.js';
+import { ErrorCode, TokenManager, type TokenManagerOptions, TokenwardError } from '../src/index.js';
+import { type RecordedRequest, type RouteAnswer, startServer, type TestServer, tokenBody } from './helpers/http-server.js';
 
 let server: TestServer;
 afterEach(async () => server?.close());
@@ -23,11 +23,13 @@ async function start(tokenDelayMs = 0) {
     live.add(`tok-${n}`).add(`rt-${n}`);
     return { delayMs: tokenDelayMs, body: tokenBody(`tok-${n}`, { refresh_token: `rt-${n}`, token_type: 'bearer', expires_in: 899 }) };
   };
-  const bearerLogoff = (status: number) => (req: RecordedRequest): RouteAnswer => {
-    if (logoffAnswer) return logoffAnswer;
-    const t = req.headers.authorization?.replace(/^Bearer /, '') ?? '';
-    return live.delete(t) ? { status } : { status: 401 };
-  };
+  const bearerLogoff =
+    (status: number) =>
+    (req: RecordedRequest): RouteAnswer => {
+      if (logoffAnswer) return logoffAnswer;
+      const t = req.headers.authorization?.replace(/^Bearer /, '') ?? '';
+      return live.delete(t) ? { status } : { status: 401 };
+    };
   server = await startServer({
     'POST /api/token': token,
     'DELETE /api/token': bearerLogoff(204),
@@ -40,7 +42,11 @@ async function start(tokenDelayMs = 0) {
       return { status: 200 };
     },
   });
-  return { live, tokenRequests: () => [...server.requestsTo('/api/token'), ...server.requestsTo('/Jim_Test/token'), ...server.requestsTo('/oauth/token')].filter((r) => r.method === 'POST') };
+  return {
+    live,
+    tokenRequests: () =>
+      [...server.requestsTo('/api/token'), ...server.requestsTo('/Jim_Test/token'), ...server.requestsTo('/oauth/token')].filter((r) => r.method === 'POST'),
+  };
 }
 
 interface Style {
@@ -53,8 +59,19 @@ interface Style {
 const styles: Style[] = [
   {
     name: 'bearer: Veeam DELETE /api/token',
-    options: (url) => ({ tokenUrl: `${url}/api/token`, username: 'vdro\\administrator', password: 'pw', clientId: 'vro', clientAuth: 'none', logoff: { style: 'bearer' } }),
-    released: () => server.requestsTo('/api/token').filter((r) => r.method === 'DELETE').map((r) => [r.method, r.path, r.headers.authorization ?? '']),
+    options: (url) => ({
+      tokenUrl: `${url}/api/token`,
+      username: 'vdro\\administrator',
+      password: 'pw',
+      clientId: 'vro',
+      clientAuth: 'none',
+      logoff: { style: 'bearer' },
+    }),
+    released: () =>
+      server
+        .requestsTo('/api/token')
+        .filter((r) => r.method === 'DELETE')
+        .map((r) => [r.method, r.path, r.headers.authorization ?? '']),
   },
   {
     name: "bearer: Jim2's vendor logoff page",
@@ -75,7 +92,11 @@ const styles: Style[] = [
 ];
 
 const expectedFor = (style: Style, n: number): Array<[string, string, string]> => {
-  if (style.name.startsWith('revoke')) return [['POST', '/oauth/revoke', `rt-${n}`], ['POST', '/oauth/revoke', `tok-${n}`]];
+  if (style.name.startsWith('revoke'))
+    return [
+      ['POST', '/oauth/revoke', `rt-${n}`],
+      ['POST', '/oauth/revoke', `tok-${n}`],
+    ];
   if (style.name.includes('Jim2')) return [['POST', '/Jim_Test/api/v1/logoff', `Bearer tok-${n}`]];
   return [['DELETE', '/api/token', `Bearer tok-${n}`]];
 };

@@ -7,11 +7,11 @@
  */
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryTokenStore, TokenManager, type Token, type TokenManagerOptions, type TokenStore } from '../src/index.js';
+import { MemoryTokenStore, type Token, TokenManager, type TokenManagerOptions, type TokenStore } from '../src/index.js';
 import { RedisTokenStore } from '../src/redis.js';
 import { deferred } from './helpers/fake-token-endpoint.js';
-import { startServer, type RecordedRequest, type RouteAnswer } from './helpers/http-server.js';
-import { redisTestsEnabled, startRedis, type RedisServer } from './helpers/redis-server.js';
+import { type RecordedRequest, type RouteAnswer, startServer } from './helpers/http-server.js';
+import { type RedisServer, redisTestsEnabled, startRedis } from './helpers/redis-server.js';
 
 /**
  * A Jim2-like server on a real socket: each client_credentials grant opens a licensed session; the

@@ -2,10 +2,10 @@
  * `tm.logoff()` through msw, for each style: Veeam's `DELETE /api/token` with the bearer token, Jim2's
  * vendor logoff page (method and path configured, under the site path), and RFC 7009 revocation.
  */
-import { http, HttpResponse } from 'msw';
+import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ErrorCode, TokenManager, TokenwardError, type TokenManagerOptions } from '../src/index.js';
+import { ErrorCode, TokenManager, type TokenManagerOptions, TokenwardError } from '../src/index.js';
 
 const VEEAM = 'https://vro.example.com:9898';
 const JIM2 = 'http://jim2.example.com';
@@ -38,7 +38,12 @@ async function tokenEndpoint({ request }: { request: Request }) {
 function logoffEndpoint(success: number) {
   return async ({ request }: { request: Request }) => {
     const text = await request.text();
-    releases.push({ method: request.method, url: request.url, auth: request.headers.get('authorization'), form: Object.fromEntries(new URLSearchParams(text)) });
+    releases.push({
+      method: request.method,
+      url: request.url,
+      auth: request.headers.get('authorization'),
+      form: Object.fromEntries(new URLSearchParams(text)),
+    });
     return logoffAnswer ? logoffAnswer() : new HttpResponse(null, { status: success });
   };
 }
@@ -77,7 +82,15 @@ interface Style {
 const styles: Style[] = [
   {
     name: 'bearer: Veeam DELETE /api/token',
-    options: { tokenUrl: `${VEEAM}/api/token`, username: 'vdro\\administrator', password: 'p@ss', clientAuth: 'none', clientId: 'vro', logoff: { style: 'bearer' }, ...fetchOption },
+    options: {
+      tokenUrl: `${VEEAM}/api/token`,
+      username: 'vdro\\administrator',
+      password: 'p@ss',
+      clientAuth: 'none',
+      clientId: 'vro',
+      logoff: { style: 'bearer' },
+      ...fetchOption,
+    },
     expected: (n) => [{ method: 'DELETE', url: `${VEEAM}/api/token`, auth: `Bearer tok-${n}` }],
   },
   {
@@ -95,10 +108,27 @@ const styles: Style[] = [
   },
   {
     name: 'revoke: RFC 7009, refresh token then access token, Basic client auth',
-    options: { tokenUrl: `${IDP}/oauth/token`, clientId: 'svc', clientSecret: 's3cret', clientAuth: 'basic', logoff: { style: 'revoke', url: `${IDP}/oauth/revoke` }, ...fetchOption },
+    options: {
+      tokenUrl: `${IDP}/oauth/token`,
+      clientId: 'svc',
+      clientSecret: 's3cret',
+      clientAuth: 'basic',
+      logoff: { style: 'revoke', url: `${IDP}/oauth/revoke` },
+      ...fetchOption,
+    },
     expected: (n) => [
-      { method: 'POST', url: `${IDP}/oauth/revoke`, auth: `Basic ${Buffer.from('svc:s3cret').toString('base64')}`, form: { token: `rt-${n}+/=`, token_type_hint: 'refresh_token' } },
-      { method: 'POST', url: `${IDP}/oauth/revoke`, auth: `Basic ${Buffer.from('svc:s3cret').toString('base64')}`, form: { token: `tok-${n}`, token_type_hint: 'access_token' } },
+      {
+        method: 'POST',
+        url: `${IDP}/oauth/revoke`,
+        auth: `Basic ${Buffer.from('svc:s3cret').toString('base64')}`,
+        form: { token: `rt-${n}+/=`, token_type_hint: 'refresh_token' },
+      },
+      {
+        method: 'POST',
+        url: `${IDP}/oauth/revoke`,
+        auth: `Basic ${Buffer.from('svc:s3cret').toString('base64')}`,
+        form: { token: `tok-${n}`, token_type_hint: 'access_token' },
+      },
     ],
   },
 ];
@@ -235,7 +265,9 @@ describe('logoff, other rules', () => {
       http.post(`${IDP}/oauth/revoke`, async ({ request }) => {
         const form = Object.fromEntries(new URLSearchParams(await request.text()));
         releases.push({ method: 'POST', url: request.url, auth: null, form });
-        return form.token_type_hint === 'access_token' ? HttpResponse.json({ error: 'unsupported_token_type' }, { status: 400 }) : new HttpResponse(null, { status: 200 });
+        return form.token_type_hint === 'access_token'
+          ? HttpResponse.json({ error: 'unsupported_token_type' }, { status: 400 })
+          : new HttpResponse(null, { status: 200 });
       }),
     );
     const tm = new TokenManager(revoke);
@@ -308,5 +340,4 @@ describe('logoff, other rules', () => {
     expect(tm.peekToken()).toBeUndefined();
     await control.logoff();
   });
-
 });

@@ -13,7 +13,10 @@ const NOW_S = NOW / 1000;
 const jwt = (claims: object) => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 const lifetimeOf = (fields: Record<string, unknown>, defaultExpiresIn?: number) => {
   const body = JSON.stringify({ access_token: 'opaque', token_type: 'Bearer', ...fields });
-  const t = normalizeTokenResponse({ status: 200, headers: { 'content-type': 'application/json' }, body }, { now: NOW, ...(defaultExpiresIn !== undefined ? { defaultExpiresIn } : {}) });
+  const t = normalizeTokenResponse(
+    { status: 200, headers: { 'content-type': 'application/json' }, body },
+    { now: NOW, ...(defaultExpiresIn !== undefined ? { defaultExpiresIn } : {}) },
+  );
   return (t.expiresAt - NOW) / 1000;
 };
 
@@ -67,14 +70,24 @@ describe('through a TokenManager: one token request for many calls', () => {
   it.each([
     ['expires_in: 0', () => ({ access_token: 'zero-life', token_type: 'Bearer', expires_in: 0 })],
     ['expires_in: "0"', () => ({ access_token: 'zero-life', token_type: 'Bearer', expires_in: '0' })],
-    ['a JWT whose exp is past on this clock (issuer an hour behind), no expires_in', () => {
-      const now = Math.floor(Date.now() / 1000);
-      return { access_token: jwt({ iat: now - 3_600, exp: now - 3_300 }), token_type: 'Bearer' };
-    }],
+    [
+      'a JWT whose exp is past on this clock (issuer an hour behind), no expires_in',
+      () => {
+        const now = Math.floor(Date.now() / 1000);
+        return { access_token: jwt({ iat: now - 3_600, exp: now - 3_300 }), token_type: 'Bearer' };
+      },
+    ],
     ['a JWT whose exp is past, without iat', () => ({ access_token: jwt({ exp: Math.floor(Date.now() / 1000) - 60 }), token_type: 'Bearer' })],
   ])('%s', async (_, answer) => {
     const endpoint = fakeEndpoint(() => answer());
-    const tm = new TokenManager({ tokenUrl: 'https://auth.example.com/token', clientId: 'c', clientSecret: 's', clientAuth: 'body', fetch: endpoint.fetch, retry: false });
+    const tm = new TokenManager({
+      tokenUrl: 'https://auth.example.com/token',
+      clientId: 'c',
+      clientSecret: 's',
+      clientAuth: 'body',
+      fetch: endpoint.fetch,
+      retry: false,
+    });
     const seen = new Set<string>();
     for (let i = 0; i < calls; i++) seen.add((await tm.getToken()).accessToken);
     const token = await tm.getToken();
@@ -85,7 +98,14 @@ describe('through a TokenManager: one token request for many calls', () => {
 
   it('a negative expires_in fails the acquisition with a typed error', async () => {
     const endpoint = fakeEndpoint(() => ({ access_token: 'x', token_type: 'Bearer', expires_in: -5 }));
-    const tm = new TokenManager({ tokenUrl: 'https://auth.example.com/token', clientId: 'c', clientSecret: 's', clientAuth: 'body', fetch: endpoint.fetch, retry: false });
+    const tm = new TokenManager({
+      tokenUrl: 'https://auth.example.com/token',
+      clientId: 'c',
+      clientSecret: 's',
+      clientAuth: 'body',
+      fetch: endpoint.fetch,
+      retry: false,
+    });
     const err = (await tm.getToken().catch((e: unknown) => e)) as TokenwardError;
     expect(err.code).toBe(ErrorCode.INVALID_TOKEN_RESPONSE);
   });

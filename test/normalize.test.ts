@@ -3,7 +3,16 @@
  */
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, normalizeTokenResponse, normalizeTokenType, OAuthError, ResponseError, TokenManager, TokenwardError, type TokenHttpResponse } from '../src/index.js';
+import {
+  ErrorCode,
+  normalizeTokenResponse,
+  normalizeTokenType,
+  OAuthError,
+  ResponseError,
+  type TokenHttpResponse,
+  TokenManager,
+  TokenwardError,
+} from '../src/index.js';
 import { fakeEndpoint } from './helpers/fake-token-endpoint.js';
 
 const NOW = 1_700_000_000_000;
@@ -41,7 +50,6 @@ describe('expires_in', () => {
     const t = normalize(ok({ access_token: jwt({ exp: NOW / 1000 + 120 }) }));
     expect(t.expiresAt).toBe(NOW + 120_000);
   });
-
 
   it.each([
     ['an opaque token', 'opaque-token'],
@@ -179,7 +187,7 @@ describe('refresh token and its lifetime', () => {
     expect(t.refreshExpiresAt).toBe(NOW + 1_800_000);
   });
 
-  it("refresh_expires_in as a string", () => {
+  it('refresh_expires_in as a string', () => {
     expect(normalize(ok({ refresh_token: 'rt', refresh_expires_in: '600' })).refreshExpiresAt).toBe(NOW + 600_000);
   });
 
@@ -232,7 +240,18 @@ describe('other fields', () => {
       refreshExpiresAt: NOW + 1_800_000,
       scope: 'openid profile',
       idToken: 'idt',
-      raw: { expires_in: 300, refresh_expires_in: 1800, token_type: 'bearer', 'not-before-policy': 0, not_before_policy: 0, session_state: 'ss', scope: 'openid profile', ip: '10.0.0.1', is_editor: true, redirect_url: 'https://app/' },
+      raw: {
+        expires_in: 300,
+        refresh_expires_in: 1800,
+        token_type: 'bearer',
+        'not-before-policy': 0,
+        not_before_policy: 0,
+        session_state: 'ss',
+        scope: 'openid profile',
+        ip: '10.0.0.1',
+        is_editor: true,
+        redirect_url: 'https://app/',
+      },
     });
   });
 
@@ -246,7 +265,11 @@ describe('other fields', () => {
 
 describe('form-encoded and XML answers', () => {
   it('application/x-www-form-urlencoded (GitHub-style)', () => {
-    const t = normalize(res('access_token=gho_abc%2B1&token_type=bearer&expires_in=28800&refresh_token=r%3D&scope=repo%20user', 200, { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }));
+    const t = normalize(
+      res('access_token=gho_abc%2B1&token_type=bearer&expires_in=28800&refresh_token=r%3D&scope=repo%20user', 200, {
+        'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+      }),
+    );
     expect(t).toMatchObject({ accessToken: 'gho_abc+1', tokenType: 'Bearer', expiresAt: NOW + 28_800_000, refreshToken: 'r=', scope: 'repo user' });
   });
 
@@ -255,12 +278,25 @@ describe('form-encoded and XML answers', () => {
       '<AccessTokenResponse xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/IO.Swagger.Models"> <access_token>sample string 1</access_token> <expires_in>1</expires_in> <ip>sample string 3</ip> <is_editor>true</is_editor> <not_before_policy>1</not_before_policy> <redirect_url>sample string 2</redirect_url> <refresh_expires_in>1</refresh_expires_in> <refresh_token>sample string 5</refresh_token> <scope>sample string 8</scope> <session_state>sample string 7</session_state> <token_type>sample string 6</token_type> </AccessTokenResponse>';
     // The help page's placeholder is no token type a client can send: accepted here to read the rest.
     const t = normalize(res(xml, 200, { 'content-type': 'application/xml; charset=utf-8' }), { acceptedTokenTypes: ['sample string 6'] });
-    expect(t).toMatchObject({ tokenType: 'sample string 6', accessToken: 'sample string 1', expiresAt: NOW + 1000, refreshToken: 'sample string 5', refreshExpiresAt: NOW + 1000, scope: 'sample string 8' });
+    expect(t).toMatchObject({
+      tokenType: 'sample string 6',
+      accessToken: 'sample string 1',
+      expiresAt: NOW + 1000,
+      refreshToken: 'sample string 5',
+      refreshExpiresAt: NOW + 1000,
+      scope: 'sample string 8',
+    });
     expect(t.raw).toMatchObject({ expires_in: 1, is_editor: true, not_before_policy: 1, session_state: 'sample string 7' });
   });
 
   it('XML with a declaration, text/xml, and a numeric-looking access token that stays text', () => {
-    const t = normalize(res('<?xml version="1.0" encoding="utf-8"?><AccessTokenResponse><access_token>000123</access_token><expires_in>60</expires_in></AccessTokenResponse>', 200, { 'content-type': 'text/xml' }));
+    const t = normalize(
+      res(
+        '<?xml version="1.0" encoding="utf-8"?><AccessTokenResponse><access_token>000123</access_token><expires_in>60</expires_in></AccessTokenResponse>',
+        200,
+        { 'content-type': 'text/xml' },
+      ),
+    );
     expect(t.accessToken).toBe('000123');
     expect(t.expiresAt).toBe(NOW + 60_000);
   });
@@ -307,9 +343,17 @@ describe('answers that are not tokens', () => {
 
 describe('error answers', () => {
   it('RFC 6749 §5.2 body with error_uri', () => {
-    const err = fail(res('{"error":"invalid_grant","error_description":"Credentials or token is invalid or expired","error_uri":"https://docs.example/errors#grant"}', 400));
+    const err = fail(
+      res('{"error":"invalid_grant","error_description":"Credentials or token is invalid or expired","error_uri":"https://docs.example/errors#grant"}', 400),
+    );
     expect(err).toBeInstanceOf(OAuthError);
-    expect(err).toMatchObject({ code: ErrorCode.OAUTH, status: 400, error: 'invalid_grant', errorDescription: 'Credentials or token is invalid or expired', errorUri: 'https://docs.example/errors#grant' });
+    expect(err).toMatchObject({
+      code: ErrorCode.OAUTH,
+      status: 400,
+      error: 'invalid_grant',
+      errorDescription: 'Credentials or token is invalid or expired',
+      errorUri: 'https://docs.example/errors#grant',
+    });
     expect(err.message).toBe('tokenward: token endpoint answered 400 invalid_grant: "Credentials or token is invalid or expired"');
     expect(err.bodyExcerpt).toContain('invalid_grant');
   });
@@ -335,7 +379,11 @@ describe('error answers', () => {
   });
 
   it('an empty 401 and an empty 403', () => {
-    expect(fail(res('', 401, {}))).toMatchObject({ code: ErrorCode.RESPONSE, status: 401, message: 'tokenward: token endpoint answered 401 with an empty body' });
+    expect(fail(res('', 401, {}))).toMatchObject({
+      code: ErrorCode.RESPONSE,
+      status: 401,
+      message: 'tokenward: token endpoint answered 401 with an empty body',
+    });
     expect(fail(res('', 403, {})).error).toBeUndefined();
   });
 
@@ -358,13 +406,17 @@ describe('error answers', () => {
 
   it("error fields are scrubbed of the answer's own tokens, even when nobody named them as secrets", () => {
     const at = 'c5b8d97d-768c-4c21-b8d5-995560b8bde7';
-    const err = fail(res(JSON.stringify({ access_token: at, refresh_token: 'rt-echo-0123', error: 'server_error', error_description: `issued ${at} and rt-echo-0123` })));
+    const err = fail(
+      res(JSON.stringify({ access_token: at, refresh_token: 'rt-echo-0123', error: 'server_error', error_description: `issued ${at} and rt-echo-0123` })),
+    );
     expect(err.errorDescription).toBe('issued [redacted] and [redacted]');
     expect(JSON.stringify(err)).not.toMatch(/c5b8d97d|rt-echo-0123/);
   });
 
   it('error fields are scrubbed of the secrets passed in', () => {
-    const err = fail(res('{"error":"invalid_client","error_description":"bad secret hunter2-XYZ for client","error_uri":"https://x/?s=hunter2-XYZ"}', 401), { secrets: ['hunter2-XYZ'] });
+    const err = fail(res('{"error":"invalid_client","error_description":"bad secret hunter2-XYZ for client","error_uri":"https://x/?s=hunter2-XYZ"}', 401), {
+      secrets: ['hunter2-XYZ'],
+    });
     expect(err.errorDescription).toBe('bad secret [redacted] for client');
     expect(err.errorUri).toBe('https://x/?s=[redacted]');
     expect(JSON.stringify(err)).not.toContain('hunter2-XYZ');
@@ -393,7 +445,9 @@ describe('raw holds no token value (logging it for the Keycloak extras must not 
   });
 
   it('a field repeating a token under another name, or inside an object, is dropped too', () => {
-    const t = normalize(ok({ access_token: AT, refresh_token: RT, jwt: AT, header: `Bearer ${AT}`, session: { rt: RT, n: 1 }, list: [IDT], id_token: IDT, note: 'kept' }));
+    const t = normalize(
+      ok({ access_token: AT, refresh_token: RT, jwt: AT, header: `Bearer ${AT}`, session: { rt: RT, n: 1 }, list: [IDT], id_token: IDT, note: 'kept' }),
+    );
     expect(t.raw).toEqual({ token_type: 'Bearer', note: 'kept' });
     for (const value of [AT, RT, IDT]) {
       expect(JSON.stringify(t.raw)).not.toContain(value);
@@ -408,9 +462,13 @@ describe('raw holds no token value (logging it for the Keycloak extras must not 
   });
 
   it('form and XML answers alike', () => {
-    const form = normalize(res(`access_token=${AT}&refresh_token=${RT}&expires_in=60&session_state=s`, 200, { 'content-type': 'application/x-www-form-urlencoded' }));
+    const form = normalize(
+      res(`access_token=${AT}&refresh_token=${RT}&expires_in=60&session_state=s`, 200, { 'content-type': 'application/x-www-form-urlencoded' }),
+    );
     expect(form.raw).toEqual({ expires_in: '60', session_state: 's' });
-    const xml = normalize(res(`<r><access_token>${AT}</access_token><refresh_token>${RT}</refresh_token><ip>1.2.3.4</ip></r>`, 200, { 'content-type': 'application/xml' }));
+    const xml = normalize(
+      res(`<r><access_token>${AT}</access_token><refresh_token>${RT}</refresh_token><ip>1.2.3.4</ip></r>`, 200, { 'content-type': 'application/xml' }),
+    );
     expect(xml.raw).toEqual({ ip: '1.2.3.4' });
   });
 

@@ -5,12 +5,12 @@
  */
 import { Agent, request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cacheChannel, ConfigError, TokenManager, type TokenManagerOptions } from '../src/index.js';
-import { ATTRIBUTES as A, enableOpenTelemetry, instrument, METRIC_NAMES as M, SPAN_NAMES as S, type Instrumentation } from '../src/otel.js';
+import { ConfigError, cacheChannel, TokenManager, type TokenManagerOptions } from '../src/index.js';
+import { ATTRIBUTES as A, enableOpenTelemetry, type Instrumentation, instrument, METRIC_NAMES as M, SPAN_NAMES as S } from '../src/otel.js';
 import { authInterceptor } from '../src/undici.js';
-import { fakeEndpoint, type FakeEndpoint } from './helpers/fake-token-endpoint.js';
+import { type FakeEndpoint, fakeEndpoint } from './helpers/fake-token-endpoint.js';
 import { startServer, tokenBody } from './helpers/http-server.js';
-import { otelHarness, parentOf, type OtelHarness } from './helpers/otel.js';
+import { type OtelHarness, otelHarness, parentOf } from './helpers/otel.js';
 
 const TOKEN_URL = 'https://auth.example.test/oauth/token';
 
@@ -26,7 +26,15 @@ afterEach(async () => {
 });
 
 function manager(ep: FakeEndpoint = fakeEndpoint(), options: Partial<TokenManagerOptions> = {}): TokenManager {
-  return new TokenManager({ tokenUrl: TOKEN_URL, clientId: 'svc', clientSecret: 'api-test-secret', clientAuth: 'basic', retry: false, fetch: ep.fetch, ...options });
+  return new TokenManager({
+    tokenUrl: TOKEN_URL,
+    clientId: 'svc',
+    clientSecret: 'api-test-secret',
+    clientAuth: 'basic',
+    retry: false,
+    fetch: ep.fetch,
+    ...options,
+  });
 }
 
 const providers = () => ({ tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider });
@@ -119,7 +127,16 @@ describe('instrument(tm)', () => {
   });
 
   it('a throwing SDK never breaks a token request', async () => {
-    const broken = { getTracer: () => ({ startSpan: () => { throw new Error('exporter down'); }, startActiveSpan: () => { throw new Error('exporter down'); } }) };
+    const broken = {
+      getTracer: () => ({
+        startSpan: () => {
+          throw new Error('exporter down');
+        },
+        startActiveSpan: () => {
+          throw new Error('exporter down');
+        },
+      }),
+    };
     const tm = manager();
     track(instrument(tm, { tracerProvider: broken as never, metrics: false }));
     await expect(tm.getToken()).resolves.toMatchObject({ tokenType: 'Bearer' });
@@ -140,7 +157,10 @@ describe('enableOpenTelemetry()', () => {
     let issued = 0;
     const server = await startServer({
       'POST /token': () => ({ body: tokenBody(`interceptor-token-${++issued}`) }),
-      'GET /api/item': (req) => (req.headers.authorization === 'Bearer interceptor-token-1' ? { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } } : { body: { ok: true } }),
+      'GET /api/item': (req) =>
+        req.headers.authorization === 'Bearer interceptor-token-1'
+          ? { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } }
+          : { body: { ok: true } },
     });
     const tm = new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'svc', clientSecret: 'api-test-secret', clientAuth: 'basic', retry: false });
     const agent = new Agent();
@@ -159,7 +179,10 @@ describe('enableOpenTelemetry()', () => {
 
   it('a proactive renewal is a trace of its own, marked background', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
-    const tm = manager(fakeEndpoint((_req, n) => ({ access_token: `proactive-${n}-value`, token_type: 'Bearer', expires_in: 120 })), { proactive: true });
+    const tm = manager(
+      fakeEndpoint((_req, n) => ({ access_token: `proactive-${n}-value`, token_type: 'Bearer', expires_in: 120 })),
+      { proactive: true },
+    );
     track(enableOpenTelemetry(providers()));
     await tm.getToken();
     await vi.advanceTimersByTimeAsync(61_000);

@@ -21,7 +21,9 @@ function staticGraph(entry: string): Set<string> {
     seen.add(file);
     const text = readFileSync(file, 'utf8');
     // Static imports and requires only: a lazy `import('./x.js')` is not paid at import time.
-    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*['"](\.[^'"]+)['"]|(?:^|\n)\s*import\s*['"](\.[^'"]+)['"]|require\(['"](\.[^'"]+)['"]\)/g)) {
+    for (const m of text.matchAll(
+      /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*['"](\.[^'"]+)['"]|(?:^|\n)\s*import\s*['"](\.[^'"]+)['"]|require\(['"](\.[^'"]+)['"]\)/g,
+    )) {
       visit(join(dirname(file), (m[1] ?? m[2] ?? m[3])!));
     }
   };
@@ -31,7 +33,9 @@ function staticGraph(entry: string): Set<string> {
 
 function run(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+    execFile(process.execPath, args, { cwd: root, timeout: 60_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+    );
   });
 }
 
@@ -44,8 +48,16 @@ describe.skipIf(!built)('the built tokenward/otel', { timeout: 70_000 }, () => {
   });
 
   it('loads by name from ESM and from CommonJS, sharing the channels with the main entry', async () => {
-    const esm = await run(['--input-type=module', '-e', "const o = await import('tokenward/otel'); const t = await import('tokenward'); console.log(typeof o.instrument, typeof o.enableOpenTelemetry, o.SPAN_NAMES.acquire, typeof t.tracingChannels.acquire.tracePromise)"]);
-    const cjs = await run(['--input-type=commonjs', '-e', "const o = require('tokenward/otel'); const t = require('tokenward'); console.log(typeof o.instrument, typeof o.enableOpenTelemetry, o.SPAN_NAMES.acquire, typeof t.tracingChannels.acquire.tracePromise)"]);
+    const esm = await run([
+      '--input-type=module',
+      '-e',
+      "const o = await import('tokenward/otel'); const t = await import('tokenward'); console.log(typeof o.instrument, typeof o.enableOpenTelemetry, o.SPAN_NAMES.acquire, typeof t.tracingChannels.acquire.tracePromise)",
+    ]);
+    const cjs = await run([
+      '--input-type=commonjs',
+      '-e',
+      "const o = require('tokenward/otel'); const t = require('tokenward'); console.log(typeof o.instrument, typeof o.enableOpenTelemetry, o.SPAN_NAMES.acquire, typeof t.tracingChannels.acquire.tracePromise)",
+    ]);
     expect(esm.trim()).toBe('function function tokenward.acquire function');
     expect(cjs.trim()).toBe('function function tokenward.acquire function');
   });

@@ -37,7 +37,9 @@ it('no exported span or metric holds a token, secret, parameter value or URL que
   let apiCalls = 0;
   const ep = fakeEndpoint((req, n) => {
     if (req.url.startsWith(API)) {
-      return ++apiCalls === 1 ? json({}, 401, { 'www-authenticate': `Bearer error="invalid_token", error_description="${SECRETS.challengeText}"` }) : json({ ok: true });
+      return ++apiCalls === 1
+        ? json({}, 401, { 'www-authenticate': `Bearer error="invalid_token", error_description="${SECRETS.challengeText}"` })
+        : json({ ok: true });
     }
     if (req.method === 'DELETE') return new Response(null, { status: 204 });
     if (req.grant === 'refresh_token' && n === 3) return json({ error: 'invalid_grant', error_description: REFUSAL }, 400);

@@ -5,9 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryTokenStore, TokenManager, type TokenManagerOptions, type TokenStore } from '../src/index.js';
-import { ATTRIBUTES as A, instrument, METRIC_NAMES as M, SPAN_NAMES as S, type Instrumentation } from '../src/otel.js';
-import { fakeEndpoint, json, type FakeEndpoint } from './helpers/fake-token-endpoint.js';
-import { otelHarness, parentOf, type OtelHarness } from './helpers/otel.js';
+import { ATTRIBUTES as A, type Instrumentation, instrument, METRIC_NAMES as M, SPAN_NAMES as S } from '../src/otel.js';
+import { type FakeEndpoint, fakeEndpoint, json } from './helpers/fake-token-endpoint.js';
+import { type OtelHarness, otelHarness, parentOf } from './helpers/otel.js';
 
 const TOKEN_URL = 'https://auth.example.test/oauth/token';
 const API = 'https://api.example.test';
@@ -26,12 +26,27 @@ afterEach(async () => {
 });
 
 function manager(ep: FakeEndpoint, options: Partial<TokenManagerOptions> = {}): TokenManager {
-  const tm = new TokenManager({ tokenUrl: TOKEN_URL, clientId: 'svc', clientSecret: SECRET, clientAuth: 'basic', retry: FAST_RETRY, baseUrl: API, allowedOrigins: [API], fetch: ep.fetch, ...options });
+  const tm = new TokenManager({
+    tokenUrl: TOKEN_URL,
+    clientId: 'svc',
+    clientSecret: SECRET,
+    clientAuth: 'basic',
+    retry: FAST_RETRY,
+    baseUrl: API,
+    allowedOrigins: [API],
+    fetch: ep.fetch,
+    ...options,
+  });
   stop = instrument(tm, { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider });
   return tm;
 }
 
-const withRefreshToken = (_req: unknown, n: number) => ({ access_token: `access-${n}-value`, token_type: 'Bearer', expires_in: 3600, refresh_token: `refresh-${n}-value` });
+const withRefreshToken = (_req: unknown, n: number) => ({
+  access_token: `access-${n}-value`,
+  token_type: 'Bearer',
+  expires_in: 3600,
+  refresh_token: `refresh-${n}-value`,
+});
 
 describe('a grant', () => {
   it('is one acquisition span with one token-request child, and metrics for both', async () => {
@@ -68,15 +83,31 @@ describe('a grant', () => {
     expect(parentOf(request!)).toBe(acquire!.spanContext().spanId);
     expect(request!.spanContext().traceId).toBe(acquire!.spanContext().traceId);
     expect(await otel.points(M.tokenRequests)).toEqual([
-      expect.objectContaining({ unit: '{request}', value: 1, attributes: { [A.grant]: 'client_credentials', [A.clientAuth]: 'basic', [A.serverAddress]: 'auth.example.test', [A.outcome]: 'success', [A.httpStatus]: 200 } }),
+      expect.objectContaining({
+        unit: '{request}',
+        value: 1,
+        attributes: {
+          [A.grant]: 'client_credentials',
+          [A.clientAuth]: 'basic',
+          [A.serverAddress]: 'auth.example.test',
+          [A.outcome]: 'success',
+          [A.httpStatus]: 200,
+        },
+      }),
     ]);
     expect(await otel.points(M.acquisitionDuration)).toEqual([
-      expect.objectContaining({ unit: 'ms', value: 1, attributes: { [A.grant]: 'client_credentials', [A.hasParameters]: false, [A.outcome]: 'success', [A.how]: 'grant' } }),
+      expect.objectContaining({
+        unit: 'ms',
+        value: 1,
+        attributes: { [A.grant]: 'client_credentials', [A.hasParameters]: false, [A.outcome]: 'success', [A.how]: 'grant' },
+      }),
     ]);
   });
 
   it('counts the waiting caller as a miss and every cached answer as a hit (getToken, tm.fetch)', async () => {
-    const ep = fakeEndpoint((req, n) => (req.url.startsWith(API) ? json({ ok: true }) : { access_token: `access-${n}-value`, token_type: 'Bearer', expires_in: 3600 }));
+    const ep = fakeEndpoint((req, n) =>
+      req.url.startsWith(API) ? json({ ok: true }) : { access_token: `access-${n}-value`, token_type: 'Bearer', expires_in: 3600 },
+    );
     const tm = manager(ep);
     await tm.getToken();
     for (let i = 0; i < 5; i++) await tm.getToken();
@@ -106,20 +137,38 @@ describe('a refresh', () => {
     await tm.getToken({ forceRefresh: true });
     expect(ep.count('refresh_token')).toBe(1);
     const refresh = otel.spans(S.acquire)[1];
-    expect(refresh?.attributes).toMatchObject({ [A.how]: 'refresh', [A.forced]: true, [A.refreshTokenUsed]: true, [A.refreshFallback]: false, [A.tokenRequests]: 1 });
+    expect(refresh?.attributes).toMatchObject({
+      [A.how]: 'refresh',
+      [A.forced]: true,
+      [A.refreshTokenUsed]: true,
+      [A.refreshFallback]: false,
+      [A.tokenRequests]: 1,
+    });
     expect(otel.spans(S.tokenRequest)[1]?.attributes).toMatchObject({ [A.grant]: 'refresh_token', [A.refreshTokenUsed]: true, [A.httpStatus]: 200 });
     expect(await otel.total(M.tokenRequests, { [A.grant]: 'refresh_token', [A.outcome]: 'success' })).toBe(1);
     expect(await otel.total(M.acquisitionDuration, { [A.how]: 'refresh' })).toBe(1);
   });
 
   it('refused, falls back to the grant: both requests under one acquisition, the refusal as an event', async () => {
-    const ep = fakeEndpoint((req, n) => (req.grant === 'refresh_token' ? json({ error: 'invalid_grant', error_description: 'Token is not active' }, 400) : withRefreshToken(req, n)));
+    const ep = fakeEndpoint((req, n) =>
+      req.grant === 'refresh_token' ? json({ error: 'invalid_grant', error_description: 'Token is not active' }, 400) : withRefreshToken(req, n),
+    );
     const tm = manager(ep);
     await tm.getToken();
     await tm.getToken({ forceRefresh: true });
     const fallback = otel.spans(S.acquire)[1]!;
-    expect(fallback.attributes).toMatchObject({ [A.how]: 'grant', [A.refreshTokenUsed]: true, [A.refreshFallback]: true, [A.tokenRequests]: 2, [A.outcome]: 'success' });
-    expect(fallback.events.find((e) => e.name === 'tokenward.refresh_refused')?.attributes).toEqual({ [A.errorType]: 'ERR_TOKENWARD_OAUTH', [A.oauthError]: 'invalid_grant', [A.httpStatus]: 400 });
+    expect(fallback.attributes).toMatchObject({
+      [A.how]: 'grant',
+      [A.refreshTokenUsed]: true,
+      [A.refreshFallback]: true,
+      [A.tokenRequests]: 2,
+      [A.outcome]: 'success',
+    });
+    expect(fallback.events.find((e) => e.name === 'tokenward.refresh_refused')?.attributes).toEqual({
+      [A.errorType]: 'ERR_TOKENWARD_OAUTH',
+      [A.oauthError]: 'invalid_grant',
+      [A.httpStatus]: 400,
+    });
     const children = otel.spans(S.tokenRequest).filter((s) => parentOf(s) === fallback.spanContext().spanId);
     expect(children.map((s) => [s.attributes[A.grant], s.attributes[A.httpStatus], s.attributes[A.outcome]])).toEqual([
       ['refresh_token', 400, 'failure'],
@@ -131,7 +180,10 @@ describe('a refresh', () => {
 describe('retries', () => {
   it('on 503: a request span per attempt with its number, the retries counted and on the acquisition', async () => {
     const ep = fakeEndpoint();
-    ep.queue.push(() => new Response('busy', { status: 503 }), () => new Response('busy', { status: 503 }));
+    ep.queue.push(
+      () => new Response('busy', { status: 503 }),
+      () => new Response('busy', { status: 503 }),
+    );
     const tm = manager(ep);
     await tm.getToken();
     const requests = otel.spans(S.tokenRequest);
@@ -154,12 +206,22 @@ describe('a 401 from the API', () => {
     let calls = 0;
     const ep = fakeEndpoint((req, n) => {
       if (!req.url.startsWith(API)) return { access_token: `access-${n}-value`, token_type: 'Bearer', expires_in: 3600 };
-      return ++calls === 1 ? json({}, 401, { 'www-authenticate': 'Bearer realm="api", error="invalid_token", error_description="expired"' }) : json({ ok: true });
+      return ++calls === 1
+        ? json({}, 401, { 'www-authenticate': 'Bearer realm="api", error="invalid_token", error_description="expired"' })
+        : json({ ok: true });
     });
     const tm = manager(ep);
     expect((await tm.fetch('/v1/things?page=2')).status).toBe(200);
     expect(otel.spans(S.authReplay).map((s) => s.attributes)).toEqual([
-      { [A.httpStatus]: 401, [A.serverAddress]: 'api.example.test', [A.serverPort]: 443, [A.urlScheme]: 'https', [A.urlPath]: '/v1/things', [A.challengeScheme]: 'Bearer', [A.challengeError]: 'invalid_token' },
+      {
+        [A.httpStatus]: 401,
+        [A.serverAddress]: 'api.example.test',
+        [A.serverPort]: 443,
+        [A.urlScheme]: 'https',
+        [A.urlPath]: '/v1/things',
+        [A.challengeScheme]: 'Bearer',
+        [A.challengeError]: 'invalid_token',
+      },
     ]);
     expect(otel.spans(S.acquire)).toHaveLength(2);
     expect(await otel.total(M.authReplays, { [A.httpStatus]: 401, [A.serverAddress]: 'api.example.test' })).toBe(1);
@@ -169,7 +231,11 @@ describe('a 401 from the API', () => {
 describe('a failing store', () => {
   it('is counted by its own code', async () => {
     const memory = new MemoryTokenStore();
-    const store: TokenStore = { get: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' })), set: (k, t) => memory.set(k, t), delete: (k) => memory.delete(k) };
+    const store: TokenStore = {
+      get: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' })),
+      set: (k, t) => memory.set(k, t),
+      delete: (k) => memory.delete(k),
+    };
     const tm = manager(fakeEndpoint(), { store });
     await tm.getToken();
     expect(await otel.total(M.storeErrors, { [A.errorType]: 'ECONNREFUSED' })).toBe(1);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHILD_GUARD_MS } from './helpers/child-node.js';
-import { built, ci, entries, installPeers, OPTIONAL_PEERS, packAndInstall, root, type Installed } from './helpers/packed.js';
+import { built, ci, entries, type Installed, installPeers, OPTIONAL_PEERS, packAndInstall, root } from './helpers/packed.js';
 
 const run = promisify(execFile);
 
@@ -65,7 +65,9 @@ describe.skipIf(!built && !ci)('the packed tarball', { timeout: CHILD_GUARD_MS +
   it('holds the build, the README and every doc, and nothing else (no tests, fixtures, reports or sources)', () => {
     const files = [...installed.files].sort();
     expect(files.filter((f) => !ALLOWED.test(f))).toEqual([]);
-    const docs = readdirSync(join(root, 'docs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+    const docs = readdirSync(join(root, 'docs'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`);
     expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'THIRD_PARTY_NOTICES.md', ...docs]));
     // Each source map belongs to a built file that ships with it.
     for (const map of files.filter((f) => f.endsWith('.map'))) expect(files, map).toContain(map.slice(0, -'.map'.length));
@@ -82,9 +84,11 @@ describe.skipIf(!built && !ci)('the packed tarball', { timeout: CHILD_GUARD_MS +
   });
 
   it.each(['esm', 'cjs'] as const)('%s: resolves to the build for its module system', async (kind) => {
-    const resolve = kind === 'esm' ? (e: string) => `import.meta.resolve(${JSON.stringify(e)})` : (e: string) => `'file://' + require.resolve(${JSON.stringify(e)})`;
+    const resolve =
+      kind === 'esm' ? (e: string) => `import.meta.resolve(${JSON.stringify(e)})` : (e: string) => `'file://' + require.resolve(${JSON.stringify(e)})`;
     const out = (await inApp(installed.app, kind, `console.log(JSON.stringify([${entries.map(resolve).join(', ')}]))`)) as string[];
-    for (const url of out) expect(url).toMatch(kind === 'esm' ? /\/node_modules\/tokenward\/dist\/[\w-]+\.js$/ : /\/node_modules\/tokenward\/dist\/[\w-]+\.cjs$/);
+    for (const url of out)
+      expect(url).toMatch(kind === 'esm' ? /\/node_modules\/tokenward\/dist\/[\w-]+\.js$/ : /\/node_modules\/tokenward\/dist\/[\w-]+\.cjs$/);
   });
 
   it('every command in `bin` is installed and runs (`--help` exits 0)', async () => {

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { built, ci, entries, installPeers, packAndInstall, root, type Installed } from './helpers/packed.js';
+import { built, ci, entries, type Installed, installPeers, packAndInstall, root } from './helpers/packed.js';
 
 /** What a consumer writes against each entry: an import of a type and a value, and a use of both. */
 const SAMPLES: Record<string, { imports: string; use: string }> = {
@@ -81,27 +81,35 @@ describe.skipIf(!built && !ci)('the packed package type-checks in a consumer pro
   });
 
   const cases = settings.flatMap((s) => [true, false].map((esModuleInterop) => ({ ...s, esModuleInterop })));
-  it.each(cases.map((c) => [`${c.name}, esModuleInterop ${c.esModuleInterop}`, c] as const))('%s', (_name, c) => {
-    const files = ['consumer.ts', ...(c.module === ts.ModuleKind.Node16 ? ['consumer-cjs.cts'] : [])].map((f) => join(installed.app, f));
-    const compiler = ts.createProgram(files, {
-      strict: true,
-      noEmit: true,
-      skipLibCheck: false,
-      target: ts.ScriptTarget.ES2022,
-      lib: ['lib.es2022.d.ts'],
-      module: c.module,
-      moduleResolution: c.moduleResolution,
-      esModuleInterop: c.esModuleInterop,
-      allowSyntheticDefaultImports: c.esModuleInterop,
-      types: ['node'],
-      typeRoots: [join(root, 'node_modules/@types')],
-    });
-    // Only tokenward's declarations and the consumer's code: other packages' .d.ts are theirs to fix.
-    const problems = ts
-      .getPreEmitDiagnostics(compiler)
-      .filter((d) => d.file === undefined || d.file.fileName.startsWith(installed.app) && !/node_modules\/(?!tokenward\/)/.test(d.file.fileName.slice(installed.app.length)))
-      .map((d) => `${d.file ? d.file.fileName.slice(installed.app.length + 1) : ''}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
-    expect(problems).toEqual([]);
-    // One compile took 50 s on two busy cores: the timeout is a hang guard, not a speed check.
-  }, 300_000);
+  it.each(cases.map((c) => [`${c.name}, esModuleInterop ${c.esModuleInterop}`, c] as const))(
+    '%s',
+    (_name, c) => {
+      const files = ['consumer.ts', ...(c.module === ts.ModuleKind.Node16 ? ['consumer-cjs.cts'] : [])].map((f) => join(installed.app, f));
+      const compiler = ts.createProgram(files, {
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        target: ts.ScriptTarget.ES2022,
+        lib: ['lib.es2022.d.ts'],
+        module: c.module,
+        moduleResolution: c.moduleResolution,
+        esModuleInterop: c.esModuleInterop,
+        allowSyntheticDefaultImports: c.esModuleInterop,
+        types: ['node'],
+        typeRoots: [join(root, 'node_modules/@types')],
+      });
+      // Only tokenward's declarations and the consumer's code: other packages' .d.ts are theirs to fix.
+      const problems = ts
+        .getPreEmitDiagnostics(compiler)
+        .filter(
+          (d) =>
+            d.file === undefined ||
+            (d.file.fileName.startsWith(installed.app) && !/node_modules\/(?!tokenward\/)/.test(d.file.fileName.slice(installed.app.length))),
+        )
+        .map((d) => `${d.file ? d.file.fileName.slice(installed.app.length + 1) : ''}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+      expect(problems).toEqual([]);
+      // One compile took 50 s on two busy cores: the timeout is a hang guard, not a speed check.
+    },
+    300_000,
+  );
 });

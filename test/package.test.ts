@@ -20,7 +20,10 @@ it.runIf(ci)('dist/ is built (CI must not skip the package tests)', () => {
 
 /** Starts a token server, then runs `body` with `TokenManager` and `url` in scope; prints a JSON result. */
 function program(kind: 'esm' | 'cjs'): string {
-  const load = kind === 'esm' ? "const { TokenManager, ErrorCode, normalizeTokenResponse } = await import('tokenward');" : "const { TokenManager, ErrorCode, normalizeTokenResponse } = require('tokenward');";
+  const load =
+    kind === 'esm'
+      ? "const { TokenManager, ErrorCode, normalizeTokenResponse } = await import('tokenward');"
+      : "const { TokenManager, ErrorCode, normalizeTokenResponse } = require('tokenward');";
   const main = `
     const http = require('node:http');
     const server = http.createServer((req, res) => {

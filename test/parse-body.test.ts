@@ -61,8 +61,9 @@ describe('parseBody', () => {
     expect(parseBody('[{"access_token":"x"}]', 'application/json')).toEqual({ kind: 'json', fields: undefined });
   });
 
-  it('XML: the root element\'s children, namespace prefixes dropped, numbers and booleans typed, nested elements skipped', () => {
-    const xml = '<?xml version="1.0"?><a:AccessTokenResponse xmlns:a="urn:x"><a:access_token>t</a:access_token><a:expires_in>60</a:expires_in><a:is_editor>false</a:is_editor><a:nested><b>1</b></a:nested><a:ip>10.0.0.1</a:ip></a:AccessTokenResponse>';
+  it("XML: the root element's children, namespace prefixes dropped, numbers and booleans typed, nested elements skipped", () => {
+    const xml =
+      '<?xml version="1.0"?><a:AccessTokenResponse xmlns:a="urn:x"><a:access_token>t</a:access_token><a:expires_in>60</a:expires_in><a:is_editor>false</a:is_editor><a:nested><b>1</b></a:nested><a:ip>10.0.0.1</a:ip></a:AccessTokenResponse>';
     expect(parseBody(xml, 'application/xml').fields).toEqual({ access_token: 't', expires_in: 60, is_editor: false, ip: '10.0.0.1' });
   });
 

@@ -4,17 +4,9 @@
  */
 import { Agent } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ErrorCode, OAuthError, TokenManager, buildTokenRequest, type TokenManagerOptions } from '../src/index.js';
-import {
-  aspnetAuthToken,
-  brightPattern,
-  infolink,
-  isInfoLinkAuthFailure,
-  isJim2NoLicence,
-  jim2,
-  veeamRecoveryOrchestrator,
-} from '../src/profiles/index.js';
 import * as root from '../src/index.js';
+import { buildTokenRequest, ConfigError, ErrorCode, OAuthError, TokenManager, type TokenManagerOptions } from '../src/index.js';
+import { aspnetAuthToken, brightPattern, infolink, isInfoLinkAuthFailure, isJim2NoLicence, jim2, veeamRecoveryOrchestrator } from '../src/profiles/index.js';
 
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -48,7 +40,15 @@ describe('jim2()', () => {
 
   it('clientAuth basic sends the secret raw, like the vendor C# sample', () => {
     const o = jim2({ ...input, clientSecret: 'password', clientAuth: 'basic' });
-    const req = buildTokenRequest({ tokenUrl: o.tokenUrl!, grant: { grant_type: 'client_credentials' }, clientAuth: 'basic', clientId: o.clientId, clientSecret: o.clientSecret, basicEncoding: o.basicEncoding!, scope: 'view' });
+    const req = buildTokenRequest({
+      tokenUrl: o.tokenUrl!,
+      grant: { grant_type: 'client_credentials' },
+      clientAuth: 'basic',
+      clientId: o.clientId,
+      clientSecret: o.clientSecret,
+      basicEncoding: o.basicEncoding!,
+      scope: 'view',
+    });
     // The page's own value: "TestClientId:password" in base64.
     expect(req.headers.authorization).toBe('Basic VGVzdENsaWVudElkOnBhc3N3b3Jk');
     expect(req.body).toBe('grant_type=client_credentials&scope=view');
@@ -64,7 +64,9 @@ describe('jim2()', () => {
   });
 
   it('explains bad inputs without echoing the secret', () => {
-    expect(configError(() => jim2({ ...input, baseUrl: 'jim2.local/Jim_Test' })).message).toMatch(/jim2\(\): option `baseUrl` must be an absolute http\(s\) URL/);
+    expect(configError(() => jim2({ ...input, baseUrl: 'jim2.local/Jim_Test' })).message).toMatch(
+      /jim2\(\): option `baseUrl` must be an absolute http\(s\) URL/,
+    );
     expect(configError(() => jim2({ ...input, baseUrl: 'ftp://jim2.local/' })).message).toContain('must use http: or https:');
     expect(configError(() => jim2({ ...input, clientId: '' })).message).toContain('option `clientId` must be a non-empty string');
     const secret = configError(() => jim2({ ...input, clientSecret: 42 as unknown as string }));
@@ -100,25 +102,40 @@ describe('veeamRecoveryOrchestrator()', () => {
   });
 
   it('a CA becomes an undici Agent with connect.ca; TLS checks are never turned off', () => {
-    const o = veeamRecoveryOrchestrator({ baseUrl: 'vro.example', username: 'u', password: 'p', ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' });
+    const o = veeamRecoveryOrchestrator({
+      baseUrl: 'vro.example',
+      username: 'u',
+      password: 'p',
+      ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    });
     expect(o.dispatcher).toBeInstanceOf(Agent);
     const dispatcher = new Agent();
     expect(veeamRecoveryOrchestrator({ baseUrl: 'vro.example', username: 'u', password: 'p', dispatcher }).dispatcher).toBe(dispatcher);
-    expect(configError(() => veeamRecoveryOrchestrator({ baseUrl: 'vro.example', username: 'u', password: 'p', dispatcher, ca: 'x' })).message).toContain('not both');
+    expect(configError(() => veeamRecoveryOrchestrator({ baseUrl: 'vro.example', username: 'u', password: 'p', dispatcher, ca: 'x' })).message).toContain(
+      'not both',
+    );
     expect(configError(() => veeamRecoveryOrchestrator({ baseUrl: 'vro.example', username: 'u', password: 'p', ca: 'not a pem' })).message).toContain('PEM');
   });
 
   it('needs exactly one complete credential pair', () => {
     expect(configError(() => veeamRecoveryOrchestrator({ baseUrl: 'vro' })).message).toContain('needs credentials');
     expect(configError(() => veeamRecoveryOrchestrator({ baseUrl: 'vro', username: 'u' })).message).toContain('`password` is missing');
-    expect(configError(() => veeamRecoveryOrchestrator({ baseUrl: 'vro', username: 'u', password: 'p', clientId: 'c', clientSecret: 's' })).message).toContain('not both');
+    expect(configError(() => veeamRecoveryOrchestrator({ baseUrl: 'vro', username: 'u', password: 'p', clientId: 'c', clientSecret: 's' })).message).toContain(
+      'not both',
+    );
   });
 });
 
 describe('infolink()', () => {
   it('body credentials, refresh without them (per the docs), the envelope-aware auth check, local logoff', () => {
     const o = infolink({ baseUrl: 'http://infolink.example', clientId: 'c', clientSecret: 's' });
-    expect(o).toMatchObject({ tokenUrl: 'http://infolink.example/api/v1/oauth2/token', grant: 'client_credentials', clientAuth: 'body', refreshWithClientAuth: false, logoff: false });
+    expect(o).toMatchObject({
+      tokenUrl: 'http://infolink.example/api/v1/oauth2/token',
+      grant: 'client_credentials',
+      clientAuth: 'body',
+      refreshWithClientAuth: false,
+      logoff: false,
+    });
     expect(o.isAuthFailure).toBe(isInfoLinkAuthFailure);
     const p = infolink({ baseUrl: 'http://infolink.example/app/', clientId: 'c', clientSecret: 's', username: 'john@company.com', password: 'pw' });
     expect(p).toMatchObject({ tokenUrl: 'http://infolink.example/app/api/v1/oauth2/token', grant: 'password', username: 'john@company.com' });
@@ -132,7 +149,11 @@ describe('infolink()', () => {
     expect(await expired.text()).toBe(envelope);
     const ok = new Response('{"result":{"jobId":1},"status":"success"}', { status: 200, headers: { 'content-type': 'application/json' } });
     expect(await isInfoLinkAuthFailure(ok)).toBe(false);
-    expect(await isInfoLinkAuthFailure(new Response('{"result":{"code":"invalid_grant"},"status":"error"}', { status: 200, headers: { 'content-type': 'text/html' } }))).toBe(false);
+    expect(
+      await isInfoLinkAuthFailure(
+        new Response('{"result":{"code":"invalid_grant"},"status":"error"}', { status: 200, headers: { 'content-type': 'text/html' } }),
+      ),
+    ).toBe(false);
     expect(await isInfoLinkAuthFailure(new Response(null, { status: 401 }))).toBe(true);
     expect(await isInfoLinkAuthFailure(new Response('{oops', { status: 200, headers: { 'content-type': 'application/json' } }))).toBe(false);
   });
@@ -148,7 +169,9 @@ describe('infolink()', () => {
     return new Response(stream, { status: 200, headers: { 'content-type': 'application/json' } });
   };
 
-  it('isInfoLinkAuthFailure: a streamed JSON answer that never ends is decided from its first bytes, and the caller can still read them', { timeout: 5_000 }, async () => {
+  it('isInfoLinkAuthFailure: a streamed JSON answer that never ends is decided from its first bytes, and the caller can still read them', {
+    timeout: 5_000,
+  }, async () => {
     const res = endless('{"rows":[', '{"id":1},');
     expect(await isInfoLinkAuthFailure(res)).toBe(false);
     const reader = res.body!.getReader();
@@ -195,8 +218,20 @@ describe('infolink()', () => {
 describe('brightPattern()', () => {
   it('the tenant host is the scope, one value, and the default host', () => {
     const o = brightPattern({ tenantHost: 'acme.brightpattern.com', clientId: 'sheila.thomas', clientSecret: 's' });
-    expect(o).toMatchObject({ tokenUrl: 'https://acme.brightpattern.com/configapi/v2/oauth/token', scope: 'acme.brightpattern.com', clientAuth: 'body', logoff: false });
-    const req = buildTokenRequest({ tokenUrl: o.tokenUrl!, grant: { grant_type: 'client_credentials' }, clientAuth: 'body', clientId: o.clientId, clientSecret: o.clientSecret, scope: o.scope as string });
+    expect(o).toMatchObject({
+      tokenUrl: 'https://acme.brightpattern.com/configapi/v2/oauth/token',
+      scope: 'acme.brightpattern.com',
+      clientAuth: 'body',
+      logoff: false,
+    });
+    const req = buildTokenRequest({
+      tokenUrl: o.tokenUrl!,
+      grant: { grant_type: 'client_credentials' },
+      clientAuth: 'body',
+      clientId: o.clientId,
+      clientSecret: o.clientSecret,
+      scope: o.scope as string,
+    });
     expect(req.body).toBe('grant_type=client_credentials&scope=acme.brightpattern.com&client_id=sheila.thomas&client_secret=s');
     const hosted = brightPattern({ tenantHost: 'example.com', clientId: 'c', clientSecret: 's', baseUrl: 'https://bp.example.net:8443/' });
     expect(hosted.tokenUrl).toBe('https://bp.example.net:8443/configapi/v2/oauth/token');
@@ -204,7 +239,9 @@ describe('brightPattern()', () => {
   });
 
   it('refuses a URL or a list where the host name goes', () => {
-    expect(configError(() => brightPattern({ tenantHost: 'https://acme.brightpattern.com/', clientId: 'c', clientSecret: 's' })).message).toContain('"acme.brightpattern.com"; a URL goes in `baseUrl`');
+    expect(configError(() => brightPattern({ tenantHost: 'https://acme.brightpattern.com/', clientId: 'c', clientSecret: 's' })).message).toContain(
+      '"acme.brightpattern.com"; a URL goes in `baseUrl`',
+    );
     expect(configError(() => brightPattern({ tenantHost: 'a.com b.com', clientId: 'c', clientSecret: 's' })).message).toContain('must be a host name');
   });
 });
@@ -212,17 +249,41 @@ describe('brightPattern()', () => {
 describe('aspnetAuthToken()', () => {
   it('a JSON body with WindowsAuthentication false as a JSON boolean', () => {
     const o = aspnetAuthToken({ baseUrl: 'https://api.example.com', clientId: 'portal', clientSecret: 'pw', username: 'jan', password: 'p' });
-    expect(o).toMatchObject({ tokenUrl: 'https://api.example.com/api/v1/auth/token', bodyFormat: 'json', params: { WindowsAuthentication: false }, grant: 'password', clientAuth: 'body', logoff: false });
-    const req = buildTokenRequest({ tokenUrl: o.tokenUrl!, grant: { grant_type: 'password', username: 'jan', password: 'p' }, clientAuth: 'body', clientId: 'portal', clientSecret: 'pw', params: o.params!, bodyFormat: 'json' });
+    expect(o).toMatchObject({
+      tokenUrl: 'https://api.example.com/api/v1/auth/token',
+      bodyFormat: 'json',
+      params: { WindowsAuthentication: false },
+      grant: 'password',
+      clientAuth: 'body',
+      logoff: false,
+    });
+    const req = buildTokenRequest({
+      tokenUrl: o.tokenUrl!,
+      grant: { grant_type: 'password', username: 'jan', password: 'p' },
+      clientAuth: 'body',
+      clientId: 'portal',
+      clientSecret: 'pw',
+      params: o.params!,
+      bodyFormat: 'json',
+    });
     expect(req.headers.accept).toBe('application/json');
-    expect(JSON.parse(req.body)).toEqual({ grant_type: 'password', username: 'jan', password: 'p', client_id: 'portal', client_secret: 'pw', WindowsAuthentication: false });
+    expect(JSON.parse(req.body)).toEqual({
+      grant_type: 'password',
+      username: 'jan',
+      password: 'p',
+      client_id: 'portal',
+      client_secret: 'pw',
+      WindowsAuthentication: false,
+    });
     expect(req.body).toContain('"WindowsAuthentication":false');
   });
 
   it('client_credentials without a user; clear errors for what is missing', () => {
     expect(aspnetAuthToken({ baseUrl: 'https://api.example.com', clientId: 'c', clientSecret: 's' }).grant).toBe('client_credentials');
     expect(configError(() => aspnetAuthToken({ baseUrl: 'https://api.example.com' })).message).toContain('needs `clientId`');
-    expect(configError(() => aspnetAuthToken({ baseUrl: 'https://api.example.com', clientId: 'c', windowsAuthentication: 'no' as never })).message).toContain('must be a boolean');
+    expect(configError(() => aspnetAuthToken({ baseUrl: 'https://api.example.com', clientId: 'c', windowsAuthentication: 'no' as never })).message).toContain(
+      'must be a boolean',
+    );
   });
 });
 
@@ -239,7 +300,11 @@ describe('every profile', () => {
 
   it.each(profiles)('%s() refuses unknown keys, naming them and what it takes, as TokenManager does', (name, fn, input) => {
     const one = configError(call(fn, { ...input, clientSecert: 'typo' }));
-    expect(one.message).toMatch(new RegExp(`^tokenward: ${name}\\(\\): unknown option \`clientSecert\`; ${name}\\(\\) takes \`\\w+\`.*\\(any other TokenManager option goes in the second argument\\)$`));
+    expect(one.message).toMatch(
+      new RegExp(
+        `^tokenward: ${name}\\(\\): unknown option \`clientSecert\`; ${name}\\(\\) takes \`\\w+\`.*\\(any other TokenManager option goes in the second argument\\)$`,
+      ),
+    );
     expect(one.message).not.toContain('typo');
     expect(configError(call(fn, { ...input, retry: false, fetch: globalThis.fetch })).message).toContain('unknown options `retry`, `fetch`');
     expect(() => new TokenManager((fn as (i: object) => TokenManagerOptions)(input))).not.toThrow();
@@ -251,7 +316,10 @@ describe('every profile', () => {
     expect(err.message).toBe(`tokenward: ${name}(): option \`${key}\` is undefined: is the environment variable you read it from set?`);
   });
 
-  it.each([['jim2', jim2], ['brightPattern', brightPattern]] as const)('%s() takes the secret as clientSecret, still as the deprecated secret, never both', (name, fn) => {
+  it.each([
+    ['jim2', jim2],
+    ['brightPattern', brightPattern],
+  ] as const)('%s() takes the secret as clientSecret, still as the deprecated secret, never both', (name, fn) => {
     const input = profiles.find(([n]) => n === name)![2] as { clientSecret: string };
     const { clientSecret, ...rest } = input;
     // The same options either way (jim2's mapError is a new function per call, so it is left out).

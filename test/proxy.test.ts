@@ -6,7 +6,7 @@
  * secret, and a proxy refusing the tunnel is a typed error. Also: a TLS server refusing the client
  * certificate in the handshake.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -17,9 +17,9 @@ import type { TLSSocket } from 'node:tls';
 import { inspect } from 'node:util';
 import { createProxy, type ProxyServer } from 'proxy';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, ErrorCode, TokenManager, TokenwardError, type TokenManagerOptions } from '../src/index.js';
+import { ConfigError, ErrorCode, TokenManager, type TokenManagerOptions, TokenwardError } from '../src/index.js';
 import { makePki } from './helpers/certs.js';
-import { startServer, tokenBody, type TestServer } from './helpers/http-server.js';
+import { startServer, type TestServer, tokenBody } from './helpers/http-server.js';
 
 const ACCESS_TOKEN = 'at-proxy-test-0123456789';
 
@@ -135,12 +135,19 @@ describe('an explicit proxy', () => {
   });
 
   it('discovery, token, tm.fetch and logoff all go through it', async () => {
-    plain.route('GET /.well-known/openid-configuration', () => ({ body: { issuer: plain.url, token_endpoint: `${plain.url}/token`, revocation_endpoint: `${plain.url}/revoke` } }));
+    plain.route('GET /.well-known/openid-configuration', () => ({
+      body: { issuer: plain.url, token_endpoint: `${plain.url}/token`, revocation_endpoint: `${plain.url}/revoke` },
+    }));
     plain.route('POST /revoke', () => ({ status: 200 }));
     const tm = new TokenManager({ issuer: plain.url, clientId: 'svc', clientSecret: 's', proxy: proxyUrl, retry: false, logoff: { style: 'revoke' } });
     await tm.fetch(`${plain.url}/api`);
     await tm.logoff();
-    expect(seen.map((s) => `${s.kind} ${new URL(s.target).pathname}`)).toEqual(['request /.well-known/openid-configuration', 'request /token', 'request /api', 'request /revoke']);
+    expect(seen.map((s) => `${s.kind} ${new URL(s.target).pathname}`)).toEqual([
+      'request /.well-known/openid-configuration',
+      'request /token',
+      'request /api',
+      'request /revoke',
+    ]);
   });
 
   it('proxy credentials in the URL authenticate at the proxy and never appear in errors or inspect output', async () => {
@@ -228,9 +235,29 @@ describe('a TLS server that refuses the client certificate in the handshake (Ope
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tokenward-s-server-'));
-    for (const [name, pem] of Object.entries({ 'ca.crt': pki.ca.cert, 'server.crt': pki.server.cert, 'server.key': pki.server.key })) writeFileSync(join(dir, name), pem);
+    for (const [name, pem] of Object.entries({ 'ca.crt': pki.ca.cert, 'server.crt': pki.server.cert, 'server.key': pki.server.key }))
+      writeFileSync(join(dir, name), pem);
     const port = await freePort();
-    server = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', 'server.crt', '-key', 'server.key', '-CAfile', 'ca.crt', '-Verify', '1', '-verify_return_error', '-www', '-quiet'], { cwd: dir, stdio: 'ignore' });
+    server = spawn(
+      'openssl',
+      [
+        's_server',
+        '-accept',
+        `127.0.0.1:${port}`,
+        '-cert',
+        'server.crt',
+        '-key',
+        'server.key',
+        '-CAfile',
+        'ca.crt',
+        '-Verify',
+        '1',
+        '-verify_return_error',
+        '-www',
+        '-quiet',
+      ],
+      { cwd: dir, stdio: 'ignore' },
+    );
     await waitForPort(port);
     strictUrl = `https://127.0.0.1:${port}/token`;
   });
@@ -240,7 +267,12 @@ describe('a TLS server that refuses the client certificate in the handshake (Ope
   });
 
   it('a self-signed certificate is refused: ERR_TOKENWARD_CLIENT_AUTH naming the tls option, not retried, no key material', async () => {
-    const tm = new TokenManager({ tokenUrl: strictUrl, clientId: 'svc-mtls', tls: { ...pki.selfSigned, ca: pki.ca.cert }, retry: { retries: 2, minTimeout: 0, maxTimeout: 0 } });
+    const tm = new TokenManager({
+      tokenUrl: strictUrl,
+      clientId: 'svc-mtls',
+      tls: { ...pki.selfSigned, ca: pki.ca.cert },
+      retry: { retries: 2, minTimeout: 0, maxTimeout: 0 },
+    });
     const retries: unknown[] = [];
     tm.on('retry', (e) => retries.push(e));
     const err = (await tm.getToken().catch((e: unknown) => e)) as TokenwardError;

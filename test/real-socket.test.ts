@@ -3,7 +3,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, TokenManager, TokenwardError } from '../src/index.js';
-import { startServer, tokenBody, type TestServer } from './helpers/http-server.js';
+import { startServer, type TestServer, tokenBody } from './helpers/http-server.js';
 
 let server: TestServer;
 afterEach(async () => server?.close());
@@ -41,7 +41,15 @@ describe('real sockets through undici', () => {
   it('body credentials and a JSON body (seed 004 shape): typed JSON on the wire, Keycloak extras kept', async () => {
     server = await startServer({
       'POST /api/v1/auth/token': () => ({
-        body: tokenBody('kc-1', { token_type: 'bearer', expires_in: 300, refresh_expires_in: 1800, refresh_token: 'rt-1', not_before_policy: 0, session_state: 's', is_editor: true }),
+        body: tokenBody('kc-1', {
+          token_type: 'bearer',
+          expires_in: 300,
+          refresh_expires_in: 1800,
+          refresh_token: 'rt-1',
+          not_before_policy: 0,
+          session_state: 's',
+          is_editor: true,
+        }),
       }),
     });
     const tm = new TokenManager({
@@ -59,14 +67,21 @@ describe('real sockets through undici', () => {
     expect(req!.headers['content-type']).toBe('application/json');
     expect(req!.headers.accept).toBe('application/json');
     expect(req!.headers.authorization).toBeUndefined();
-    expect(req!.body).toBe('{"grant_type":"password","username":"DOMAIN\\\\me","password":"pw","client_id":"app","client_secret":"s/e+c=r et","WindowsAuthentication":false}');
+    expect(req!.body).toBe(
+      '{"grant_type":"password","username":"DOMAIN\\\\me","password":"pw","client_id":"app","client_secret":"s/e+c=r et","WindowsAuthentication":false}',
+    );
     expect(token).toMatchObject({ accessToken: 'kc-1', tokenType: 'Bearer', refreshToken: 'rt-1' });
     expect(token.refreshExpiresAt! - token.receivedAt).toBe(1_800_000);
     expect(token.raw).toMatchObject({ not_before_policy: 0, session_state: 's', is_editor: true });
   });
 
   it('form body with body credentials: every value percent-encoded as sent', async () => {
-    server = await startServer({ 'POST /api/token': () => ({ body: '{ "access_token": "v-1", "token_type": "bearer", "expires_in": 899, "refresh_token": "a+b/c=", }', headers: { 'content-type': 'application/json' } }) });
+    server = await startServer({
+      'POST /api/token': () => ({
+        body: '{ "access_token": "v-1", "token_type": "bearer", "expires_in": 899, "refresh_token": "a+b/c=", }',
+        headers: { 'content-type': 'application/json' },
+      }),
+    });
     const tm = new TokenManager({ tokenUrl: `${server.url}/api/token`, clientId: '58b91a67', clientSecret: 'iGuL5/Rf+1y=', clientAuth: 'body' });
     const token = await tm.getToken();
     expect(server.requests[0]!.body).toBe('grant_type=client_credentials&client_id=58b91a67&client_secret=iGuL5%2FRf%2B1y%3D');
@@ -102,10 +117,19 @@ describe('real sockets through undici', () => {
   it('retries a 503 and gets the token on the second try', async () => {
     let n = 0;
     server = await startServer({
-      'POST /token': () => (++n === 1 ? { status: 503, body: '<html><body>Service Unavailable</body></html>', headers: { 'content-type': 'text/html' } } : { body: tokenBody('after-503') }),
+      'POST /token': () =>
+        ++n === 1
+          ? { status: 503, body: '<html><body>Service Unavailable</body></html>', headers: { 'content-type': 'text/html' } }
+          : { body: tokenBody('after-503') },
     });
     const retries: number[] = [];
-    const tm = new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'c', clientSecret: 's', clientAuth: 'basic', retry: { retries: 2, minTimeout: 10, maxTimeout: 20 } });
+    const tm = new TokenManager({
+      tokenUrl: `${server.url}/token`,
+      clientId: 'c',
+      clientSecret: 's',
+      clientAuth: 'basic',
+      retry: { retries: 2, minTimeout: 10, maxTimeout: 20 },
+    });
     tm.on('retry', (e) => retries.push(e.error.status!));
     await expect(tm.getToken()).resolves.toMatchObject({ accessToken: 'after-503' });
     expect(server.requests).toHaveLength(2);
@@ -115,10 +139,19 @@ describe('real sockets through undici', () => {
   it('honours 429 Retry-After: 1 and then succeeds', async () => {
     let n = 0;
     server = await startServer({
-      'POST /token': () => (++n === 1 ? { status: 429, headers: { 'retry-after': '1', 'content-type': 'application/json' }, body: '{"error":"slow_down"}' } : { body: tokenBody('after-429') }),
+      'POST /token': () =>
+        ++n === 1
+          ? { status: 429, headers: { 'retry-after': '1', 'content-type': 'application/json' }, body: '{"error":"slow_down"}' }
+          : { body: tokenBody('after-429') },
     });
     const retries: Array<number | undefined> = [];
-    const tm = new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'c', clientSecret: 's', clientAuth: 'basic', retry: { retries: 1, minTimeout: 1, maxTimeout: 1 } });
+    const tm = new TokenManager({
+      tokenUrl: `${server.url}/token`,
+      clientId: 'c',
+      clientSecret: 's',
+      clientAuth: 'basic',
+      retry: { retries: 1, minTimeout: 1, maxTimeout: 1 },
+    });
     tm.on('retry', (e) => retries.push(e.error.retryAfter));
     await expect(tm.getToken()).resolves.toMatchObject({ accessToken: 'after-429' });
     expect(server.requests).toHaveLength(2);
@@ -127,7 +160,13 @@ describe('real sockets through undici', () => {
 
   it('a 429 whose Retry-After is longer than the retry budget fails at once with the wait in the error', async () => {
     server = await startServer({ 'POST /token': () => ({ status: 429, headers: { 'retry-after': '30' } }) });
-    const tm = new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'c', clientSecret: 's', clientAuth: 'basic', retry: { retries: 3, minTimeout: 1, maxTimeout: 1, maxRetryTime: 2000 } });
+    const tm = new TokenManager({
+      tokenUrl: `${server.url}/token`,
+      clientId: 'c',
+      clientSecret: 's',
+      clientAuth: 'basic',
+      retry: { retries: 3, minTimeout: 1, maxTimeout: 1, maxRetryTime: 2000 },
+    });
     await expect(tm.getToken()).rejects.toMatchObject({ code: ErrorCode.RESPONSE, status: 429, retryAfter: 30 });
     expect(server.requests).toHaveLength(1);
   });

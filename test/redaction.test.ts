@@ -5,9 +5,9 @@
  */
 import { inspect } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
-import { ErrorCode, normalizeTokenResponse, TokenManager, TokenwardError, type TokenManagerOptions } from '../src/index.js';
+import { ErrorCode, normalizeTokenResponse, TokenManager, type TokenManagerOptions, TokenwardError } from '../src/index.js';
 import { excerpt } from '../src/redact.js';
-import { answer, scriptedFetch, type ScriptedRequest, type ScriptStep } from './helpers/scripted-fetch.js';
+import { answer, type ScriptedRequest, type ScriptStep, scriptedFetch } from './helpers/scripted-fetch.js';
 
 const CLIENT_ID = 'redaction-client';
 const CLIENT_SECRET = 'cl!ent S3cret+/=:%é-xyz';
@@ -113,10 +113,17 @@ describe('no secret reaches any error', () => {
       method: 'POST',
       url: tokenUrl,
       headers: { authorization: `Basic ${SECRETS.basicPair}` },
-      body: new URLSearchParams({ grant_type: 'password', username: USERNAME, password: PASSWORD, client_secret: CLIENT_SECRET, refresh_token: REFRESH_TOKEN }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'password',
+        username: USERNAME,
+        password: PASSWORD,
+        client_secret: CLIENT_SECRET,
+        refresh_token: REFRESH_TOKEN,
+      }).toString(),
     };
     const text = echoes(req).join('\n');
-    for (const value of [CLIENT_SECRET, form(CLIENT_SECRET), PASSWORD, JSON.stringify(PASSWORD).slice(1, -1), form(REFRESH_TOKEN), SECRETS.basicPair]) expect(text).toContain(value);
+    for (const value of [CLIENT_SECRET, form(CLIENT_SECRET), PASSWORD, JSON.stringify(PASSWORD).slice(1, -1), form(REFRESH_TOKEN), SECRETS.basicPair])
+      expect(text).toContain(value);
     expect(() => expectNoSecrets(new Error(`x ${PASSWORD}`))).toThrow();
     expect(() => expectNoSecrets(new Error('x', { cause: { token: ACCESS_TOKEN } }))).toThrow();
   });
@@ -154,7 +161,10 @@ describe('no secret reaches any error', () => {
   });
 
   it('response errors: HTML pages, ASP.NET {Message}, XML and plain text echoing the request', async () => {
-    expectAll(await provoke((text) => answer(502, `<html><body><h1>Bad Gateway</h1><pre>${text}</pre></body></html>`, { 'content-type': 'text/html' })), ErrorCode.RESPONSE);
+    expectAll(
+      await provoke((text) => answer(502, `<html><body><h1>Bad Gateway</h1><pre>${text}</pre></body></html>`, { 'content-type': 'text/html' })),
+      ErrorCode.RESPONSE,
+    );
     expectAll(await provoke((text) => answer(400, { Message: text })), ErrorCode.RESPONSE);
     expectAll(await provoke((text) => answer(404, `<Error><Message>${text}</Message></Error>`, { 'content-type': 'application/xml' })), ErrorCode.RESPONSE);
     expectAll(await provoke((text) => answer(500, text, { 'content-type': 'text/plain' })), ErrorCode.RESPONSE);
@@ -162,8 +172,20 @@ describe('no secret reaches any error', () => {
 
   it('invalid token responses that hold a new access token and an echo', async () => {
     expectAll(await provoke((text) => answer(200, { access_token: NEW_ACCESS_TOKEN, expires_in: -5, note: text })), ErrorCode.INVALID_TOKEN_RESPONSE);
-    expectAll(await provoke((text) => answer(200, `access_token=${NEW_ACCESS_TOKEN}&expires_in=soon&note=${encodeURIComponent(text)}`, { 'content-type': 'application/x-www-form-urlencoded' })), ErrorCode.INVALID_TOKEN_RESPONSE);
-    expectAll(await provoke(() => answer(200, `<r><access_token>${NEW_ACCESS_TOKEN}</access_token><expires_in>-1</expires_in></r>`, { 'content-type': 'application/xml' })), ErrorCode.INVALID_TOKEN_RESPONSE);
+    expectAll(
+      await provoke((text) =>
+        answer(200, `access_token=${NEW_ACCESS_TOKEN}&expires_in=soon&note=${encodeURIComponent(text)}`, {
+          'content-type': 'application/x-www-form-urlencoded',
+        }),
+      ),
+      ErrorCode.INVALID_TOKEN_RESPONSE,
+    );
+    expectAll(
+      await provoke(() =>
+        answer(200, `<r><access_token>${NEW_ACCESS_TOKEN}</access_token><expires_in>-1</expires_in></r>`, { 'content-type': 'application/xml' }),
+      ),
+      ErrorCode.INVALID_TOKEN_RESPONSE,
+    );
     expectAll(await provoke((text) => answer(200, { token_type: 'bearer', echo: text })), ErrorCode.INVALID_TOKEN_RESPONSE);
   });
 
@@ -173,7 +195,10 @@ describe('no secret reaches any error', () => {
 
   it('network errors whose cause holds the request (as undici errors do)', async () => {
     const boom = () => {
-      const cause = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', request: { headers: { authorization: `Basic ${SECRETS.basicPair}` }, body: `password=${form(PASSWORD)}` } });
+      const cause = Object.assign(new Error('socket hang up'), {
+        code: 'ECONNRESET',
+        request: { headers: { authorization: `Basic ${SECRETS.basicPair}` }, body: `password=${form(PASSWORD)}` },
+      });
       return new TypeError('fetch failed', { cause });
     };
     const errors = await provoke(() => boom());
@@ -183,7 +208,9 @@ describe('no secret reaches any error', () => {
 
   it('network errors whose message quotes a URL with credentials or a token in its query (undici does)', async () => {
     const url = `https://${CLIENT_ID}:${encodeURIComponent(CLIENT_SECRET)}@auth.example.com/oauth/token?access_token=${ACCESS_TOKEN}#${REFRESH_TOKEN}`;
-    const errors = await provoke(() => new TypeError('fetch failed', { cause: new TypeError(`Request cannot be constructed from a URL that includes credentials: ${url}`) }));
+    const errors = await provoke(
+      () => new TypeError('fetch failed', { cause: new TypeError(`Request cannot be constructed from a URL that includes credentials: ${url}`) }),
+    );
     expectAll(errors, ErrorCode.NETWORK);
     expect((errors.at(-1) as TokenwardError).message).toContain('includes credentials: https://auth.example.com/oauth/token');
   });
@@ -206,7 +233,8 @@ describe('no secret reaches any error', () => {
   });
 
   it('aborts', async () => {
-    const fetch: TokenManagerOptions['fetch'] = (_input, init) => new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)));
+    const fetch: TokenManagerOptions['fetch'] = (_input, init) =>
+      new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)));
     const tm = new TokenManager({ ...base, fetch });
     const controller = new AbortController();
     const pending = tm.getToken({ signal: controller.signal }).catch((e: unknown) => e);
@@ -258,10 +286,19 @@ describe('no secret reaches any error', () => {
     for (let order = 0; order < 6; order++) {
       const first = answer(200, { access_token: ACCESS_TOKEN, refresh_token: REFRESH_TOKEN, expires_in: 3600 });
       const refuse = (req: ScriptedRequest) =>
-        answer(500, `<html><body>${[`Authorization: ${req.headers.authorization}`, `token ${ACCESS_TOKEN}`, `rt ${REFRESH_TOKEN}`, `rt ${form(REFRESH_TOKEN)}`, echo(req)].slice(order % 5).join(' ')}</body></html>`, {
-          'content-type': 'text/html',
-        });
-      for (const step of [refuse, new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', headers: { authorization: `Bearer ${ACCESS_TOKEN}` } }) })]) {
+        answer(
+          500,
+          `<html><body>${[`Authorization: ${req.headers.authorization}`, `token ${ACCESS_TOKEN}`, `rt ${REFRESH_TOKEN}`, `rt ${form(REFRESH_TOKEN)}`, echo(req)].slice(order % 5).join(' ')}</body></html>`,
+          {
+            'content-type': 'text/html',
+          },
+        );
+      for (const step of [
+        refuse,
+        new TypeError('fetch failed', {
+          cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', headers: { authorization: `Bearer ${ACCESS_TOKEN}` } }),
+        }),
+      ]) {
         const f = scriptedFetch(first, step);
         const tm = new TokenManager({ ...base, clientAuth: 'body', fetch: f.fetch, logoff: { style: 'bearer', url: '/session' } });
         tm.on('error', (e) => errors.push(e));
@@ -318,8 +355,18 @@ describe('large answers', () => {
   // into one space, brings the cut into view. What is left of a secret at the cut must not show.
   const pad = ' '.repeat(4_060);
   it.each([
-    { name: 'a JSON string', body: `{"pad":"${pad}","access_token":"${NEW_ACCESS_TOKEN}","expires_in":-1}`, type: 'application/json', partial: NEW_ACCESS_TOKEN.slice(0, 6) },
-    { name: 'an XML element', body: `<r><note>${pad}</note><access_token>${NEW_ACCESS_TOKEN}</access_token></r>`, type: 'application/xml', partial: NEW_ACCESS_TOKEN.slice(0, 6) },
+    {
+      name: 'a JSON string',
+      body: `{"pad":"${pad}","access_token":"${NEW_ACCESS_TOKEN}","expires_in":-1}`,
+      type: 'application/json',
+      partial: NEW_ACCESS_TOKEN.slice(0, 6),
+    },
+    {
+      name: 'an XML element',
+      body: `<r><note>${pad}</note><access_token>${NEW_ACCESS_TOKEN}</access_token></r>`,
+      type: 'application/xml',
+      partial: NEW_ACCESS_TOKEN.slice(0, 6),
+    },
     { name: 'a known secret in text', body: `${pad}${' '.repeat(28)}${CLIENT_SECRET} echoed`, type: 'text/plain', partial: CLIENT_SECRET.slice(0, 6) },
     { name: 'an Authorization header', body: `${pad}${' '.repeat(4)}Authorization: Bearer abcdefghijklmnopqrstuvwxyz`, type: 'text/plain', partial: 'abcdef' },
   ])('a secret cut in two by the 4 KB cut ($name) is hidden', ({ body, type, partial }) => {

@@ -6,10 +6,10 @@ import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, ErrorCode, TokenManager, type Token, type TokenwardError } from '../src/index.js';
+import { ConfigError, ErrorCode, type Token, TokenManager, type TokenwardError } from '../src/index.js';
 import { RedisTokenStore, type RedisTokenStoreOptions } from '../src/redis.js';
 import { startServer, type TestServer } from './helpers/http-server.js';
-import { redisTestsEnabled, startRedis, type RedisServer } from './helpers/redis-server.js';
+import { type RedisServer, redisTestsEnabled, startRedis } from './helpers/redis-server.js';
 
 const enabled = redisTestsEnabled();
 
@@ -66,7 +66,8 @@ describe.skipIf(!enabled).each(['node-redis', 'ioredis'] as const)('RedisTokenSt
         if (rt !== null) {
           refreshTokensUsed.push(rt);
           // Rotation (Keycloak with "Revoke Refresh Token" on): a refresh token works once.
-          if (refreshTokensUsed.filter((r) => r === rt).length > 1) return { status: 400, body: { error: 'invalid_grant', error_description: 'Token is not active' } };
+          if (refreshTokensUsed.filter((r) => r === rt).length > 1)
+            return { status: 400, body: { error: 'invalid_grant', error_description: 'Token is not active' } };
         } else grants++;
         issued++;
         return { body: { access_token: `tok-${issued}`, refresh_token: `rt-${issued}`, token_type: 'bearer', expires_in: lifetime } };
@@ -83,7 +84,15 @@ describe.skipIf(!enabled).each(['node-redis', 'ioredis'] as const)('RedisTokenSt
   });
 
   const manager = (store: RedisTokenStore, scope: string) =>
-    new TokenManager({ tokenUrl: `${server.url}/token`, clientId: 'svc-shape-client', clientSecret: 'very-s3cret', clientAuth: 'basic', scope, retry: false, store });
+    new TokenManager({
+      tokenUrl: `${server.url}/token`,
+      clientId: 'svc-shape-client',
+      clientSecret: 'very-s3cret',
+      clientAuth: 'basic',
+      scope,
+      retry: false,
+      store,
+    });
 
   it('stores the token and its refresh token as one JSON value under <prefix>:<cacheKey>, kept past the access token for the refresh token', async () => {
     const tm = manager((await open()).store(), `${kind}-shape`);
@@ -231,14 +240,18 @@ describe.skipIf(!enabled).each(['node-redis', 'ioredis'] as const)('RedisTokenSt
 
   /** A command function on this test's client, for stores that interpose on the wire. */
   const commander = async (): Promise<(args: string[]) => Promise<unknown>> => {
-    const raw = (await open()).raw as unknown as { sendCommand?: (a: string[]) => Promise<unknown>; call?: (c: string, ...a: string[]) => Promise<unknown>; on(e: string, l: () => void): void };
+    const raw = (await open()).raw as unknown as {
+      sendCommand?: (a: string[]) => Promise<unknown>;
+      call?: (c: string, ...a: string[]) => Promise<unknown>;
+      on(e: string, l: () => void): void;
+    };
     // Not handed to a store, so nobody else quiets its error events when a later test stops Redis.
     raw.on('error', () => {});
     // ioredis has a sendCommand too, taking its own Command objects: tell the libraries apart by kind.
     return kind === 'ioredis' ? (args) => raw.call!(args[0]!, ...args.slice(1)) : (args) => raw.sendCommand!(args);
   };
 
-  it('reads a value and its TTL in one step: another instance\'s SET cannot land between them', async () => {
+  it("reads a value and its TTL in one step: another instance's SET cannot land between them", async () => {
     const send = await commander();
     const writer = (await open()).store();
     await writer.set('atomic', token('old', 60_000));
@@ -286,7 +299,7 @@ describe.skipIf(!enabled).each(['node-redis', 'ioredis'] as const)('RedisTokenSt
     expect(await inspector.exists('tokenward:lock-read-fails:lock')).toBe(0);
   });
 
-  it('a waiter whose read fails gives up with a store error and leaves the holder\'s lock alone', async () => {
+  it("a waiter whose read fails gives up with a store error and leaves the holder's lock alone", async () => {
     const holder = (await open()).store({ lockTtlMs: 10_000 });
     const release = await holder.lock('lock-waiter-read-fails', { ttlMs: 10_000, waitMs: 1000 });
     const send = await commander();
@@ -336,7 +349,7 @@ describe.skipIf(!enabled).each(['node-redis', 'ioredis'] as const)('RedisTokenSt
     expect(await inspector.exists('tokenward:cad')).toBe(1);
   });
 
-  it("invalidate() on one instance never deletes the newer token another instance stored meanwhile", async () => {
+  it('invalidate() on one instance never deletes the newer token another instance stored meanwhile', async () => {
     const scope = `${kind}-invalidate-race`;
     let gate: Promise<void> | undefined;
     let dropped!: () => void;
@@ -474,12 +487,14 @@ describe.skipIf(!enabled)('RedisTokenStore without a working Redis', () => {
     expect(make({ refreshTokenTtlMs: 7_200_000.5 })).toThrow(ConfigError);
     expect(make({ refreshTokenTtlMs: 7_200_000.5 })).toThrow(/option `refreshTokenTtlMs` must be a whole number of ms >= 0, got 7200000\.5/);
     for (const name of ['commandTimeoutMs', 'retryAfterMs', 'lockTtlMs']) {
-      for (const bad of [0.5, 1.5, 0, -1, Number.NaN, Infinity, '500']) expect(make({ [name]: bad }), `${name}: ${String(bad)}`).toThrow(new RegExp(`option \`${name}\` must be a whole number of ms > 0`));
+      for (const bad of [0.5, 1.5, 0, -1, Number.NaN, Infinity, '500'])
+        expect(make({ [name]: bad }), `${name}: ${String(bad)}`).toThrow(new RegExp(`option \`${name}\` must be a whole number of ms > 0`));
       expect(make({ [name]: 2 ** 31 })).toThrow(new RegExp(`option \`${name}\` must be at most 2147483647 ms`));
       expect(make({ [name]: 1 })).not.toThrow();
     }
     for (const name of ['refreshTokenTtlMs', 'revalidateMs']) {
-      for (const bad of [0.5, -1, Number.NaN, Infinity, '0', null]) expect(make({ [name]: bad }), `${name}: ${String(bad)}`).toThrow(new RegExp(`option \`${name}\` must be a whole number of ms >= 0`));
+      for (const bad of [0.5, -1, Number.NaN, Infinity, '0', null])
+        expect(make({ [name]: bad }), `${name}: ${String(bad)}`).toThrow(new RegExp(`option \`${name}\` must be a whole number of ms >= 0`));
       expect(make({ [name]: 0 })).not.toThrow();
     }
     // A refresh token may live 90 days (Okta): beyond what a timer can wait, but not beyond Redis.

@@ -5,7 +5,7 @@
  */
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { channels, ErrorCode, TokenManager, TokenwardError, type Token, type TokenStore } from '../src/index.js';
+import { channels, ErrorCode, type Token, TokenManager, type TokenStore, TokenwardError } from '../src/index.js';
 import { fakeEndpoint } from './helpers/fake-token-endpoint.js';
 import { startServer } from './helpers/http-server.js';
 import { currentSweep, formatFindings, SecretSweep } from './helpers/secret-sweep.js';
@@ -28,10 +28,15 @@ describe('SecretSweep', () => {
     sweep.register('p@ss "word" 9', 'password');
     sweep.collect(new Error('outer', { cause: new Error('body was password=p%40ss+%22word%22+9') }), 'a cause');
     sweep.collect({ attempt: 1, error: new Error('{"password":"p@ss \\"word\\" 9"}') }, 'a retry payload');
-    expect(sweep.check().map((f) => f.where).sort()).toEqual(['a cause', 'a retry payload']);
+    expect(
+      sweep
+        .check()
+        .map((f) => f.where)
+        .sort(),
+    ).toEqual(['a cause', 'a retry payload']);
   });
 
-  it('ignores values too short to mean anything, the library\'s own words, and matches inside longer tokens', () => {
+  it("ignores values too short to mean anything, the library's own words, and matches inside longer tokens", () => {
     const sweep = new SecretSweep('const field = "password"; // Bearer');
     sweep.register('pw', 'password');
     sweep.register(' , ; ', 'password');

@@ -4,14 +4,24 @@
  */
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, MemoryTokenStore, normalizeTokenResponse, OAuthError, TokenManager, TokenwardError, type Token, type TokenManagerOptions } from '../src/index.js';
 import {
-  ASPNET_JSON_ANSWER,
-  ASPNET_SAMPLE_REQUEST,
-  ASPNET_XML_ANSWER,
-  aspnetAuthTokenServer,
-} from './servers/aspnet-auth-token.js';
-import { BRIGHT_PATTERN_CLIENT_ID, BRIGHT_PATTERN_CLIENT_SECRET, BRIGHT_PATTERN_SAMPLE_TOKEN, BRIGHT_PATTERN_SCOPE, brightPatternServer } from './servers/bright-pattern.js';
+  ErrorCode,
+  MemoryTokenStore,
+  normalizeTokenResponse,
+  OAuthError,
+  type Token,
+  TokenManager,
+  type TokenManagerOptions,
+  TokenwardError,
+} from '../src/index.js';
+import { ASPNET_JSON_ANSWER, ASPNET_SAMPLE_REQUEST, ASPNET_XML_ANSWER, aspnetAuthTokenServer } from './servers/aspnet-auth-token.js';
+import {
+  BRIGHT_PATTERN_CLIENT_ID,
+  BRIGHT_PATTERN_CLIENT_SECRET,
+  BRIGHT_PATTERN_SAMPLE_TOKEN,
+  BRIGHT_PATTERN_SCOPE,
+  brightPatternServer,
+} from './servers/bright-pattern.js';
 import type { LoggedRequest } from './servers/common.js';
 import {
   INFOLINK_CLIENT_ID,
@@ -58,7 +68,13 @@ describe('seed 000: Jim2 (POST {base}/token with a site path, Basic or body)', (
   it('sends the vendor sample byte for byte: Basic TestClientId:password, grant_type=client_credentials&scope=view', async () => {
     const jim2 = jim2Server();
     msw.use(...jim2.handlers);
-    const tm = manager({ tokenUrl: 'http://localhost:80/Jim_Test/token', clientId: JIM2_CLIENT_ID, clientSecret: JIM2_CLIENT_SECRET, clientAuth: 'basic', scope: 'view' });
+    const tm = manager({
+      tokenUrl: 'http://localhost:80/Jim_Test/token',
+      clientId: JIM2_CLIENT_ID,
+      clientSecret: JIM2_CLIENT_SECRET,
+      clientAuth: 'basic',
+      scope: 'view',
+    });
     const before = Date.now();
     const token = await tm.getToken();
     expectRequest(jim2.tokenRequests()[0], {
@@ -95,7 +111,12 @@ describe('seed 000: Jim2 (POST {base}/token with a site path, Basic or body)', (
   it('takes a licence without scope (default all), fails when none is free, and logoff releases it', async () => {
     const jim2 = jim2Server({ licences: 1 });
     msw.use(...jim2.handlers);
-    const options = { tokenUrl: jim2.urls.token, clientId: JIM2_CLIENT_ID, clientSecret: JIM2_CLIENT_SECRET, logoff: { style: 'bearer', url: jim2.urls.logoff, method: 'POST' } } as const;
+    const options = {
+      tokenUrl: jim2.urls.token,
+      clientId: JIM2_CLIENT_ID,
+      clientSecret: JIM2_CLIENT_SECRET,
+      logoff: { style: 'bearer', url: jim2.urls.logoff, method: 'POST' },
+    } as const;
     const first = manager(options);
     await first.getToken();
     expect(jim2.tokenRequests()[0]!.body).toBe('grant_type=client_credentials');
@@ -204,7 +225,13 @@ describe('seed 001: Veeam Recovery Orchestrator (POST /api/token, body credentia
     expect(await created.json()).toMatchObject({ client_id: '4a346f40-d4b6-4ed8-913d-d6e1297a75a4' });
     const res = await tm.fetch('/api/v7.2/Clients');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual(['4a346f40-d4b6-4ed8-913d-d6e1297a75a4', 'b2845041-53ce-4335-b157-bcf9b08740c8', '98e3c3cc-5945-4b30-9e89-6066e5159502', '3ace3638-3810-4f0f-92e6-d700ad5df6ba', '06af349a-acba-4f42-9f81-721489bcae4c']);
+    expect(await res.json()).toEqual([
+      '4a346f40-d4b6-4ed8-913d-d6e1297a75a4',
+      'b2845041-53ce-4335-b157-bcf9b08740c8',
+      '98e3c3cc-5945-4b30-9e89-6066e5159502',
+      '3ace3638-3810-4f0f-92e6-d700ad5df6ba',
+      '06af349a-acba-4f42-9f81-721489bcae4c',
+    ]);
     const deleted = await tm.fetch('/api/v7.2/Clients?clientId=4a346f40-d4b6-4ed8-913d-d6e1297a75a4', { method: 'DELETE' });
     expect(deleted.status).toBe(204);
     const apiCalls = veeam.requests.filter((r) => r.url.includes('/api/v7.2/'));
@@ -238,14 +265,25 @@ describe('seed 002: InfoLink (POST /api/v1/oauth2/token, body credentials)', () 
       headers: { accept: 'application/json', 'content-type': FORM },
       body: 'grant_type=client_credentials&client_id=9605c5d5-2a1b-49cc-8aaa-b350ee9d86b6&client_secret=eebb17b2-9ce4-4c73-a23f-d23739bf99b4',
     });
-    expect(token).toMatchObject({ tokenType: 'Bearer', accessToken: expect.stringMatching(/^[0-9a-f-]{36}$/), refreshToken: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(token).toMatchObject({
+      tokenType: 'Bearer',
+      accessToken: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      refreshToken: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     expectFresh(token, 1800, before, Date.now());
   });
 
   it('password grant with client credentials too; john@company.com encoded as john%40company.com', async () => {
     const infolink = infolinkServer();
     msw.use(...infolink.handlers);
-    const tm = manager({ tokenUrl, clientId: INFOLINK_CLIENT_ID, clientSecret: INFOLINK_CLIENT_SECRET, clientAuth: 'body', username: INFOLINK_USERNAME, password: INFOLINK_PASSWORD });
+    const tm = manager({
+      tokenUrl,
+      clientId: INFOLINK_CLIENT_ID,
+      clientSecret: INFOLINK_CLIENT_SECRET,
+      clientAuth: 'body',
+      username: INFOLINK_USERNAME,
+      password: INFOLINK_PASSWORD,
+    });
     await tm.getToken();
     expectRequest(infolink.tokenRequests()[0], {
       url: tokenUrl,
@@ -258,16 +296,34 @@ describe('seed 002: InfoLink (POST /api/v1/oauth2/token, body credentials)', () 
     const infolink = infolinkServer();
     msw.use(...infolink.handlers);
     const store = new MemoryTokenStore();
-    const tm = manager({ tokenUrl, clientId: INFOLINK_CLIENT_ID, clientSecret: INFOLINK_CLIENT_SECRET, clientAuth: 'body', refreshWithClientAuth: false, store });
+    const tm = manager({
+      tokenUrl,
+      clientId: INFOLINK_CLIENT_ID,
+      clientSecret: INFOLINK_CLIENT_SECRET,
+      clientAuth: 'body',
+      refreshWithClientAuth: false,
+      store,
+    });
     // A token persisted by an earlier run, expired, with the page's refresh token.
-    store.set(tm.cacheKey, { accessToken: 'b37b1dcc-7fac-4435-a947-fa2e0a2a3ad7', tokenType: 'Bearer', expiresAt: 1, receivedAt: 0, refreshToken: INFOLINK_SAMPLE_REFRESH_TOKEN, raw: {} });
+    store.set(tm.cacheKey, {
+      accessToken: 'b37b1dcc-7fac-4435-a947-fa2e0a2a3ad7',
+      tokenType: 'Bearer',
+      expiresAt: 1,
+      receivedAt: 0,
+      refreshToken: INFOLINK_SAMPLE_REFRESH_TOKEN,
+      raw: {},
+    });
     const token = await tm.getToken();
     expectRequest(infolink.tokenRequests()[0], {
       url: tokenUrl,
       headers: { accept: 'application/json', 'content-type': FORM },
       body: 'grant_type=refresh_token&refresh_token=75168ca1-d5ac-4bda-a943-0d3906710d14',
     });
-    expect(token).toMatchObject({ accessToken: 'c5b8d97d-768c-4c21-b8d5-995560b8bde7', refreshToken: '1a47224c-9a59-49df-83cf-1d79cf2dc738', tokenType: 'Bearer' });
+    expect(token).toMatchObject({
+      accessToken: 'c5b8d97d-768c-4c21-b8d5-995560b8bde7',
+      refreshToken: '1a47224c-9a59-49df-83cf-1d79cf2dc738',
+      tokenType: 'Bearer',
+    });
     expect(token.expiresAt - token.receivedAt).toBe(1_800_000);
   });
 
@@ -281,14 +337,26 @@ describe('seed 002: InfoLink (POST /api/v1/oauth2/token, body credentials)', () 
     store.set(tm.cacheKey, { accessToken: 'old', tokenType: 'Bearer', expiresAt: 1, receivedAt: 0, refreshToken: 'dead-refresh-token', raw: {} });
     const token = await tm.getToken();
     expect(infolink.tokenRequests().map((r) => new URLSearchParams(r.body).get('grant_type'))).toEqual(['refresh_token', 'client_credentials']);
-    expect(fallbacks[0]).toMatchObject({ code: ErrorCode.OAUTH, status: 400, error: 'invalid_grant', errorDescription: 'Credentials or token is invalid or expired' });
+    expect(fallbacks[0]).toMatchObject({
+      code: ErrorCode.OAUTH,
+      status: 400,
+      error: 'invalid_grant',
+      errorDescription: 'Credentials or token is invalid or expired',
+    });
     expect(token.refreshToken).toMatch(/^b0000000-/);
   });
 
   it("InfoLink's envelope at the token endpoint becomes an OAuthError with result.code and result.message", async () => {
     const infolink = infolinkServer();
     msw.use(...infolink.handlers);
-    const tm = manager({ tokenUrl, clientId: INFOLINK_CLIENT_ID, clientSecret: INFOLINK_CLIENT_SECRET, clientAuth: 'body', username: INFOLINK_USERNAME, password: 'wrong-password' });
+    const tm = manager({
+      tokenUrl,
+      clientId: INFOLINK_CLIENT_ID,
+      clientSecret: INFOLINK_CLIENT_SECRET,
+      clientAuth: 'body',
+      username: INFOLINK_USERNAME,
+      password: 'wrong-password',
+    });
     const err = (await tm.getToken().catch((e: unknown) => e)) as TokenwardError;
     expect(err).toBeInstanceOf(OAuthError);
     expect(err).toMatchObject({ code: ErrorCode.OAUTH, status: 400, error: 'invalid_grant', errorDescription: 'Credentials or token is invalid or expired' });
@@ -313,9 +381,21 @@ describe('seed 002: InfoLink (POST /api/v1/oauth2/token, body credentials)', () 
       clientSecret: INFOLINK_CLIENT_SECRET,
       clientAuth: 'body',
       baseUrl: 'http://infolink.example/',
-      isAuthFailure: async (res) => res.status === 401 || ((await res.clone().json().catch(() => ({}))) as { status?: string; result?: { code?: string } }).result?.code === 'invalid_grant',
+      isAuthFailure: async (res) =>
+        res.status === 401 ||
+        (
+          (await res
+            .clone()
+            .json()
+            .catch(() => ({}))) as { status?: string; result?: { code?: string } }
+        ).result?.code === 'invalid_grant',
     });
-    const job = { appId: '170', isAsync: false, responseFormat: 'text', operation: { opName: 'RunScenario', opParams: { scenario: 'LoadData', parameters: {}, data: null } } };
+    const job = {
+      appId: '170',
+      isAsync: false,
+      responseFormat: 'text',
+      operation: { opName: 'RunScenario', opParams: { scenario: 'LoadData', parameters: {}, data: null } },
+    };
     const first = await tm.getToken();
     infolink.tokens.expireAll('access');
     const res = await tm.fetch('/api/v1/executeJob', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(job) });
@@ -334,7 +414,13 @@ describe('seed 003: Bright Pattern (POST /configapi/v2/oauth/token, scope = tena
   it('string expires_in "3599" and a trailing comma; scope sent as the host name', async () => {
     const bp = brightPatternServer();
     msw.use(...bp.handlers);
-    const tm = manager({ tokenUrl, clientId: BRIGHT_PATTERN_CLIENT_ID, clientSecret: BRIGHT_PATTERN_CLIENT_SECRET, clientAuth: 'body', scope: BRIGHT_PATTERN_SCOPE });
+    const tm = manager({
+      tokenUrl,
+      clientId: BRIGHT_PATTERN_CLIENT_ID,
+      clientSecret: BRIGHT_PATTERN_CLIENT_SECRET,
+      clientAuth: 'body',
+      scope: BRIGHT_PATTERN_SCOPE,
+    });
     const before = Date.now();
     const token = await tm.getToken();
     expectRequest(bp.tokenRequests()[0], {
@@ -352,15 +438,30 @@ describe('seed 003: Bright Pattern (POST /configapi/v2/oauth/token, scope = tena
   it('the tenant= variant goes through params', async () => {
     const bp = brightPatternServer();
     msw.use(...bp.handlers);
-    const tm = manager({ tokenUrl, clientId: 'sheila.thomas', clientSecret: BRIGHT_PATTERN_CLIENT_SECRET, clientAuth: 'body', params: { tenant: 'example.com' } });
+    const tm = manager({
+      tokenUrl,
+      clientId: 'sheila.thomas',
+      clientSecret: BRIGHT_PATTERN_CLIENT_SECRET,
+      clientAuth: 'body',
+      params: { tenant: 'example.com' },
+    });
     await tm.getToken();
-    expect(bp.tokenRequests()[0]!.body).toBe('grant_type=client_credentials&client_id=sheila.thomas&client_secret=qkDwDJlDfig2IpeuUZYKH1Wb8q1V0ju6sILxQQqhJ&tenant=example.com');
+    expect(bp.tokenRequests()[0]!.body).toBe(
+      'grant_type=client_credentials&client_id=sheila.thomas&client_secret=qkDwDJlDfig2IpeuUZYKH1Wb8q1V0ju6sILxQQqhJ&tenant=example.com',
+    );
   });
 
   it('GET /data with the bearer token', async () => {
     const bp = brightPatternServer();
     msw.use(...bp.handlers);
-    const tm = manager({ tokenUrl, clientId: BRIGHT_PATTERN_CLIENT_ID, clientSecret: BRIGHT_PATTERN_CLIENT_SECRET, clientAuth: 'body', scope: BRIGHT_PATTERN_SCOPE, baseUrl: 'https://example.com' });
+    const tm = manager({
+      tokenUrl,
+      clientId: BRIGHT_PATTERN_CLIENT_ID,
+      clientSecret: BRIGHT_PATTERN_CLIENT_SECRET,
+      clientAuth: 'body',
+      scope: BRIGHT_PATTERN_SCOPE,
+      baseUrl: 'https://example.com',
+    });
     const res = await tm.fetch('/data');
     expect(res.status).toBe(200);
     expect(bp.requests.at(-1)!.headers.authorization).toBe(`Bearer ${BRIGHT_PATTERN_SAMPLE_TOKEN}`);
@@ -381,11 +482,13 @@ describe('seed 004: ASP.NET api/v1/auth/token (JSON body, Keycloak extras, XML b
     params: { WindowsAuthentication: false },
   } as const;
 
-  it('JSON body with WindowsAuthentication as a JSON boolean; the documented answer\'s placeholder token_type is refused by name', async () => {
+  it("JSON body with WindowsAuthentication as a JSON boolean; the documented answer's placeholder token_type is refused by name", async () => {
     for (const format of ['json', 'xml'] as const) {
       const aspnet = aspnetAuthTokenServer({ answers: 'documented', format });
       msw.use(...aspnet.handlers);
-      const err = (await manager(options).getToken().catch((e: unknown) => e)) as TokenwardError;
+      const err = (await manager(options)
+        .getToken()
+        .catch((e: unknown) => e)) as TokenwardError;
       expectRequest(aspnet.tokenRequests()[0], {
         url: tokenUrl,
         headers: { accept: 'application/json', 'content-type': 'application/json' },
@@ -439,7 +542,13 @@ describe('seed 004: ASP.NET api/v1/auth/token (JSON body, Keycloak extras, XML b
     expect(token.tokenType).toBe('Bearer');
     expect(token.expiresAt - token.receivedAt).toBe(300_000);
     expect(token.refreshExpiresAt! - token.receivedAt).toBe(1_800_000);
-    expect(token.raw).toMatchObject({ not_before_policy: 0, session_state: expect.any(String), ip: '127.0.0.1', is_editor: true, redirect_url: expect.any(String) });
+    expect(token.raw).toMatchObject({
+      not_before_policy: 0,
+      session_state: expect.any(String),
+      ip: '127.0.0.1',
+      is_editor: true,
+      redirect_url: expect.any(String),
+    });
     tm.invalidate();
     await tm.getToken();
     const refresh = aspnet.tokenRequests()[1]!;

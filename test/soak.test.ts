@@ -15,7 +15,7 @@ import { getEventListeners } from 'node:events';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TokenManager, type FetchLike } from '../src/index.js';
+import { type FetchLike, TokenManager } from '../src/index.js';
 import { currentSweep } from './helpers/secret-sweep.js';
 
 /** Lets pending microtasks run (a chain of up to 200 awaits) without moving any clock or touching a timer. */
@@ -155,7 +155,7 @@ function expectNoGrowth(result: SoakResult, proactive: boolean): void {
   const early = median(result.heap.slice(1, 4));
   const late = median(result.heap.slice(9));
   expect(late - early, `heap grew from ${early} to ${late} bytes over the day`).toBeLessThan(1024 * 1024);
-  expect(Math.max(...result.signalListeners), 'abort listeners left on the caller\'s signal').toBe(0);
+  expect(Math.max(...result.signalListeners), "abort listeners left on the caller's signal").toBe(0);
   // Samples fall on a renewal: its transport timeout (10 s) is pending, and the proactive timer.
   expect(Math.max(...result.fakeTimers), 'timers pending at once').toBeLessThanOrEqual(proactive ? 2 : 1);
   const first = result.live[0]!;

@@ -6,7 +6,7 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryTokenStore, TokenManager } from '../src/index.js';
 import { RedisTokenStore } from '../src/redis.js';
-import { redisTestsEnabled, startRedis, type RedisServer } from './helpers/redis-server.js';
+import { type RedisServer, redisTestsEnabled, startRedis } from './helpers/redis-server.js';
 import { answer, scriptedFetch, tokenAnswer } from './helpers/scripted-fetch.js';
 
 describe('MemoryTokenStore getJson/setJson', () => {
@@ -57,7 +57,15 @@ describe.skipIf(!redisTestsEnabled())('RedisTokenStore getJson/setJson (real red
     const issuer = 'https://idp.example.com';
     const f = scriptedFetch((r) => (r.method === 'GET' ? answer(200, { issuer, token_endpoint: `${issuer}/token` }) : tokenAnswer()));
     for (const scope of ['a', 'b', 'c']) {
-      const tm = new TokenManager({ issuer, clientId: 'svc', clientSecret: 's', scope, fetch: f.fetch, retry: false, store: new RedisTokenStore(client, { prefix: 'tw-fleet' }) });
+      const tm = new TokenManager({
+        issuer,
+        clientId: 'svc',
+        clientSecret: 's',
+        scope,
+        fetch: f.fetch,
+        retry: false,
+        store: new RedisTokenStore(client, { prefix: 'tw-fleet' }),
+      });
       await tm.getToken();
     }
     expect(f.requests.filter((r) => r.method === 'GET')).toHaveLength(1);

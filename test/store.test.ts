@@ -3,7 +3,7 @@
  * that has it and with one that does not. The Redis version is in test/redis-store.test.ts.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { MemoryTokenStore, TokenManager, type Token, type TokenStore } from '../src/index.js';
+import { MemoryTokenStore, type Token, TokenManager, type TokenStore } from '../src/index.js';
 
 const token = (accessToken: string, now = Date.now()): Token => ({ accessToken, tokenType: 'Bearer', receivedAt: now, expiresAt: now + 60_000, raw: {} });
 
@@ -60,7 +60,13 @@ describe('invalidate() and the shared entry', () => {
 });
 
 describe('MemoryTokenStore bounds and clocks', () => {
-  const make = (n: number, lifeMs = 60_000): Token => ({ accessToken: `t${n}`, tokenType: 'Bearer', expiresAt: Date.now() + lifeMs, receivedAt: Date.now(), raw: {} });
+  const make = (n: number, lifeMs = 60_000): Token => ({
+    accessToken: `t${n}`,
+    tokenType: 'Bearer',
+    expiresAt: Date.now() + lifeMs,
+    receivedAt: Date.now(),
+    raw: {},
+  });
 
   it('holds at most maxEntries tokens: expired ones go first, then the oldest', () => {
     const store = new MemoryTokenStore({ maxEntries: 3 });

@@ -6,7 +6,16 @@
 import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ErrorCode, MemoryTokenStore, TokenManager, type TokenwardError, type Token, type TokenManagerOptions, type TokenStore } from '../src/index.js';
+import {
+  ConfigError,
+  ErrorCode,
+  MemoryTokenStore,
+  type Token,
+  TokenManager,
+  type TokenManagerOptions,
+  type TokenStore,
+  type TokenwardError,
+} from '../src/index.js';
 import { decodeEntry, encodeEntry } from '../src/redis-codec.js';
 import { fakeEndpoint, json, type SeenRequest } from './helpers/fake-token-endpoint.js';
 
@@ -38,10 +47,21 @@ const base = (extra: Partial<TokenManagerOptions> = {}): TokenManagerOptions => 
 describe('token exchange requests', () => {
   it('sends the RFC 8693 fields, the set’s audience and resource, and keeps issued_token_type', async () => {
     const endpoint = exchanging();
-    const tm = new TokenManager(base({ fetch: endpoint.fetch, subjectToken: USER_A, actorToken: 'actor-token-xyz', actorTokenType: 'jwt', requestedTokenType: 'access_token' }));
+    const tm = new TokenManager(
+      base({ fetch: endpoint.fetch, subjectToken: USER_A, actorToken: 'actor-token-xyz', actorTokenType: 'jwt', requestedTokenType: 'access_token' }),
+    );
     const token = await tm.getToken({ audience: 'orders', resource: 'https://orders.example/' });
     const form = endpoint.requests[0]!.form;
-    expect([...form.keys()]).toEqual(['grant_type', 'subject_token', 'subject_token_type', 'actor_token', 'actor_token_type', 'requested_token_type', 'resource', 'audience']);
+    expect([...form.keys()]).toEqual([
+      'grant_type',
+      'subject_token',
+      'subject_token_type',
+      'actor_token',
+      'actor_token_type',
+      'requested_token_type',
+      'resource',
+      'audience',
+    ]);
     expect(form.get('grant_type')).toBe(TE);
     expect(form.get('subject_token')).toBe(USER_A);
     expect(form.get('subject_token_type')).toBe(AT);
@@ -54,7 +74,12 @@ describe('token exchange requests', () => {
   });
 
   it('requestedTokenType other than an access token: the N_A token_type of RFC 8693 §2.2.1 is accepted', async () => {
-    const endpoint = fakeEndpoint(() => ({ access_token: 'eyJ.id-token.sig', token_type: 'N_A', issued_token_type: 'urn:ietf:params:oauth:token-type:id_token', expires_in: 300 }));
+    const endpoint = fakeEndpoint(() => ({
+      access_token: 'eyJ.id-token.sig',
+      token_type: 'N_A',
+      issued_token_type: 'urn:ietf:params:oauth:token-type:id_token',
+      expires_in: 300,
+    }));
     const tm = new TokenManager(base({ fetch: endpoint.fetch, subjectToken: USER_A, requestedTokenType: 'id_token' }));
     const token = await tm.getToken();
     expect([token.tokenType, token.issuedTokenType]).toEqual(['N_A', 'urn:ietf:params:oauth:token-type:id_token']);
@@ -143,20 +168,24 @@ describe('a cached token per subject token', () => {
 
   it('property: random interleavings of users and audiences never return another pair’s token', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom('orders', 'billing', undefined), fc.boolean()), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 3 }), async (steps, bound) => {
-        const endpoint = fakeEndpoint(async (req, n) => {
-          if (n % 2 === 0) await new Promise((r) => setImmediate(r));
-          return { access_token: `${req.form.get('subject_token')}|${req.form.get('audience') ?? ''}|${n}`, expires_in: 3600 };
-        });
-        const tm = new TokenManager(base({ fetch: endpoint.fetch, maxCachedTokens: bound }));
-        const pending = steps.map(async ([user, audience, wait]) => {
-          if (wait) await new Promise((r) => setImmediate(r));
-          const subjectToken = `subject-token-of-user-${user}`;
-          const token = await tm.getToken(audience === undefined ? { subjectToken } : { subjectToken, audience });
-          expect(token.accessToken.split('|').slice(0, 2)).toEqual([subjectToken, audience ?? '']);
-        });
-        await Promise.all(pending);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom('orders', 'billing', undefined), fc.boolean()), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (steps, bound) => {
+          const endpoint = fakeEndpoint(async (req, n) => {
+            if (n % 2 === 0) await new Promise((r) => setImmediate(r));
+            return { access_token: `${req.form.get('subject_token')}|${req.form.get('audience') ?? ''}|${n}`, expires_in: 3600 };
+          });
+          const tm = new TokenManager(base({ fetch: endpoint.fetch, maxCachedTokens: bound }));
+          const pending = steps.map(async ([user, audience, wait]) => {
+            if (wait) await new Promise((r) => setImmediate(r));
+            const subjectToken = `subject-token-of-user-${user}`;
+            const token = await tm.getToken(audience === undefined ? { subjectToken } : { subjectToken, audience });
+            expect(token.accessToken.split('|').slice(0, 2)).toEqual([subjectToken, audience ?? '']);
+          });
+          await Promise.all(pending);
+        },
+      ),
       { numRuns: 100, seed: 20261130 },
     );
   });
@@ -185,7 +214,15 @@ describe('mistakes and secrets', () => {
 
   it('a subjectToken function that fails or answers nothing: typed errors, never retried', async () => {
     const endpoint = exchanging();
-    const throwing = new TokenManager(base({ fetch: endpoint.fetch, retry: { retries: 3 }, subjectToken: () => { throw new Error('token file missing'); } }));
+    const throwing = new TokenManager(
+      base({
+        fetch: endpoint.fetch,
+        retry: { retries: 3 },
+        subjectToken: () => {
+          throw new Error('token file missing');
+        },
+      }),
+    );
     expect(await throwing.getToken().catch((e: TokenwardError) => e.code)).toBe(ErrorCode.CALLBACK);
     const empty = new TokenManager(base({ fetch: endpoint.fetch, subjectToken: async () => '' }));
     const err = (await empty.getToken().catch((e: unknown) => e)) as TokenwardError;
@@ -195,7 +232,9 @@ describe('mistakes and secrets', () => {
   });
 
   it('a server that echoes the subject and actor tokens in its error: scrubbed from the error and its excerpt', async () => {
-    const endpoint = fakeEndpoint((req) => json({ error: 'invalid_grant', error_description: `subject ${req.form.get('subject_token')} and actor ${req.form.get('actor_token')} refused` }, 400));
+    const endpoint = fakeEndpoint((req) =>
+      json({ error: 'invalid_grant', error_description: `subject ${req.form.get('subject_token')} and actor ${req.form.get('actor_token')} refused` }, 400),
+    );
     const tm = new TokenManager(base({ fetch: endpoint.fetch, actorToken: async () => 'actor-token-from-fn-9999' }));
     const err = (await tm.getToken({ subjectToken: USER_A }).catch((e: unknown) => e)) as TokenwardError;
     expect(err.error).toBe('invalid_grant');

@@ -8,7 +8,9 @@ const url = 'https://vro.example:9898/api/token';
 
 describe('buildTokenRequest', () => {
   it('password grant, no client auth: DOMAIN\\user is form-encoded, Accept is JSON', () => {
-    expect(buildTokenRequest({ tokenUrl: url, grant: { grant_type: 'password', username: 'vdro\\administrator', password: 'Password1' }, clientAuth: 'none' })).toEqual({
+    expect(
+      buildTokenRequest({ tokenUrl: url, grant: { grant_type: 'password', username: 'vdro\\administrator', password: 'Password1' }, clientAuth: 'none' }),
+    ).toEqual({
       url,
       method: 'POST',
       headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
@@ -23,33 +25,66 @@ describe('buildTokenRequest', () => {
   });
 
   it('the token URL is used exactly as given (site path, plain http, query)', () => {
-    expect(buildTokenRequest({ tokenUrl: 'http://localhost/Jim_Test/token', grant: { grant_type: 'client_credentials' }, clientAuth: 'none' }).url).toBe('http://localhost/Jim_Test/token');
-    expect(buildTokenRequest({ tokenUrl: new URL('https://h/t?tenant=a'), grant: { grant_type: 'client_credentials' }, clientAuth: 'none' }).url).toBe('https://h/t?tenant=a');
+    expect(buildTokenRequest({ tokenUrl: 'http://localhost/Jim_Test/token', grant: { grant_type: 'client_credentials' }, clientAuth: 'none' }).url).toBe(
+      'http://localhost/Jim_Test/token',
+    );
+    expect(buildTokenRequest({ tokenUrl: new URL('https://h/t?tenant=a'), grant: { grant_type: 'client_credentials' }, clientAuth: 'none' }).url).toBe(
+      'https://h/t?tenant=a',
+    );
   });
 
   it('basic: the Authorization header, no credentials in the body', () => {
-    const req = buildTokenRequest({ tokenUrl: url, grant: { grant_type: 'client_credentials' }, clientAuth: 'basic', clientId: 'id', clientSecret: 's p', scope: 'view' });
-    expect(req.headers).toEqual({ accept: 'application/json', authorization: `Basic ${Buffer.from('id:s+p').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' });
+    const req = buildTokenRequest({
+      tokenUrl: url,
+      grant: { grant_type: 'client_credentials' },
+      clientAuth: 'basic',
+      clientId: 'id',
+      clientSecret: 's p',
+      scope: 'view',
+    });
+    expect(req.headers).toEqual({
+      accept: 'application/json',
+      authorization: `Basic ${Buffer.from('id:s+p').toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(req.body).toBe('grant_type=client_credentials&scope=view');
   });
 
   it("basic with basicEncoding 'none'", () => {
-    const req = buildTokenRequest({ tokenUrl: url, grant: { grant_type: 'client_credentials' }, clientAuth: 'basic', clientId: 'id', clientSecret: 's p', basicEncoding: 'none' });
+    const req = buildTokenRequest({
+      tokenUrl: url,
+      grant: { grant_type: 'client_credentials' },
+      clientAuth: 'basic',
+      clientId: 'id',
+      clientSecret: 's p',
+      basicEncoding: 'none',
+    });
     expect(req.headers.authorization).toBe(`Basic ${Buffer.from('id:s p').toString('base64')}`);
   });
 
   it('body: client_id and client_secret in the body, encoded', () => {
-    const req = buildTokenRequest({ tokenUrl: url, grant: { grant_type: 'client_credentials' }, clientAuth: 'body', clientId: 'a b', clientSecret: 'iGuL5/Rf+1y=', scope: 'example.com' });
+    const req = buildTokenRequest({
+      tokenUrl: url,
+      grant: { grant_type: 'client_credentials' },
+      clientAuth: 'body',
+      clientId: 'a b',
+      clientSecret: 'iGuL5/Rf+1y=',
+      scope: 'example.com',
+    });
     expect(req.headers.authorization).toBeUndefined();
     expect(req.body).toBe('grant_type=client_credentials&scope=example.com&client_id=a+b&client_secret=iGuL5%2FRf%2B1y%3D');
   });
 
   it('none: only client_id', () => {
-    expect(buildTokenRequest({ tokenUrl: url, grant: { grant_type: 'client_credentials' }, clientAuth: 'none', clientId: 'pub', clientSecret: 'ignored' }).body).toBe('grant_type=client_credentials&client_id=pub');
+    expect(
+      buildTokenRequest({ tokenUrl: url, grant: { grant_type: 'client_credentials' }, clientAuth: 'none', clientId: 'pub', clientSecret: 'ignored' }).body,
+    ).toBe('grant_type=client_credentials&client_id=pub');
   });
 
   it('an empty scope is not sent; undefined grant fields are skipped', () => {
-    expect(buildTokenRequest({ tokenUrl: url, grant: { grant_type: 'password', username: 'u', password: undefined }, clientAuth: 'none', scope: '' }).body).toBe('grant_type=password&username=u');
+    expect(
+      buildTokenRequest({ tokenUrl: url, grant: { grant_type: 'password', username: 'u', password: undefined }, clientAuth: 'none', scope: '' }).body,
+    ).toBe('grant_type=password&username=u');
   });
 
   it('params come last, are stringified in forms, and never override grant or client fields', () => {
@@ -76,12 +111,21 @@ describe('buildTokenRequest', () => {
       bodyFormat: 'json',
     });
     expect(req.headers).toEqual({ accept: 'application/json', 'content-type': 'application/json' });
-    expect(req.body).toBe('{"grant_type":"password","username":"DOMAIN\\\\me","password":"p\\"w","scope":"openid","client_id":"c","client_secret":"s","WindowsAuthentication":true,"retries":2}');
+    expect(req.body).toBe(
+      '{"grant_type":"password","username":"DOMAIN\\\\me","password":"p\\"w","scope":"openid","client_id":"c","client_secret":"s","WindowsAuthentication":true,"retries":2}',
+    );
     expect(JSON.parse(req.body)).toMatchObject({ WindowsAuthentication: true, retries: 2, username: 'DOMAIN\\me' });
   });
 
   it('JSON with Basic: credentials only in the header', () => {
-    const req = buildTokenRequest({ tokenUrl: url, grant: { grant_type: 'client_credentials' }, clientAuth: 'basic', clientId: 'c', clientSecret: 's', bodyFormat: 'json' });
+    const req = buildTokenRequest({
+      tokenUrl: url,
+      grant: { grant_type: 'client_credentials' },
+      clientAuth: 'basic',
+      clientId: 'c',
+      clientSecret: 's',
+      bodyFormat: 'json',
+    });
     expect(req.body).toBe('{"grant_type":"client_credentials"}');
     expect(req.headers.authorization).toMatch(/^Basic /);
   });

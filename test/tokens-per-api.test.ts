@@ -54,7 +54,9 @@ describe('a token per parameter set', () => {
     const billing = await tm.getToken({ audience: 'billing' });
     expect(new Set([own.accessToken, orders.accessToken, billing.accessToken]).size).toBe(3);
     expect(await tm.getToken({ audience: 'orders' })).toBe(orders);
-    expect(await tm.getToken({ resource: 'https://x.example/', scope: 'c d' })).toBe(await tm.getToken({ scope: ['d', 'c'], resource: ['https://x.example/'] }));
+    expect(await tm.getToken({ resource: 'https://x.example/', scope: 'c d' })).toBe(
+      await tm.getToken({ scope: ['d', 'c'], resource: ['https://x.example/'] }),
+    );
     expect(endpoint.count()).toBe(4);
   });
 
@@ -216,21 +218,25 @@ describe('property: random interleavings never hand a caller another set’s tok
 
   it('holds for any sequence of concurrent and sequential calls, invalidations and evictions', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(paramSet, fc.constantFrom('call', 'call', 'call', 'invalidate', 'yield')), { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 4 }), async (steps, bound) => {
-        const endpoint = fakeEndpoint(async (req, n) => {
-          if (n % 3 === 0) await new Promise((r) => setImmediate(r));
-          return { access_token: `${setOf(req)}#${n}`, expires_in: 3600, refresh_token: `rt-${n}` };
-        });
-        const tm = new TokenManager(base({ fetch: endpoint.fetch, maxCachedTokens: bound }));
-        const pending: Array<Promise<void>> = [];
-        for (const [set, action] of steps) {
-          const params = set as TokenParameters;
-          if (action === 'yield') await new Promise((r) => setImmediate(r));
-          else if (action === 'invalidate') tm.peekToken(params) && tm.invalidate(tm.peekToken(params));
-          else pending.push(tm.getToken(params).then((token) => expect(token.accessToken.split('#')[0]).toBe(expectedSet(params))));
-        }
-        await Promise.all(pending);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(paramSet, fc.constantFrom('call', 'call', 'call', 'invalidate', 'yield')), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 4 }),
+        async (steps, bound) => {
+          const endpoint = fakeEndpoint(async (req, n) => {
+            if (n % 3 === 0) await new Promise((r) => setImmediate(r));
+            return { access_token: `${setOf(req)}#${n}`, expires_in: 3600, refresh_token: `rt-${n}` };
+          });
+          const tm = new TokenManager(base({ fetch: endpoint.fetch, maxCachedTokens: bound }));
+          const pending: Array<Promise<void>> = [];
+          for (const [set, action] of steps) {
+            const params = set as TokenParameters;
+            if (action === 'yield') await new Promise((r) => setImmediate(r));
+            else if (action === 'invalidate') tm.peekToken(params) && tm.invalidate(tm.peekToken(params));
+            else pending.push(tm.getToken(params).then((token) => expect(token.accessToken.split('#')[0]).toBe(expectedSet(params))));
+          }
+          await Promise.all(pending);
+        },
+      ),
       { numRuns: 150, seed: 20261129 },
     );
   });
@@ -242,6 +248,3 @@ function expectedSet(params: TokenParameters): string {
   const resources = params.resource === undefined ? [] : [...new Set(params.resource as string[])].sort();
   return JSON.stringify([scope, resources, params.audience ?? '', '']);
 }
-
-
-

@@ -6,20 +6,30 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asksForDpopNonce, bearerError, findChallenge, parseWwwAuthenticate, rejectsToken } from '../src/index.js';
 import { createOidcProvider, OIDC_BASIC_CLIENT } from '../examples/_servers/oidc-provider.js';
+import { asksForDpopNonce, bearerError, findChallenge, parseWwwAuthenticate, rejectsToken } from '../src/index.js';
 
 describe('parseWwwAuthenticate: headers real servers send', () => {
   it('Keycloak: an expired or revoked token', () => {
     const h = 'Bearer realm="myrealm", error="invalid_token", error_description="Token verification failed"';
-    expect(parseWwwAuthenticate(h)).toEqual([{ scheme: 'Bearer', params: { realm: 'myrealm', error: 'invalid_token', error_description: 'Token verification failed' } }]);
+    expect(parseWwwAuthenticate(h)).toEqual([
+      { scheme: 'Bearer', params: { realm: 'myrealm', error: 'invalid_token', error_description: 'Token verification failed' } },
+    ]);
     expect(rejectsToken(parseWwwAuthenticate(h))).toBe(true);
   });
 
   it('Entra ID (Microsoft Graph): no token, then a claims challenge (CAE) whose value is base64 with =', () => {
-    const none = 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"';
+    const none =
+      'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"';
     expect(parseWwwAuthenticate(none)).toEqual([
-      { scheme: 'Bearer', params: { realm: '', authorization_uri: 'https://login.microsoftonline.com/common/oauth2/authorize', client_id: '00000003-0000-0000-c000-000000000000' } },
+      {
+        scheme: 'Bearer',
+        params: {
+          realm: '',
+          authorization_uri: 'https://login.microsoftonline.com/common/oauth2/authorize',
+          client_id: '00000003-0000-0000-c000-000000000000',
+        },
+      },
     ]);
     expect(rejectsToken(parseWwwAuthenticate(none))).toBe(false);
     const claims = `${none}, error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwgInZhbHVlIjoiMTYwNDEwNjY1MSJ9fX0="`;
@@ -30,7 +40,8 @@ describe('parseWwwAuthenticate: headers real servers send', () => {
   });
 
   it('Azure Resource Manager: invalid_token with a description that quotes itself', () => {
-    const h = 'Bearer authorization_uri="https://login.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47", error="invalid_token", error_description="The access token is from the wrong issuer \\"https://sts.windows.net/x/\\"."';
+    const h =
+      'Bearer authorization_uri="https://login.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47", error="invalid_token", error_description="The access token is from the wrong issuer \\"https://sts.windows.net/x/\\"."';
     const [c] = parseWwwAuthenticate(h);
     expect(c!.params.error_description).toBe('The access token is from the wrong issuer "https://sts.windows.net/x/".');
     expect(rejectsToken([c!])).toBe(true);
@@ -94,7 +105,10 @@ describe('parseWwwAuthenticate: headers real servers send', () => {
   });
 
   it('a server that forgets the comma between parameters', () => {
-    expect(parseWwwAuthenticate('Bearer error="invalid_token" error_description="expired"')[0]!.params).toEqual({ error: 'invalid_token', error_description: 'expired' });
+    expect(parseWwwAuthenticate('Bearer error="invalid_token" error_description="expired"')[0]!.params).toEqual({
+      error: 'invalid_token',
+      error_description: 'expired',
+    });
   });
 
   it('schemes without parameters; several header lines; none at all', () => {
@@ -155,7 +169,10 @@ describe('parseWwwAuthenticate against a live oidc-provider', () => {
   it('the token endpoint refusing Basic client credentials: a Basic challenge, not a token rejection', async () => {
     const res = await fetch(`${issuer}/token`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${OIDC_BASIC_CLIENT.id}:wrong`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${OIDC_BASIC_CLIENT.id}:wrong`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: 'grant_type=client_credentials',
     });
     expect(res.status).toBe(401);

@@ -89,7 +89,11 @@ export function createInMemoryOAuth2(): InMemoryOAuth2 {
   });
 
   /** Runs a library handler on a wire request and turns its Response into an answer. */
-  async function run(req: OAuth2WireRequest, action: (request: Request, response: Response) => Promise<unknown>, answer?: (result: unknown) => object): Promise<OAuth2WireAnswer> {
+  async function run(
+    req: OAuth2WireRequest,
+    action: (request: Request, response: Response) => Promise<unknown>,
+    answer?: (result: unknown) => object,
+  ): Promise<OAuth2WireAnswer> {
     const [path, query = ''] = req.path.split('?');
     const request = new Request({
       method: req.method,
@@ -114,6 +118,11 @@ export function createInMemoryOAuth2(): InMemoryOAuth2 {
     accessTokens,
     refreshTokens,
     token: (req) => run(req, (q, s) => oauth.token(q, s)),
-    me: (req) => run(req, (q, s) => oauth.authenticate(q, s), (result) => ({ user: (result as StoredToken).user.id })),
+    me: (req) =>
+      run(
+        req,
+        (q, s) => oauth.authenticate(q, s),
+        (result) => ({ user: (result as StoredToken).user.id }),
+      ),
   };
 }

@@ -61,7 +61,10 @@ export interface EnterpriseIdp {
 }
 
 type Model = { find(value: string): Promise<Record<string, unknown> | undefined> };
-const Provider = ProviderImpl as new (issuer: string, configuration: Record<string, unknown>) => {
+const Provider = ProviderImpl as new (
+  issuer: string,
+  configuration: Record<string, unknown>,
+) => {
   callback(): http.RequestListener;
   AccessToken: Model;
   ClientCredentials: Model;
@@ -125,11 +128,15 @@ export async function startEnterpriseIdp(options: EnterpriseIdpOptions): Promise
       const why = !at ? 'unknown token' : 'the certificate presented is not the one the token is bound to';
       return void res.writeHead(401, { 'www-authenticate': `Bearer error="invalid_token", error_description="${why}"` }).end();
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ client_id: at.clientId, cnf: bound !== undefined ? { 'x5t#S256': bound } : null }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ client_id: at.clientId, cnf: bound !== undefined ? { 'x5t#S256': bound } : null }));
   };
 
   const plain = http.createServer(handle('plain'));
-  const mtls = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key, ca: options.tls.ca, requestCert: true, rejectUnauthorized: false }, handle('mtls')) : undefined;
+  const mtls = options.tls
+    ? https.createServer({ cert: options.tls.cert, key: options.tls.key, ca: options.tls.ca, requestCert: true, rejectUnauthorized: false }, handle('mtls'))
+    : undefined;
   const servers = mtls ? [plain, mtls] : [plain];
   await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))));
   const plainOrigin = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
@@ -156,12 +163,23 @@ function newProvider(issuer: string, mtlsBase: string | undefined, options: Ente
   const ttl = options.ttlSeconds ?? 300;
   return new Provider(issuer, {
     clients: options.clients.map((c) => ({ response_types: [], redirect_uris: [], grant_types: ['client_credentials'], ...c })),
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth', 'none'],
+    clientAuthMethods: [
+      'client_secret_basic',
+      'client_secret_post',
+      'client_secret_jwt',
+      'private_key_jwt',
+      'tls_client_auth',
+      'self_signed_tls_client_auth',
+      'none',
+    ],
     enabledJWA: { clientAuthSigningAlgValues: ['HS256', 'RS256', 'PS256', 'ES256', 'ES384', 'EdDSA', 'Ed25519'] },
     features: {
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: async () => true },
-      revocation: { enabled: true, allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId: string }) => token.clientId === client.clientId },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId: string }) => token.clientId === client.clientId,
+      },
       devInteractions: { enabled: false },
       mTLS: {
         enabled: true,

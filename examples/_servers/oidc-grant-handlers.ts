@@ -8,13 +8,13 @@
  * DPoP proofs are checked with oidc-provider's own validator (helpers/validate_dpop.js: signature, `htm`,
  * `htu`, `iat`, nonce, `jti` replay), reached by a deep import because the package exports no grant helpers.
  */
-import { createLocalJWKSet, decodeJwt, importJWK, jwtVerify, type JWTPayload } from 'jose';
+import { createLocalJWKSet, decodeJwt, importJWK, type JWTPayload, jwtVerify } from 'jose';
 // @ts-expect-error oidc-provider ships no type declarations (and @types/oidc-provider is not installed).
 import { errors } from 'oidc-provider';
-// @ts-expect-error as above; a deep import: oidc-provider's own DPoP proof validation.
-import validateDpop, { checkDpopReplay } from 'oidc-provider/lib/helpers/validate_dpop.js';
 // @ts-expect-error as above.
 import { checkDpopRequired } from 'oidc-provider/lib/helpers/sender_constraints.js';
+// @ts-expect-error as above; a deep import: oidc-provider's own DPoP proof validation.
+import validateDpop, { checkDpopReplay } from 'oidc-provider/lib/helpers/validate_dpop.js';
 
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const SUBJECT_TOKEN_TYPES = new Set([ACCESS_TOKEN_TYPE, 'urn:ietf:params:oauth:token-type:jwt']);
@@ -35,12 +35,24 @@ export interface GrantHandlerOptions {
 }
 
 /** Registers the three grants on `provider`. */
-export function registerGrantHandlers(provider: { registerGrantType(name: string, handler: (ctx: any) => Promise<void>, params: string[], dupes?: string[]): void }, o: GrantHandlerOptions): void {
+export function registerGrantHandlers(
+  provider: { registerGrantType(name: string, handler: (ctx: any) => Promise<void>, params: string[], dupes?: string[]): void },
+  o: GrantHandlerOptions,
+): void {
   const ownKeys = createLocalJWKSet(o.jwks as never);
   const seenAssertions = new Set<string>();
 
   /** Mints an access token (and, when asked, a refresh token) for `accountId`, as the provider's own grants do. */
-  const mint = async (ctx: any, { accountId, gty, resource, extra, refresh }: { accountId: string | undefined; gty: string; resource?: string; extra?: Record<string, unknown>; refresh?: boolean }) => {
+  const mint = async (
+    ctx: any,
+    {
+      accountId,
+      gty,
+      resource,
+      extra,
+      refresh,
+    }: { accountId: string | undefined; gty: string; resource?: string; extra?: Record<string, unknown>; refresh?: boolean },
+  ) => {
     if (Array.isArray(resource)) throw new errors.InvalidTarget('only a single resource indicator value is supported');
     const dPoP = await validateDpop(ctx.oidc.provider, ctx);
     checkDpopRequired(ctx.oidc.provider, ctx, dPoP);
@@ -86,7 +98,8 @@ export function registerGrantHandlers(provider: { registerGrantType(name: string
     'password',
     async (ctx) => {
       const { username, password, resource } = ctx.oidc.params as Record<string, string | undefined>;
-      if (username === undefined || !Object.hasOwn(o.users, username) || o.users[username] !== password) throw new errors.InvalidGrant('wrong user name or password');
+      if (username === undefined || !Object.hasOwn(o.users, username) || o.users[username] !== password)
+        throw new errors.InvalidGrant('wrong user name or password');
       ctx.body = await mint(ctx, { accountId: username, gty: 'password', refresh: true, ...(resource ? { resource } : {}) });
     },
     ['username', 'password', 'scope', 'resource'],
@@ -100,7 +113,8 @@ export function registerGrantHandlers(provider: { registerGrantType(name: string
       const p = ctx.oidc.params as Record<string, string | undefined>;
       if (!p.subject_token || !p.subject_token_type) throw new errors.InvalidRequest('subject_token and subject_token_type are required');
       if (!SUBJECT_TOKEN_TYPES.has(p.subject_token_type)) throw new errors.InvalidRequest(`unsupported subject_token_type ${p.subject_token_type}`);
-      if (p.requested_token_type !== undefined && p.requested_token_type !== ACCESS_TOKEN_TYPE) throw new errors.InvalidRequest('only access tokens can be requested');
+      if (p.requested_token_type !== undefined && p.requested_token_type !== ACCESS_TOKEN_TYPE)
+        throw new errors.InvalidRequest('only access tokens can be requested');
       if (p.actor_token !== undefined && !p.actor_token_type) throw new errors.InvalidRequest('actor_token_type is required with actor_token');
       const subject = await ownToken(p.subject_token, 'subject_token');
       const actor = p.actor_token !== undefined ? await ownToken(p.actor_token, 'actor_token') : undefined;
@@ -126,7 +140,11 @@ export function registerGrantHandlers(provider: { registerGrantType(name: string
         const jwk = iss !== undefined ? o.trustedIssuers[iss] : undefined;
         if (jwk === undefined) throw new Error(`issuer ${JSON.stringify(iss)} is not trusted`);
         // RFC 7523 §3: the audience is the authorization server (its issuer or token endpoint).
-        ({ payload } = await jwtVerify(assertion, await importJWK(jwk as never, (jwk as { alg?: string }).alg ?? 'ES256'), { issuer: iss, audience: [o.issuer, `${o.issuer}/token`], requiredClaims: ['sub', 'exp', 'jti'] }));
+        ({ payload } = await jwtVerify(assertion, await importJWK(jwk as never, (jwk as { alg?: string }).alg ?? 'ES256'), {
+          issuer: iss,
+          audience: [o.issuer, `${o.issuer}/token`],
+          requiredClaims: ['sub', 'exp', 'jti'],
+        }));
       } catch (err) {
         throw new errors.InvalidGrant(`assertion rejected: ${(err as Error).message}`);
       }

@@ -16,7 +16,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 // @ts-expect-error oidc-provider ships no type declarations (and @types/oidc-provider is not installed).
 import ProviderImpl, { errors } from 'oidc-provider';
-import { registerGrantHandlers, type GrantHandlerOptions } from './oidc-grant-handlers.js';
+import { type GrantHandlerOptions, registerGrantHandlers } from './oidc-grant-handlers.js';
 import { ResourceApi } from './resource-api.js';
 
 /** A confidential client (client_secret_basic) allowed every grant here. */
@@ -131,7 +131,13 @@ export async function startGrantsIdp(options: GrantsIdpOptions = {}): Promise<Gr
     clients: [
       { ...common, client_id: GRANTS_CLIENT.id, client_secret: GRANTS_CLIENT.secret, token_endpoint_auth_method: 'client_secret_basic' },
       { ...common, client_id: PUBLIC_CLIENT.id, token_endpoint_auth_method: 'none', grant_types: ['password', 'refresh_token'] },
-      { ...common, client_id: DPOP_CLIENT.id, client_secret: DPOP_CLIENT.secret, token_endpoint_auth_method: 'client_secret_basic', dpop_bound_access_tokens: true },
+      {
+        ...common,
+        client_id: DPOP_CLIENT.id,
+        client_secret: DPOP_CLIENT.secret,
+        token_endpoint_auth_method: 'client_secret_basic',
+        dpop_bound_access_tokens: true,
+      },
     ],
     features: {
       clientCredentials: { enabled: true },
@@ -152,7 +158,14 @@ export async function startGrantsIdp(options: GrantsIdpOptions = {}): Promise<Gr
     scopes: ['openid', 'offline_access', 'read', 'write'],
     findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
   });
-  registerGrantHandlers(provider, { users: { [GRANTS_USER.username]: GRANTS_USER.password, [GRANTS_USER_2.username]: GRANTS_USER_2.password }, resourceInfo, jwks, issuer, trustedIssuers: options.trustedIssuers ?? {}, extraClaims });
+  registerGrantHandlers(provider, {
+    users: { [GRANTS_USER.username]: GRANTS_USER.password, [GRANTS_USER_2.username]: GRANTS_USER_2.password },
+    resourceInfo,
+    jwks,
+    issuer,
+    trustedIssuers: options.trustedIssuers ?? {},
+    extraClaims,
+  });
 
   return {
     issuer,

@@ -43,14 +43,35 @@ export function createOidcProvider(issuer: string, { ttlSeconds }: { ttlSeconds:
   const common = { response_types: [], redirect_uris: [] };
   const provider = new Provider(issuer, {
     clients: [
-      { ...common, client_id: OIDC_BASIC_CLIENT.id, client_secret: OIDC_BASIC_CLIENT.secret, token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials', 'refresh_token', 'password'] },
-      { ...common, client_id: OIDC_POST_CLIENT.id, client_secret: OIDC_POST_CLIENT.secret, token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'] },
-      { ...common, client_id: OIDC_RESOURCE_SERVER.id, client_secret: OIDC_RESOURCE_SERVER.secret, token_endpoint_auth_method: 'client_secret_basic', grant_types: [] },
+      {
+        ...common,
+        client_id: OIDC_BASIC_CLIENT.id,
+        client_secret: OIDC_BASIC_CLIENT.secret,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['client_credentials', 'refresh_token', 'password'],
+      },
+      {
+        ...common,
+        client_id: OIDC_POST_CLIENT.id,
+        client_secret: OIDC_POST_CLIENT.secret,
+        token_endpoint_auth_method: 'client_secret_post',
+        grant_types: ['client_credentials'],
+      },
+      {
+        ...common,
+        client_id: OIDC_RESOURCE_SERVER.id,
+        client_secret: OIDC_RESOURCE_SERVER.secret,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: [],
+      },
     ],
     features: {
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: async () => true },
-      revocation: { enabled: true, allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId: string }) => token.clientId === client.clientId },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId: string }) => token.clientId === client.clientId,
+      },
       devInteractions: { enabled: false },
     },
     ttl: { AccessToken: ttlSeconds, ClientCredentials: ttlSeconds, IdToken: 60, RefreshToken: 120, Grant: 120 },
@@ -102,7 +123,10 @@ export async function introspect(issuer: string, token: string): Promise<Record<
  * The protected API's check: a bearer token is good when the provider's introspection says it is
  * active. Answers like a resource server: 401 with `WWW-Authenticate: Bearer error="invalid_token"`.
  */
-export async function protectedMe(issuer: string, authorization: string | undefined): Promise<{ status: number; headers?: Record<string, string>; body?: object }> {
+export async function protectedMe(
+  issuer: string,
+  authorization: string | undefined,
+): Promise<{ status: number; headers?: Record<string, string>; body?: object }> {
   const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
   const info = token ? await introspect(issuer, token) : { active: false };
   if (info.active !== true) return { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } };

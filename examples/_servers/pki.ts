@@ -53,13 +53,35 @@ export function makePki(): { ca: TestCert; server: TestCert; client: TestCert; o
     const signed = (name: string, subject: string, ext?: string) => {
       openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject], dir);
       const extArgs = ext ? (writeFileSync(join(dir, `${name}.ext`), ext), ['-extfile', `${name}.ext`]) : [];
-      openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', ...extArgs], dir);
+      openssl(
+        ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', ...extArgs],
+        dir,
+      );
       return { cert: read(`${name}.crt`), key: read(`${name}.key`) };
     };
     const server = signed('server', '/CN=localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
     const client = signed('client', '/CN=svc-mtls');
     const otherClient = signed('other', '/CN=someone-else');
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'self.key', '-out', 'self.crt', '-days', '2', '-subj', '/CN=svc-self-signed'], dir);
+    openssl(
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        'self.key',
+        '-out',
+        'self.crt',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=svc-self-signed',
+      ],
+      dir,
+    );
     // Expired: valid for one day, ten days ago. OpenSSL 3.0's req/x509 cannot back-date; `openssl ca` can.
     writeFileSync(join(dir, 'index.txt'), '');
     writeFileSync(join(dir, 'ca.cnf'), CA_CONFIG);
@@ -97,7 +119,26 @@ commonName = supplied
 export function selfSignedCertificate(cn: string): TestCert {
   const dir = mkdtempSync(join(tmpdir(), 'tokenward-cert-'));
   try {
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'k.pem', '-out', 'c.pem', '-days', '2', '-subj', `/CN=${cn}`], dir);
+    openssl(
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        'k.pem',
+        '-out',
+        'c.pem',
+        '-days',
+        '2',
+        '-subj',
+        `/CN=${cn}`,
+      ],
+      dir,
+    );
     return { cert: readFileSync(join(dir, 'c.pem'), 'utf8'), key: readFileSync(join(dir, 'k.pem'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });

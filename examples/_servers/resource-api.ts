@@ -9,7 +9,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type http from 'node:http';
-import { calculateJwkThumbprint, createLocalJWKSet, EmbeddedJWK, jwtVerify, type JWTPayload } from 'jose';
+import { calculateJwkThumbprint, createLocalJWKSet, EmbeddedJWK, type JWTPayload, jwtVerify } from 'jose';
 
 /** One request as the API saw it. */
 export interface ApiRequest {
@@ -75,7 +75,12 @@ export class ResourceApi {
     res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(answer.body === undefined ? '' : JSON.stringify(answer.body));
   }
 
-  async #verify(req: http.IncomingMessage, path: string, authorization: string | undefined, proof: string | undefined): Promise<{ status: number; headers?: Record<string, string>; body?: object }> {
+  async #verify(
+    req: http.IncomingMessage,
+    path: string,
+    authorization: string | undefined,
+    proof: string | undefined,
+  ): Promise<{ status: number; headers?: Record<string, string>; body?: object }> {
     const [scheme = '', token = ''] = (authorization ?? '').split(' ', 2);
     const refuse = (error: string, description: string, extra: Record<string, string> = {}) => ({
       status: 401,
@@ -96,7 +101,8 @@ export class ResourceApi {
       return { status: 200, body: { sub: claims.sub, client_id: claims.client_id, aud: claims.aud, jkt: null, act: claims.act ?? null } };
     }
     if (scheme.toLowerCase() !== 'dpop') return refuse('invalid_token', 'a DPoP-bound token must use the DPoP scheme');
-    if (proof === undefined || req.headers.dpop === undefined || Array.isArray(req.headers.dpop)) return refuse('invalid_dpop_proof', 'exactly one DPoP proof is required');
+    if (proof === undefined || req.headers.dpop === undefined || Array.isArray(req.headers.dpop))
+      return refuse('invalid_dpop_proof', 'exactly one DPoP proof is required');
     let p: JWTPayload;
     try {
       const verified = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: ['ES256', 'ES384', 'EdDSA', 'Ed25519', 'RS256', 'PS256'] });

@@ -3,9 +3,9 @@
  * settings table plus each command's own flags. A secret given as a flag is refused before parsing.
  * @module
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './exit-codes.js';
-import { SECRETS, refuseSecretFlags } from './secrets.js';
+import { refuseSecretFlags, SECRETS } from './secrets.js';
 import { SETTINGS } from './settings.js';
 
 /** The commands. */
@@ -43,7 +43,9 @@ const COMMAND_FLAGS: Readonly<Record<Command, Options>> = {
 
 function allOptions(): Options {
   const options: Options = { ...COMMON };
-  for (const s of SETTINGS) options[s.flag] = s.kind === 'list' || s.kind === 'pairs' ? { type: 'string', multiple: true } : s.kind === 'boolean' ? { type: 'boolean' } : { type: 'string' };
+  for (const s of SETTINGS)
+    options[s.flag] =
+      s.kind === 'list' || s.kind === 'pairs' ? { type: 'string', multiple: true } : s.kind === 'boolean' ? { type: 'boolean' } : { type: 'string' };
   for (const s of SECRETS) options[s.fileFlag] = { type: 'string' };
   for (const flags of Object.values(COMMAND_FLAGS)) Object.assign(options, flags);
   return options;

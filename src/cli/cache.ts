@@ -33,8 +33,14 @@ export function cacheDir(env: Env): string {
 
 /** The cache file for a configuration: a hash of the system and every token-shaping setting (no secrets). */
 export function cacheFile(dir: string, settings: Settings, system: string | undefined): string {
-  const material = [...settings.values()].filter((s) => s.setting.shapesToken).map((s) => [s.setting.key, s.value]).sort(([a], [b]) => String(a).localeCompare(String(b)));
-  const hash = createHash('sha256').update(JSON.stringify(['tokenward-cli/1', system ?? null, material])).digest('base64url').slice(0, 32);
+  const material = [...settings.values()]
+    .filter((s) => s.setting.shapesToken)
+    .map((s) => [s.setting.key, s.value])
+    .sort(([a], [b]) => String(a).localeCompare(String(b)));
+  const hash = createHash('sha256')
+    .update(JSON.stringify(['tokenward-cli/1', system ?? null, material]))
+    .digest('base64url')
+    .slice(0, 32);
   return join(dir, `${hash}.json`);
 }
 
@@ -198,7 +204,8 @@ export class FileTokenStore implements TokenStore {
     if (!stat.isDirectory()) throw new Error(`${this.#dir} is not a directory`);
     if (process.platform === 'win32') return;
     if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) throw new Error(`${this.#dir} belongs to another user (uid ${stat.uid})`);
-    if ((stat.mode & 0o077) !== 0) throw new Error(`${this.#dir} is open to other users (mode ${(stat.mode & 0o777).toString(8)}); run \`chmod 700 ${this.#dir}\` or pass --no-cache`);
+    if ((stat.mode & 0o077) !== 0)
+      throw new Error(`${this.#dir} is open to other users (mode ${(stat.mode & 0o777).toString(8)}); run \`chmod 700 ${this.#dir}\` or pass --no-cache`);
   }
 }
 
@@ -213,7 +220,8 @@ function decode(text: string): { token: Token; clientAuth: string | undefined } 
   const file = parsed as { v?: unknown; token?: Record<string, unknown>; clientAuth?: unknown } | null;
   const t = file?.token;
   if (file?.v !== 1 || typeof t !== 'object' || t === null) return undefined;
-  if (typeof t.accessToken !== 'string' || typeof t.tokenType !== 'string' || typeof t.expiresAt !== 'number' || typeof t.receivedAt !== 'number') return undefined;
+  if (typeof t.accessToken !== 'string' || typeof t.tokenType !== 'string' || typeof t.expiresAt !== 'number' || typeof t.receivedAt !== 'number')
+    return undefined;
   const optional = (key: string, type: 'string' | 'number') => (typeof t[key] === type ? { [key]: t[key] } : {});
   const token = {
     accessToken: t.accessToken,

@@ -61,7 +61,10 @@ export class Interrupted extends Error {
 export const EXIT_TABLE: ReadonlyArray<readonly [number, string]> = [
   [EXIT.OK, 'ok'],
   [EXIT.USAGE, 'usage or configuration error (also: a secret passed on the command line)'],
-  [EXIT.OAUTH, 'the token endpoint refused: an OAuth error such as invalid_client or invalid_grant, a client certificate refused, an assertion that could not be made'],
+  [
+    EXIT.OAUTH,
+    'the token endpoint refused: an OAuth error such as invalid_client or invalid_grant, a client certificate refused, an assertion that could not be made',
+  ],
   [EXIT.NETWORK, 'network error or timeout: no answer from the server'],
   [EXIT.RESPONSE, 'bad server answer: not a token response (HTML page, malformed body, no access token), or unusable discovery metadata'],
   [EXIT.HTTP, 'fetch --fail: the API answered HTTP 400 or above'],

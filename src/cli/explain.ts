@@ -4,8 +4,8 @@
  * @module
  */
 import { EXIT } from './exit-codes.js';
-import { SECRETS, howToPass, type SecretSpec } from './secrets.js';
-import { SETTINGS, describeSetting } from './settings.js';
+import { howToPass, SECRETS, type SecretSpec } from './secrets.js';
+import { describeSetting, SETTINGS } from './settings.js';
 
 /** What the CLI knows about the run, for hints. */
 export interface ExplainContext {
@@ -60,7 +60,10 @@ export function explain(err: unknown, ctx: ExplainContext = {}): Explained {
   if (err instanceof Error && typeof own === 'number') return { exitCode: own, lines: [err.message] };
   if (!isLibraryError(err)) {
     const message = err instanceof Error ? err.message : String(err);
-    return { exitCode: EXIT.USAGE, lines: [`tokenward: unexpected error: ${message}`, '  hint: this is likely a bug in tokenward; run with --verbose and report it'] };
+    return {
+      exitCode: EXIT.USAGE,
+      lines: [`tokenward: unexpected error: ${message}`, '  hint: this is likely a bug in tokenward; run with --verbose and report it'],
+    };
   }
   const exitCode = BY_CODE[err.code] ?? EXIT.USAGE;
   const hint = hintFor(err, ctx);
@@ -79,14 +82,19 @@ function hintFor(err: LibraryError, ctx: ExplainContext): string | undefined {
       return 'Jim2Server has no user licence free. --scope view takes none. A licence held by a session that is gone (a crashed service) comes back when its refresh token lapses, 20 minutes after its last token request; see `tokenward logoff --help`';
     case 'ERR_TOKENWARD_OAUTH':
       if (err.error === 'invalid_client' || err.status === 401) return invalidClientHint(given);
-      if (err.error === 'invalid_grant' && given.has('password')) return `check the user name (--username / TOKENWARD_USERNAME) and the password (${howToPass(password).replace(/^set /, '')})`;
-      if (err.error === 'invalid_grant') return 'the server refused the grant: check the client id, the secret and the scope, or whether this client may use this grant';
+      if (err.error === 'invalid_grant' && given.has('password'))
+        return `check the user name (--username / TOKENWARD_USERNAME) and the password (${howToPass(password).replace(/^set /, '')})`;
+      if (err.error === 'invalid_grant')
+        return 'the server refused the grant: check the client id, the secret and the scope, or whether this client may use this grant';
       if (err.error === 'invalid_scope') return 'check the scope (--scope / TOKENWARD_SCOPE)';
-      if (err.error === 'unauthorized_client' || err.error === 'unsupported_grant_type') return 'this client may not use this grant at this server: check --grant and the client settings at the server';
+      if (err.error === 'unauthorized_client' || err.error === 'unsupported_grant_type')
+        return 'this client may not use this grant at this server: check --grant and the client settings at the server';
       return undefined;
     case 'ERR_TOKENWARD_CLIENT_AUTH':
-      if (/TLS client certificate/.test(err.message)) return 'the server refused the certificate in the TLS handshake: check --cert and --key are the pair registered for this client, and that the server trusts its issuer';
-      if (/clientAssertion/.test(err.message)) return `check the client assertion (${howToPass(secret('clientAssertion')).replace(/^set /, '')}): a file must hold a current JWT (a projected service-account token the kubelet rotates)`;
+      if (/TLS client certificate/.test(err.message))
+        return 'the server refused the certificate in the TLS handshake: check --cert and --key are the pair registered for this client, and that the server trusts its issuer';
+      if (/clientAssertion/.test(err.message))
+        return `check the client assertion (${howToPass(secret('clientAssertion')).replace(/^set /, '')}): a file must hold a current JWT (a projected service-account token the kubelet rotates)`;
       return `check the private key (${howToPass(secret('privateKey')).replace(/^set /, '')}) and --alg`;
     case 'ERR_TOKENWARD_DISCOVERY':
       return /names issuer/.test(err.message)
@@ -102,7 +110,7 @@ function hintFor(err: LibraryError, ctx: ExplainContext): string | undefined {
     case 'ERR_TOKENWARD_INVALID_TOKEN_RESPONSE':
       return `is ${ctx.system ? `--base-url right for --system ${ctx.system}` : 'the token URL (--token-url) the token endpoint'}? An HTML page usually means a login page, a proxy, or a wrong path; --verbose shows the answer`;
     case 'ERR_TOKENWARD_UNSUPPORTED_TOKEN_TYPE':
-      return 'the server issues tokens of a type tokenward cannot send as Bearer; check the client\'s token type settings at the server';
+      return "the server issues tokens of a type tokenward cannot send as Bearer; check the client's token type settings at the server";
     case 'ERR_TOKENWARD_LOGOFF':
       return 'the cached token was forgotten anyway; check --logoff-url and --logoff-method (the session ends at the server when its tokens expire)';
     default:
@@ -115,9 +123,11 @@ const secret = (key: SecretSpec['key']) => SECRETS.find((s) => s.key === key)!;
 /** What to check after `invalid_client`, by how the client authenticated. */
 function invalidClientHint(given: ReadonlySet<string>): string {
   const id = 'Check the client id (--client-id / TOKENWARD_CLIENT_ID)';
-  if (given.has('privateKey')) return `${id} and that the server holds the public key of the private key (--private-key-file), with the same --key-id and --alg; a server may also want --assertion-audience`;
+  if (given.has('privateKey'))
+    return `${id} and that the server holds the public key of the private key (--private-key-file), with the same --key-id and --alg; a server may also want --assertion-audience`;
   if (given.has('clientAssertion')) return `${id} and the client assertion: its iss/sub, aud and expiry must be what the server trusts for this client`;
-  if (given.has('tlsKey')) return `${id} and that the certificate (--cert) is the one registered for it (tls_client_auth: its subject; self-signed: the certificate itself)`;
+  if (given.has('tlsKey'))
+    return `${id} and that the certificate (--cert) is the one registered for it (tls_client_auth: its subject; self-signed: the certificate itself)`;
   const missing = given.has('clientSecret') ? '' : 'No client secret was sent. ';
   return `${missing}${id} and the client secret (${howToPass(secret('clientSecret')).replace(/^set /, '')}), or how the server wants the client to authenticate (--client-auth)`;
 }

@@ -96,7 +96,10 @@ function commonSection(): string {
 }
 
 function exitSection(): string {
-  return table('Exit codes', EXIT_TABLE.map(([code, text]) => [String(code), text]));
+  return table(
+    'Exit codes',
+    EXIT_TABLE.map(([code, text]) => [String(code), text]),
+  );
 }
 
 function table(title: string, rows: ReadonlyArray<readonly [string, string]>): string {

@@ -7,7 +7,7 @@
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { UsageError } from './exit-codes.js';
-import { SECRETS, howToPass } from './secrets.js';
+import { howToPass, SECRETS } from './secrets.js';
 
 const passphraseSpec = SECRETS.find((s) => s.key === 'keyPassphrase')!;
 
@@ -71,6 +71,7 @@ function jwkOf(text: string, from: string): Record<string, unknown> {
   const keys = (parsed as { keys?: unknown }).keys;
   if (!Array.isArray(keys)) return parsed as Record<string, unknown>;
   const own = keys.filter((k): k is Record<string, unknown> => typeof k === 'object' && k !== null && typeof (k as { d?: unknown }).d === 'string');
-  if (own.length !== 1) throw new UsageError(`${from}: a JWK set with ${own.length} private keys; give a file with one private key (a JWK, or a set holding one)`);
+  if (own.length !== 1)
+    throw new UsageError(`${from}: a JWK set with ${own.length} private keys; give a file with one private key (a JWK, or a set holding one)`);
   return own[0]!;
 }

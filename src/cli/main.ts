@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCommandLine, type Command, type ParsedArgs } from './args.js';
+import { type Command, type ParsedArgs, parseCommandLine } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { explain } from './explain.js';
 import type { Io, Session } from './session.js';

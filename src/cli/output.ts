@@ -36,7 +36,9 @@ export function redactHeader(name: string, value: string, scrubber: (text: strin
 }
 
 /** A decoded JWT: header and claims; the signature is dropped. `encrypted` for a JWE, whose claims cannot be read. */
-export type DecodedJwt = { readonly header: Record<string, unknown>; readonly claims: Record<string, unknown> } | { readonly encrypted: true; readonly header: Record<string, unknown> };
+export type DecodedJwt =
+  | { readonly header: Record<string, unknown>; readonly claims: Record<string, unknown> }
+  | { readonly encrypted: true; readonly header: Record<string, unknown> };
 
 /** The JWT's header and claims, or `undefined` when `value` is not a JWT. Verifies nothing. */
 export function decodeJwt(value: string): DecodedJwt | undefined {

@@ -30,15 +30,54 @@ export interface SecretSpec {
 
 /** The secrets the CLI knows. */
 export const SECRETS: readonly SecretSpec[] = [
-  { key: 'clientSecret', label: 'client secret', env: 'TOKENWARD_CLIENT_SECRET', fileFlag: 'client-secret-file', fileEnv: 'TOKENWARD_CLIENT_SECRET_FILE', refused: ['client-secret', 'secret'] },
+  {
+    key: 'clientSecret',
+    label: 'client secret',
+    env: 'TOKENWARD_CLIENT_SECRET',
+    fileFlag: 'client-secret-file',
+    fileEnv: 'TOKENWARD_CLIENT_SECRET_FILE',
+    refused: ['client-secret', 'secret'],
+  },
   { key: 'password', label: 'password', env: 'TOKENWARD_PASSWORD', fileFlag: 'password-file', fileEnv: 'TOKENWARD_PASSWORD_FILE', refused: ['password'] },
   // private_key_jwt: PEM (PKCS#8, PKCS#1, SEC1; encrypted with the passphrase below) or a JWK (or a JWKS holding one private key).
-  { key: 'privateKey', label: 'private key', env: 'TOKENWARD_PRIVATE_KEY', fileFlag: 'private-key-file', fileEnv: 'TOKENWARD_PRIVATE_KEY_FILE', refused: ['private-key'], fileArg: '<pem or jwk file>' },
+  {
+    key: 'privateKey',
+    label: 'private key',
+    env: 'TOKENWARD_PRIVATE_KEY',
+    fileFlag: 'private-key-file',
+    fileEnv: 'TOKENWARD_PRIVATE_KEY_FILE',
+    refused: ['private-key'],
+    fileArg: '<pem or jwk file>',
+  },
   // Mutual TLS: the client certificate's key. `--key <file>` as with curl.
-  { key: 'tlsKey', option: 'tls.key', label: 'TLS client key', env: 'TOKENWARD_KEY', fileFlag: 'key', fileEnv: 'TOKENWARD_KEY_FILE', refused: [], fileArg: '<pem file>' },
-  { key: 'keyPassphrase', option: 'tls.passphrase', label: 'key passphrase', env: 'TOKENWARD_KEY_PASSPHRASE', fileFlag: 'key-passphrase-file', fileEnv: 'TOKENWARD_KEY_PASSPHRASE_FILE', refused: ['passphrase', 'key-passphrase', 'pass'] },
+  {
+    key: 'tlsKey',
+    option: 'tls.key',
+    label: 'TLS client key',
+    env: 'TOKENWARD_KEY',
+    fileFlag: 'key',
+    fileEnv: 'TOKENWARD_KEY_FILE',
+    refused: [],
+    fileArg: '<pem file>',
+  },
+  {
+    key: 'keyPassphrase',
+    option: 'tls.passphrase',
+    label: 'key passphrase',
+    env: 'TOKENWARD_KEY_PASSPHRASE',
+    fileFlag: 'key-passphrase-file',
+    fileEnv: 'TOKENWARD_KEY_PASSPHRASE_FILE',
+    refused: ['passphrase', 'key-passphrase', 'pass'],
+  },
   // An assertion made elsewhere (a Kubernetes projected service-account token): a file is read again for every request.
-  { key: 'clientAssertion', label: 'client assertion', env: 'TOKENWARD_CLIENT_ASSERTION', fileFlag: 'client-assertion-file', fileEnv: 'TOKENWARD_CLIENT_ASSERTION_FILE', refused: ['client-assertion', 'assertion'] },
+  {
+    key: 'clientAssertion',
+    label: 'client assertion',
+    env: 'TOKENWARD_CLIENT_ASSERTION',
+    fileFlag: 'client-assertion-file',
+    fileEnv: 'TOKENWARD_CLIENT_ASSERTION_FILE',
+    refused: ['client-assertion', 'assertion'],
+  },
 ];
 
 /** How to pass a secret, for messages: "set TOKENWARD_PASSWORD, or pass --password-file <path> (or TOKENWARD_PASSWORD_FILE)". */
@@ -139,7 +178,9 @@ export function readSecretFile(path: string, from: string, spec: Pick<SecretSpec
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`${from}: cannot read the ${spec.label} file ${JSON.stringify(path)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(
+      `${from}: cannot read the ${spec.label} file ${JSON.stringify(path)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const value = text.replace(/(\r?\n)+$/, '');
   if (value === '') throw new UsageError(`${from}: the ${spec.label} file ${JSON.stringify(path)} is empty`);

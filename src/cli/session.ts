@@ -8,14 +8,14 @@ import type { TokenManagerOptions } from '../options.js';
 import type { Token } from '../token.js';
 import { loadUndici } from '../undici-module.js';
 import type { ParsedArgs } from './args.js';
-import { FileTokenStore, cacheDir, cacheFile } from './cache.js';
+import { cacheDir, cacheFile, FileTokenStore } from './cache.js';
 import { Interrupted } from './exit-codes.js';
 import type { ExplainContext } from './explain.js';
 import { askHidden, canPrompt } from './prompt.js';
 import { resolveSecrets } from './secrets.js';
-import { readSettings, type Env, type Settings } from './settings.js';
-import { secretsNeeded, systemNamed, buildOptions, tokenParameters, type SystemSpec } from './systems.js';
-import { Secrets, logEvents, watchExchanges, type Write } from './verbose.js';
+import { type Env, readSettings, type Settings } from './settings.js';
+import { buildOptions, type SystemSpec, secretsNeeded, systemNamed, tokenParameters } from './systems.js';
+import { logEvents, Secrets, type Write, watchExchanges } from './verbose.js';
 
 /** The process's streams and environment; tests of the modules pass their own. */
 export interface Io {

@@ -4,12 +4,13 @@
  * are loaded only when asked for.
  * @module
  */
-import type { ProfileOverrides } from '../profiles/shared.js';
+
 import type { TokenManagerOptions } from '../options.js';
+import type { ProfileOverrides } from '../profiles/shared.js';
 import { UsageError } from './exit-codes.js';
 import { checkTlsKey, signingKeyOption } from './keys.js';
-import { SECRETS, howToPass, readSecretFile, type ResolvedSecrets, type SecretSpec } from './secrets.js';
-import { SETTINGS, setPath, type Settings } from './settings.js';
+import { howToPass, type ResolvedSecrets, readSecretFile, SECRETS, type SecretSpec } from './secrets.js';
+import { SETTINGS, type Settings, setPath } from './settings.js';
 
 type SecretKey = SecretSpec['key'];
 type Profile = (input: never, overrides?: ProfileOverrides) => TokenManagerOptions;
@@ -92,7 +93,11 @@ const NO_SECRET_METHODS = new Set(['none', 'private_key_jwt', 'tls_client_auth',
  * The secrets a configuration needs and the prompt's words for each; `who` names the configuration in
  * messages. A client that authenticates with a key, an assertion or a certificate needs no secret.
  */
-export function secretsNeeded(settings: Settings, system: SystemSpec | undefined, given: Partial<Record<SecretKey, string>> = {}): { needed: Map<SecretKey, string>; who: string } {
+export function secretsNeeded(
+  settings: Settings,
+  system: SystemSpec | undefined,
+  given: Partial<Record<SecretKey, string>> = {},
+): { needed: Map<SecretKey, string>; who: string } {
   const clientId = settings.get('clientId')?.value as string | undefined;
   const username = settings.get('username')?.value as string | undefined;
   let keys: SecretKey[];
@@ -132,13 +137,19 @@ const PLAIN_ONLY_SECRETS: readonly SecretKey[] = ['privateKey', 'tlsKey', 'keyPa
  * the profile input of that name (settings marked `everywhere` go on top as overrides).
  * @throws {UsageError} for a setting that does not apply.
  */
-export async function buildOptions(settings: Settings, secrets: ResolvedSecrets, system: SystemSpec | undefined, learn: (secret: string) => void = () => {}): Promise<TokenManagerOptions> {
+export async function buildOptions(
+  settings: Settings,
+  secrets: ResolvedSecrets,
+  system: SystemSpec | undefined,
+  learn: (secret: string) => void = () => {},
+): Promise<TokenManagerOptions> {
   if (system === undefined) return plainOptions(settings, secrets, learn);
   const input: Record<string, unknown> = {};
   const overrides: Record<string, unknown> = {};
   const rename = system.rename ?? {};
   for (const key of PLAIN_ONLY_SECRETS) {
-    if (secrets.from[key] !== undefined) throw new UsageError(`${secrets.from[key]} does not apply to --system ${system.name}; it takes ${describeInputs(system)}`);
+    if (secrets.from[key] !== undefined)
+      throw new UsageError(`${secrets.from[key]} does not apply to --system ${system.name}; it takes ${describeInputs(system)}`);
   }
   for (const [key, { setting, value, from }] of settings) {
     if (setting.tokenParam) continue;
@@ -161,23 +172,29 @@ async function plainOptions(settings: Settings, secrets: ResolvedSecrets, learn:
     setPath(options, key, value);
   }
   if (!settings.has('tokenUrl') && !settings.has('issuer')) {
-    throw new UsageError('no token endpoint: pass --token-url <url> or --issuer <url> (or set TOKENWARD_TOKEN_URL or TOKENWARD_ISSUER), or --system <name> with its settings. See `tokenward --help`.');
+    throw new UsageError(
+      'no token endpoint: pass --token-url <url> or --issuer <url> (or set TOKENWARD_TOKEN_URL or TOKENWARD_ISSUER), or --system <name> with its settings. See `tokenward --help`.',
+    );
   }
   const logoff = options.logoff as Record<string, unknown> | undefined;
   if (logoff !== undefined) {
     logoff.style ??= 'bearer';
     // With --issuer, revocation needs no URL: discovery gives the revocation endpoint.
     if (logoff.url === undefined && !(logoff.style === 'revoke' && settings.has('issuer'))) {
-      throw new UsageError(`--logoff-method and --logoff-style need --logoff-url${settings.has('issuer') ? ' (with --issuer, --logoff-style revoke alone uses the discovered revocation endpoint)' : ''}`);
+      throw new UsageError(
+        `--logoff-method and --logoff-style need --logoff-url${settings.has('issuer') ? ' (with --issuer, --logoff-style revoke alone uses the discovered revocation endpoint)' : ''}`,
+      );
     }
-    if (logoff.style === 'revoke' && logoff.method !== undefined) throw new UsageError('--logoff-method applies to --logoff-style bearer only (revocation is always a POST)');
+    if (logoff.style === 'revoke' && logoff.method !== undefined)
+      throw new UsageError('--logoff-method applies to --logoff-style bearer only (revocation is always a POST)');
   }
   const { values, from, files } = secrets;
   if (values.clientSecret !== undefined) options.clientSecret = values.clientSecret;
   if (values.password !== undefined) options.password = values.password;
   const passphrase = { passphrase: values.keyPassphrase, passphraseFrom: from.keyPassphrase };
   if (values.privateKey !== undefined) options.privateKey = signingKeyOption({ text: values.privateKey, from: from.privateKey!, ...passphrase });
-  if (values.clientAssertion !== undefined) options.clientAssertion = assertionSource(values.clientAssertion, files?.clientAssertion, from.clientAssertion!, learn);
+  if (values.clientAssertion !== undefined)
+    options.clientAssertion = assertionSource(values.clientAssertion, files?.clientAssertion, from.clientAssertion!, learn);
   const tls = options.tls as Record<string, unknown> | undefined;
   if (values.tlsKey !== undefined || tls !== undefined) {
     if (tls?.cert === undefined) throw new UsageError(`${from.tlsKey} needs its certificate: --cert <pem file> (or TOKENWARD_CERT_FILE)`);
@@ -214,5 +231,7 @@ function describeInputs(system: SystemSpec): string {
     const setting = SETTINGS.find((s) => s.key === key);
     return setting ? `--${setting.flag}` : key === 'clientSecret' ? 'the client secret' : 'the password';
   });
-  return `${flags.join(', ')} (and ${SETTINGS.filter((s) => s.everywhere).map((s) => `--${s.flag}`).join(', ')})`;
+  return `${flags.join(', ')} (and ${SETTINGS.filter((s) => s.everywhere)
+    .map((s) => `--${s.flag}`)
+    .join(', ')})`;
 }

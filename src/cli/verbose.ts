@@ -36,7 +36,11 @@ export class Secrets {
   }
   /** Token values in a token answer (JSON, form or XML), so they are scrubbed wherever they turn up later. */
   learnFrom(text: string): void {
-    const patterns = [/"(?:access_token|refresh_token|id_token)"\s*:\s*"([^"]+)"/g, /(?:^|&)(?:access_token|refresh_token|id_token)=([^&\s]+)/g, /<(access_token|refresh_token|id_token)>([^<]+)</g];
+    const patterns = [
+      /"(?:access_token|refresh_token|id_token)"\s*:\s*"([^"]+)"/g,
+      /(?:^|&)(?:access_token|refresh_token|id_token)=([^&\s]+)/g,
+      /<(access_token|refresh_token|id_token)>([^<]+)</g,
+    ];
     for (const pattern of patterns) {
       for (const m of text.matchAll(pattern)) {
         const value = m[m.length - 1]!;
@@ -173,7 +177,9 @@ export function logEvents(tm: TokenManager, secrets: Secrets, write: Write): voi
     const via = e.how === 'store' ? 'the cache' : e.how === 'refresh' ? 'a refresh' : `a ${e.grant} grant`;
     write(`* token from ${via}: ${e.tokenType}, ${expiresPhrase(e.expiresAt, Date.now())}, refresh token: ${e.hasRefreshToken ? 'yes' : 'none'}`);
   });
-  tm.on('retry', (e) => write(`* try ${e.attempt} failed, ${e.retriesLeft} ${e.retriesLeft === 1 ? 'retry' : 'retries'} left: ${secrets.scrub(e.error.message)}`));
+  tm.on('retry', (e) =>
+    write(`* try ${e.attempt} failed, ${e.retriesLeft} ${e.retriesLeft === 1 ? 'retry' : 'retries'} left: ${secrets.scrub(e.error.message)}`),
+  );
   tm.on('refresh-fallback', (e) => write(`* the refresh token was refused (${secrets.scrub(e.error.message)}); using the grant instead`));
   tm.on('auth-replay', (e) => write(`* the API answered ${e.status} to the token: renewed it, replaying ${e.url}`));
   tm.on('logoff', (e) => write(`* logoff: ${e.released ? 'session released at the server' : 'nothing released at the server'}`));

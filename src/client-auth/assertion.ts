@@ -3,7 +3,7 @@
  * caller's `clientAssertion` function. A new one for every request, and never in an error.
  * @module
  */
-import { randomUUID, type KeyObject } from 'node:crypto';
+import { type KeyObject, randomUUID } from 'node:crypto';
 import { ErrorCode, TokenwardError } from '../errors.js';
 
 /** RFC 7523 §2.2's `client_assertion_type`. */
@@ -91,12 +91,18 @@ export function externalAssertion(get: () => string | Promise<string>): Assertio
       throw new TokenwardError(ErrorCode.CLIENT_AUTH, `option \`clientAssertion\` failed: ${describeFailure(err)}`, { cause: err });
     }
     if (typeof value !== 'string' || value.trim() === '') {
-      throw new TokenwardError(ErrorCode.CLIENT_AUTH, `option \`clientAssertion\` must return a non-empty string (a JWT), got ${value === '' ? 'an empty string' : typeof value}`);
+      throw new TokenwardError(
+        ErrorCode.CLIENT_AUTH,
+        `option \`clientAssertion\` must return a non-empty string (a JWT), got ${value === '' ? 'an empty string' : typeof value}`,
+      );
     }
     const assertion = value.trim();
     const exp = jwtExpiry(assertion);
     if (exp !== undefined && exp * 1000 <= Date.now()) {
-      throw new TokenwardError(ErrorCode.CLIENT_AUTH, `option \`clientAssertion\` returned an assertion that expired at ${new Date(exp * 1000).toISOString()} (a token file that is no longer rotated?)`);
+      throw new TokenwardError(
+        ErrorCode.CLIENT_AUTH,
+        `option \`clientAssertion\` returned an assertion that expired at ${new Date(exp * 1000).toISOString()} (a token file that is no longer rotated?)`,
+      );
     }
     return assertion;
   };

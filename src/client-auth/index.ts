@@ -5,7 +5,7 @@
  */
 import type { ResolvedOptions } from '../options.js';
 import { externalAssertion, signedAssertion } from './assertion.js';
-import { fixedClientAuth, LearningClientAuth, type ClientAuthPolicy } from './auto.js';
+import { type ClientAuthPolicy, fixedClientAuth, LearningClientAuth } from './auto.js';
 import { clientSecretBasic } from './basic.js';
 import { clientSecretJwt } from './client-secret-jwt.js';
 import { noneAuth } from './none.js';
@@ -15,9 +15,9 @@ import { selfSignedTlsClientAuth } from './self-signed-tls-client-auth.js';
 import type { ClientAuthStrategy, WireClientAuth } from './strategy.js';
 import { tlsClientAuth } from './tls-client-auth.js';
 
+export { type ClientAuthPolicy, registeredName } from './auto.js';
 export { basicAuthorization, formEncode, isClientNotAuthenticated } from './encoding.js';
-export { registeredName, type ClientAuthPolicy } from './auto.js';
-export { NO_CLIENT_AUTH, type ClientAuthStrategy, type ClientAuthTarget, type EndpointRequest, type WireClientAuth } from './strategy.js';
+export { type ClientAuthStrategy, type ClientAuthTarget, type EndpointRequest, NO_CLIENT_AUTH, type WireClientAuth } from './strategy.js';
 
 type Options = Pick<
   ResolvedOptions,
@@ -33,7 +33,8 @@ export function createClientAuth(o: Options): ClientAuthPolicy {
   if (o.clientAuth !== 'auto') return fixedClientAuth(strategy(o.clientAuth, o));
   if (o.signingKey !== undefined || o.clientAssertion !== undefined) return fixedClientAuth(strategy('private_key_jwt', o));
   if (o.clientSecret === undefined) {
-    if (o.tls !== undefined && o.clientId !== undefined) return new LearningClientAuth([strategy('tls_client_auth', o)], [strategy('tls_client_auth', o), strategy('self_signed_tls_client_auth', o)]);
+    if (o.tls !== undefined && o.clientId !== undefined)
+      return new LearningClientAuth([strategy('tls_client_auth', o)], [strategy('tls_client_auth', o), strategy('self_signed_tls_client_auth', o)]);
     // Without a secret there is nothing to put in a Basic header: a public client sends its id in the body.
     return fixedClientAuth(strategy('none', o));
   }
@@ -53,7 +54,10 @@ function strategy(method: WireClientAuth, o: Options): ClientAuthStrategy {
     case 'none':
       return noneAuth(o.clientId);
     case 'private_key_jwt':
-      return privateKeyJwt(o.clientId, o.signingKey !== undefined ? signedAssertion(id, o.signingKey, o.assertionLifetime) : externalAssertion(o.clientAssertion!));
+      return privateKeyJwt(
+        o.clientId,
+        o.signingKey !== undefined ? signedAssertion(id, o.signingKey, o.assertionLifetime) : externalAssertion(o.clientAssertion!),
+      );
     case 'client_secret_jwt':
       return clientSecretJwt(id, o.clientSecret ?? '', o.hmacAlgorithm, o.assertionLifetime);
     case 'tls_client_auth':

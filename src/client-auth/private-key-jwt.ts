@@ -3,7 +3,7 @@
  * or supplied by the caller's `clientAssertion` function.
  * @module
  */
-import { JWT_BEARER_ASSERTION, type AssertionSource } from './assertion.js';
+import { type AssertionSource, JWT_BEARER_ASSERTION } from './assertion.js';
 import type { ClientAuthStrategy, ClientAuthTarget, EndpointRequest } from './strategy.js';
 
 /** Client authentication by a JWT assertion from `source`; `client_id` is sent too when known. */

@@ -18,14 +18,7 @@ import type { ParamValue } from '../options.js';
  * const learned: WireClientAuth | undefined = tm.clientAuth; // e.g. 'body' after the server refused Basic
  * ```
  */
-export type WireClientAuth =
-  | 'basic'
-  | 'body'
-  | 'none'
-  | 'private_key_jwt'
-  | 'client_secret_jwt'
-  | 'tls_client_auth'
-  | 'self_signed_tls_client_auth';
+export type WireClientAuth = 'basic' | 'body' | 'none' | 'private_key_jwt' | 'client_secret_jwt' | 'tls_client_auth' | 'self_signed_tls_client_auth';
 
 /** A request to an endpoint that authenticates clients, while it is being prepared. */
 export interface EndpointRequest {

@@ -3,4 +3,14 @@
  * profile's `ConfigError` is the one users import. The module is `src/profiles/index.ts`.
  * @module
  */
-export { aspnetAuthToken, brightPattern, infolink, isInfoLinkAuthFailure, isJim2NoLicence, jim2, JIM2_DEFAULT_LOGOFF, VEEAM_DEFAULT_PORT, veeamRecoveryOrchestrator } from '../index.js';
+export {
+  aspnetAuthToken,
+  brightPattern,
+  infolink,
+  isInfoLinkAuthFailure,
+  isJim2NoLicence,
+  JIM2_DEFAULT_LOGOFF,
+  jim2,
+  VEEAM_DEFAULT_PORT,
+  veeamRecoveryOrchestrator,
+} from '../index.js';

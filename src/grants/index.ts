@@ -16,7 +16,17 @@ export type { Grant, GrantRequest, GrantTarget } from './grant.js';
 
 type GrantOptions = Pick<
   ResolvedOptions,
-  'grant' | 'username' | 'password' | 'subjectToken' | 'subjectTokenType' | 'actorToken' | 'actorTokenType' | 'requestedTokenType' | 'assertion' | 'assertionLifetime' | 'grantParams'
+  | 'grant'
+  | 'username'
+  | 'password'
+  | 'subjectToken'
+  | 'subjectTokenType'
+  | 'actorToken'
+  | 'actorTokenType'
+  | 'requestedTokenType'
+  | 'assertion'
+  | 'assertionLifetime'
+  | 'grantParams'
 >;
 
 const GRANTS: Readonly<Record<string, (o: GrantOptions) => Grant>> = {

@@ -4,7 +4,7 @@
  * assertion (`tm.for({ assertion: userToken })` with `grantParams: { requested_token_use: 'on_behalf_of' }`).
  * @module
  */
-import { signedJwt, type AssertionSource } from '../client-auth/assertion.js';
+import { type AssertionSource, signedJwt } from '../client-auth/assertion.js';
 import { ConfigError, ErrorCode } from '../errors.js';
 import { JWT_BEARER_GRANT, type ResolvedGrants } from '../options-grants.js';
 import type { Grant } from './grant.js';
@@ -20,15 +20,21 @@ export function jwtBearerGrant(assertion: ResolvedGrants['assertion'], lifetimeS
   const sign: AssertionSource | undefined =
     assertion === undefined || typeof assertion === 'function'
       ? undefined
-      : signedJwt({ issuer: assertion.issuer, subject: assertion.subject, extra: assertion.claims }, assertion.signing, lifetimeSeconds, { code: ErrorCode.GRANT, what: 'the JWT-bearer assertion' });
+      : signedJwt({ issuer: assertion.issuer, subject: assertion.subject, extra: assertion.claims }, assertion.signing, lifetimeSeconds, {
+          code: ErrorCode.GRANT,
+          what: 'the JWT-bearer assertion',
+        });
   return {
     name: 'jwt_bearer',
     secrets: [],
     async request(parameters, target) {
       const value =
-        parameters.grantInputs?.assertion ?? (sign !== undefined ? await sign(target.audience) : await grantValue(typeof assertion === 'function' ? assertion : undefined, 'assertion'));
+        parameters.grantInputs?.assertion ??
+        (sign !== undefined ? await sign(target.audience) : await grantValue(typeof assertion === 'function' ? assertion : undefined, 'assertion'));
       if (value === undefined) {
-        throw new ConfigError("grant 'jwt_bearer' needs an assertion: set the `assertion` option (a function, or a key to sign with), or pass one per call (`tm.for({ assertion })`)");
+        throw new ConfigError(
+          "grant 'jwt_bearer' needs an assertion: set the `assertion` option (a function, or a key to sign with), or pass one per call (`tm.for({ assertion })`)",
+        );
       }
       return { fields: { grant_type: JWT_BEARER_GRANT, assertion: value }, secrets: [value] };
     },

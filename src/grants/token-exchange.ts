@@ -6,7 +6,7 @@
  * @module
  */
 import { ConfigError } from '../errors.js';
-import { TOKEN_EXCHANGE_GRANT, type GrantValue } from '../options-grants.js';
+import { type GrantValue, TOKEN_EXCHANGE_GRANT } from '../options-grants.js';
 import type { Grant } from './grant.js';
 import { grantValue } from './value.js';
 
@@ -32,7 +32,9 @@ export function tokenExchangeGrant(o: TokenExchangeOptions): Grant {
       const inputs = parameters.grantInputs;
       const subject = inputs?.subjectToken ?? (await grantValue(o.subjectToken, 'subjectToken'));
       if (subject === undefined) {
-        throw new ConfigError("grant 'token_exchange' needs a subject token: set the `subjectToken` option, or pass one per call (`tm.for({ subjectToken })`, `tm.getToken({ subjectToken })`)");
+        throw new ConfigError(
+          "grant 'token_exchange' needs a subject token: set the `subjectToken` option, or pass one per call (`tm.for({ subjectToken })`, `tm.getToken({ subjectToken })`)",
+        );
       }
       const actor = inputs?.actorToken ?? (await grantValue(o.actorToken, 'actorToken'));
       return {

@@ -19,7 +19,10 @@ export async function grantValue(value: GrantValue | undefined, name: string): P
     throw callbackError(name, err);
   }
   if (typeof result !== 'string' || result.trim() === '') {
-    throw new TokenwardError(ErrorCode.GRANT, `option \`${name}\` must return a non-empty string, got ${typeof result === 'string' ? 'an empty string' : result === null ? 'null' : typeof result}`);
+    throw new TokenwardError(
+      ErrorCode.GRANT,
+      `option \`${name}\` must return a non-empty string, got ${typeof result === 'string' ? 'an empty string' : result === null ? 'null' : typeof result}`,
+    );
   }
   return result.trim();
 }

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { TokenManagerOptions } from '../options.js';
-import { checkInput, inputKeys, optionalString, requireObject, requireString, siteBase, under, withOverrides, type ProfileOverrides } from './shared.js';
+import { checkInput, inputKeys, optionalString, type ProfileOverrides, requireObject, requireString, siteBase, under, withOverrides } from './shared.js';
 
 /**
  * What the API's owner gives you.
@@ -40,7 +40,16 @@ export interface AspNetAuthTokenInput {
   tokenPath?: string;
 }
 
-const ASPNET_KEYS = inputKeys<AspNetAuthTokenInput>({ baseUrl: true, clientId: true, clientSecret: true, username: true, password: true, scope: true, windowsAuthentication: true, tokenPath: true });
+const ASPNET_KEYS = inputKeys<AspNetAuthTokenInput>({
+  baseUrl: true,
+  clientId: true,
+  clientSecret: true,
+  username: true,
+  password: true,
+  scope: true,
+  windowsAuthentication: true,
+  tokenPath: true,
+});
 
 /**
  * `TokenManager` options for the ASP.NET `api/v1/auth/token` facade.
@@ -76,7 +85,8 @@ export function aspnetAuthToken(input: AspNetAuthTokenInput, overrides?: Profile
     throw new ConfigError('aspnetAuthToken(): `clientSecret` needs `clientId`');
   }
   const windows = input.windowsAuthentication ?? false;
-  if (typeof windows !== 'boolean') throw new ConfigError(`aspnetAuthToken(): option \`windowsAuthentication\` must be a boolean, got ${JSON.stringify(windows)}`);
+  if (typeof windows !== 'boolean')
+    throw new ConfigError(`aspnetAuthToken(): option \`windowsAuthentication\` must be a boolean, got ${JSON.stringify(windows)}`);
   const scope = optionalString('aspnetAuthToken', 'scope', input.scope);
   const tokenPath = optionalString('aspnetAuthToken', 'tokenPath', input.tokenPath) ?? 'api/v1/auth/token';
   return withOverrides(
@@ -86,7 +96,11 @@ export function aspnetAuthToken(input: AspNetAuthTokenInput, overrides?: Profile
       ...(clientId !== undefined ? { clientId, clientAuth: 'body' as const } : {}),
       ...(clientSecret !== undefined ? { clientSecret } : {}),
       ...(user
-        ? { grant: 'password' as const, username: requireString('aspnetAuthToken', 'username', input.username), password: requireString('aspnetAuthToken', 'password', input.password, true) }
+        ? {
+            grant: 'password' as const,
+            username: requireString('aspnetAuthToken', 'username', input.username),
+            password: requireString('aspnetAuthToken', 'password', input.password, true),
+          }
         : { grant: 'client_credentials' as const }),
       ...(scope !== undefined ? { scope } : {}),
       bodyFormat: 'json',

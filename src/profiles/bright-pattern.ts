@@ -4,7 +4,18 @@
  */
 import { ConfigError } from '../errors.js';
 import type { TokenManagerOptions } from '../options.js';
-import { checkInput, clientSecretOf, inputKeys, requireObject, requireString, siteBase, under, withOverrides, type ClientSecretInput, type ProfileOverrides } from './shared.js';
+import {
+  type ClientSecretInput,
+  checkInput,
+  clientSecretOf,
+  inputKeys,
+  type ProfileOverrides,
+  requireObject,
+  requireString,
+  siteBase,
+  under,
+  withOverrides,
+} from './shared.js';
 
 /**
  * What a Bright Pattern admin gives you. The secret, `clientSecret`, is the API secret generated with
@@ -57,7 +68,9 @@ export function brightPattern(input: BrightPatternInput, overrides?: ProfileOver
   const tenantHost = requireString('brightPattern', 'tenantHost', input.tenantHost);
   if (!HOST.test(tenantHost)) {
     const hint = /^[a-z]+:\/\//i.test(tenantHost) ? ` (the host name alone, e.g. ${JSON.stringify(safeHost(tenantHost))}; a URL goes in \`baseUrl\`)` : '';
-    throw new ConfigError(`brightPattern(): option \`tenantHost\` must be a host name such as "acme.brightpattern.com", got ${JSON.stringify(tenantHost)}${hint}`);
+    throw new ConfigError(
+      `brightPattern(): option \`tenantHost\` must be a host name such as "acme.brightpattern.com", got ${JSON.stringify(tenantHost)}${hint}`,
+    );
   }
   const base = siteBase('brightPattern', 'baseUrl', input.baseUrl ?? `https://${tenantHost}/`);
   return withOverrides(

@@ -11,9 +11,10 @@
  * ```
  * @module
  */
-export { jim2, isJim2NoLicence, JIM2_DEFAULT_LOGOFF, type Jim2Input } from './jim2.js';
-export { veeamRecoveryOrchestrator, VEEAM_DEFAULT_PORT, type VeeamRecoveryOrchestratorInput } from './veeam.js';
-export { infolink, isInfoLinkAuthFailure, type InfoLinkInput } from './infolink.js';
-export { brightPattern, type BrightPatternInput } from './bright-pattern.js';
-export { aspnetAuthToken, type AspNetAuthTokenInput } from './aspnet-auth-token.js';
+
+export { type AspNetAuthTokenInput, aspnetAuthToken } from './aspnet-auth-token.js';
+export { type BrightPatternInput, brightPattern } from './bright-pattern.js';
+export { type InfoLinkInput, infolink, isInfoLinkAuthFailure } from './infolink.js';
+export { isJim2NoLicence, JIM2_DEFAULT_LOGOFF, type Jim2Input, jim2 } from './jim2.js';
 export type { ClientSecretInput, ProfileOverrides } from './shared.js';
+export { VEEAM_DEFAULT_PORT, type VeeamRecoveryOrchestratorInput, veeamRecoveryOrchestrator } from './veeam.js';

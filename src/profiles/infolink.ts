@@ -2,9 +2,10 @@
  * InfoLink (infolinkcloud.com; also inside Precisely EnterWorks).
  * @module
  */
-import type { TokenManagerOptions } from '../options.js';
+
 import { defaultIsAuthFailure } from '../auth-fetch.js';
-import { checkInput, inputKeys, requireObject, requireString, siteBase, under, withOverrides, type ProfileOverrides } from './shared.js';
+import type { TokenManagerOptions } from '../options.js';
+import { checkInput, inputKeys, type ProfileOverrides, requireObject, requireString, siteBase, under, withOverrides } from './shared.js';
 
 /**
  * What an InfoLink admin gives you (Configuration → Clients).
@@ -166,7 +167,11 @@ export function infolink(input: InfoLinkInput, overrides?: ProfileOverrides): To
       clientSecret,
       clientAuth: 'body',
       ...(user
-        ? { grant: 'password' as const, username: requireString('infolink', 'username', input.username), password: requireString('infolink', 'password', input.password, true) }
+        ? {
+            grant: 'password' as const,
+            username: requireString('infolink', 'username', input.username),
+            password: requireString('infolink', 'password', input.password, true),
+          }
         : { grant: 'client_credentials' as const }),
       // The docs' refresh example carries no client credentials.
       refreshWithClientAuth: false,

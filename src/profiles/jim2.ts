@@ -4,7 +4,19 @@
  */
 import { ConfigError, ErrorCode, type TokenwardError } from '../errors.js';
 import type { TokenManagerOptions } from '../options.js';
-import { checkInput, clientSecretOf, inputKeys, optionalString, requireObject, requireString, siteBase, under, withOverrides, type ClientSecretInput, type ProfileOverrides } from './shared.js';
+import {
+  type ClientSecretInput,
+  checkInput,
+  clientSecretOf,
+  inputKeys,
+  optionalString,
+  type ProfileOverrides,
+  requireObject,
+  requireString,
+  siteBase,
+  under,
+  withOverrides,
+} from './shared.js';
 
 /**
  * What a Jim2 admin gives you. The secret, `clientSecret`, is the mapped user cardfile's password
@@ -120,7 +132,8 @@ export function jim2(input: Jim2Input, overrides?: ProfileOverrides): TokenManag
   const clientSecret = clientSecretOf('jim2', input);
   const scope = optionalString('jim2', 'scope', input.scope);
   const clientAuth = input.clientAuth ?? 'body';
-  if (clientAuth !== 'body' && clientAuth !== 'basic') throw new ConfigError(`jim2(): option \`clientAuth\` must be "body" or "basic", got ${JSON.stringify(clientAuth)}`);
+  if (clientAuth !== 'body' && clientAuth !== 'basic')
+    throw new ConfigError(`jim2(): option \`clientAuth\` must be "body" or "basic", got ${JSON.stringify(clientAuth)}`);
   let logoff: TokenManagerOptions['logoff'] = false;
   if (input.logoff !== false) {
     if (input.logoff !== undefined && (typeof input.logoff !== 'object' || input.logoff === null)) {

@@ -76,7 +76,10 @@ export function checkInput(profile: string, input: Record<string, unknown>, know
   const unknown = Object.keys(input).filter((key) => !known.includes(key));
   if (unknown.length > 0) {
     const names = unknown.map((key) => `\`${prefix}${key}\``).join(', ');
-    const takes = known.filter((key) => !DEPRECATED.has(key)).map((key) => `\`${key}\``).join(', ');
+    const takes = known
+      .filter((key) => !DEPRECATED.has(key))
+      .map((key) => `\`${key}\``)
+      .join(', ');
     const owner = where === '' ? `${profile}()` : `\`${where}\``;
     const rest = where === '' ? ' (any other TokenManager option goes in the second argument)' : '';
     throw new ConfigError(`${profile}(): unknown option${unknown.length > 1 ? 's' : ''} ${names}; ${owner} takes ${takes}${rest}`);
@@ -98,7 +101,8 @@ export function clientSecretOf(profile: string, input: { clientSecret?: unknown;
 /** A required non-empty string. Secrets are named, never shown. */
 export function requireString(profile: string, name: string, value: unknown, secret = false): string {
   if (typeof value === 'string' && value !== '') return value;
-  const got = value === undefined ? 'nothing' : secret ? `a ${typeof value === 'string' ? 'empty string' : typeof value}` : JSON.stringify(value) ?? typeof value;
+  const got =
+    value === undefined ? 'nothing' : secret ? `a ${typeof value === 'string' ? 'empty string' : typeof value}` : (JSON.stringify(value) ?? typeof value);
   throw new ConfigError(`${profile}(): option \`${name}\` must be a non-empty string, got ${got}`);
 }
 
@@ -147,8 +151,10 @@ export function onePair(profile: string, a: [string, unknown, string, unknown], 
   const bAny = has(bv) || has(bsv);
   if (aAny && bAny) throw new ConfigError(`${profile}(): give either \`${an}\`/\`${as}\` or \`${bn}\`/\`${bs}\`, not both`);
   if (!aAny && !bAny) throw new ConfigError(`${profile}(): needs credentials: \`${an}\` and \`${as}\`, or \`${bn}\` and \`${bs}\``);
-  if (aAny && !(has(av) && has(asv))) throw new ConfigError(`${profile}(): \`${an}\` and \`${as}\` go together; ${has(av) ? `\`${as}\`` : `\`${an}\``} is missing`);
-  if (bAny && !(has(bv) && has(bsv))) throw new ConfigError(`${profile}(): \`${bn}\` and \`${bs}\` go together; ${has(bv) ? `\`${bs}\`` : `\`${bn}\``} is missing`);
+  if (aAny && !(has(av) && has(asv)))
+    throw new ConfigError(`${profile}(): \`${an}\` and \`${as}\` go together; ${has(av) ? `\`${as}\`` : `\`${an}\``} is missing`);
+  if (bAny && !(has(bv) && has(bsv)))
+    throw new ConfigError(`${profile}(): \`${bn}\` and \`${bs}\` go together; ${has(bv) ? `\`${bs}\`` : `\`${bn}\``} is missing`);
   return aAny ? 'first' : 'second';
 }
 

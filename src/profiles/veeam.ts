@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici';
 import { ConfigError } from '../errors.js';
 import type { TokenManagerOptions } from '../options.js';
 import { requireUndici } from '../undici-module.js';
-import { checkInput, inputKeys, onePair, optionalString, requireObject, siteBase, under, withOverrides, type ProfileOverrides } from './shared.js';
+import { checkInput, inputKeys, onePair, optionalString, type ProfileOverrides, requireObject, siteBase, under, withOverrides } from './shared.js';
 
 /**
  * VRO's default REST port: what `baseUrl` gets when it is a bare host name.
@@ -51,7 +51,15 @@ export interface VeeamRecoveryOrchestratorInput {
   dispatcher?: Dispatcher;
 }
 
-const VEEAM_KEYS = inputKeys<VeeamRecoveryOrchestratorInput>({ baseUrl: true, username: true, password: true, clientId: true, clientSecret: true, ca: true, dispatcher: true });
+const VEEAM_KEYS = inputKeys<VeeamRecoveryOrchestratorInput>({
+  baseUrl: true,
+  username: true,
+  password: true,
+  clientId: true,
+  clientSecret: true,
+  ca: true,
+  dispatcher: true,
+});
 
 /**
  * `TokenManager` options for Veeam Recovery Orchestrator.
@@ -85,9 +93,13 @@ export function veeamRecoveryOrchestrator(input: VeeamRecoveryOrchestratorInput,
   // A bare host (or host:port) gets VRO's defaults: https and port 9898.
   const bare = typeof raw === 'string' && raw !== '' && !/^[a-z][a-z\d+.-]*:\/\//i.test(raw);
   const base = siteBase('veeamRecoveryOrchestrator', 'baseUrl', bare ? `https://${/:\d+$/.test(raw) ? raw : `${raw}:${VEEAM_DEFAULT_PORT}`}` : raw);
-  const which = onePair('veeamRecoveryOrchestrator', ['username', input.username, 'password', input.password], ['clientId', input.clientId, 'clientSecret', input.clientSecret]);
+  const which = onePair(
+    'veeamRecoveryOrchestrator',
+    ['username', input.username, 'password', input.password],
+    ['clientId', input.clientId, 'clientSecret', input.clientSecret],
+  );
   if (input.ca !== undefined && input.dispatcher !== undefined) {
-    throw new ConfigError('veeamRecoveryOrchestrator(): give `ca` or `dispatcher`, not both (put the CA into your dispatcher\'s `connect.ca`)');
+    throw new ConfigError("veeamRecoveryOrchestrator(): give `ca` or `dispatcher`, not both (put the CA into your dispatcher's `connect.ca`)");
   }
   let dispatcher = input.dispatcher;
   if (input.ca !== undefined) {

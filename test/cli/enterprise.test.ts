@@ -10,7 +10,7 @@ import { createPrivateKey } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEnterpriseIdp, type EnterpriseIdp, type EnterpriseIdpOptions } from '../../examples/_servers/oidc-enterprise.js';
+import { type EnterpriseIdp, type EnterpriseIdpOptions, startEnterpriseIdp } from '../../examples/_servers/oidc-enterprise.js';
 import { makeKey, makePki, type TestKey } from '../helpers/certs.js';
 import { CLI_TEST_TIMEOUT, cleanupDirs, expectNoSecrets, runCli, runCliTests, scratchDir } from './harness.js';
 
@@ -27,7 +27,12 @@ function clients(): EnterpriseIdpOptions['clients'] {
     { client_id: 'svc-ec', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [ec.publicJwk] } },
     { client_id: 'svc-rsa', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...rsa.publicJwk, kid: 'rsa-1' }] } },
     { client_id: 'svc-hs', client_secret: HS_SECRET, token_endpoint_auth_method: 'client_secret_jwt' },
-    { client_id: 'svc-mtls', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=svc-mtls', tls_client_certificate_bound_access_tokens: true },
+    {
+      client_id: 'svc-mtls',
+      token_endpoint_auth_method: 'tls_client_auth',
+      tls_client_auth_subject_dn: 'CN=svc-mtls',
+      tls_client_certificate_bound_access_tokens: true,
+    },
   ];
 }
 
@@ -95,7 +100,12 @@ describe.runIf(runCliTests)('tokenward with private_key_jwt and client_secret_jw
     [
       'an RSA key as a JWK set with its kid (TOKENWARD_PRIVATE_KEY_FILE)',
       'svc-rsa',
-      () => ({ args: [], env: { TOKENWARD_PRIVATE_KEY_FILE: file('rsa.jwks', JSON.stringify({ keys: [{ ...(rsa.privateKey.export({ format: 'jwk' }) as object), kid: 'rsa-1' }] })) } }),
+      () => ({
+        args: [],
+        env: {
+          TOKENWARD_PRIVATE_KEY_FILE: file('rsa.jwks', JSON.stringify({ keys: [{ ...(rsa.privateKey.export({ format: 'jwk' }) as object), kid: 'rsa-1' }] })),
+        },
+      }),
     ],
     [
       'an encrypted PEM in the environment, its passphrase from a file',
@@ -114,7 +124,10 @@ describe.runIf(runCliTests)('tokenward with private_key_jwt and client_secret_jw
     const [request] = tokenRequests(s);
     const assertion = new URLSearchParams(request!.body).get('client_assertion')!;
     // aud is the issuer (discovered), the kid the JWK's.
-    const [header, claims] = assertion.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
+    const [header, claims] = assertion
+      .split('.')
+      .slice(0, 2)
+      .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
     expect(claims).toMatchObject({ iss: clientId, sub: clientId, aud: s.issuer });
     if (clientId === 'svc-rsa') expect(header).toMatchObject({ alg: 'RS256', kid: 'rsa-1' });
     expectNoSecrets(result, [keyLine(ec.pem), keyLine(rsa.pem), assertion, PASSPHRASE]);
@@ -122,7 +135,9 @@ describe.runIf(runCliTests)('tokenward with private_key_jwt and client_secret_jw
 
   it('client_secret_jwt: --client-auth client_secret_jwt with the secret as usual', async () => {
     const s = await idp();
-    const result = await runCli(['inspect', '--issuer', s.issuer, '--client-id', 'svc-hs', '--client-auth', 'client_secret_jwt'], { env: { TOKENWARD_CLIENT_SECRET: HS_SECRET } });
+    const result = await runCli(['inspect', '--issuer', s.issuer, '--client-id', 'svc-hs', '--client-auth', 'client_secret_jwt'], {
+      env: { TOKENWARD_CLIENT_SECRET: HS_SECRET },
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^client auth +client_secret_jwt$/m);
     expectNoSecrets(result, [HS_SECRET]);
@@ -140,20 +155,36 @@ describe.runIf(runCliTests)('tokenward with private_key_jwt and client_secret_jw
   });
 
   it.each([
-    ['an unreadable key file', () => ['--private-key-file', join(scratchDir(), 'missing.pem')], {}, /--private-key-file: cannot read the private key file ".*missing\.pem": ENOENT/],
+    [
+      'an unreadable key file',
+      () => ['--private-key-file', join(scratchDir(), 'missing.pem')],
+      {},
+      /--private-key-file: cannot read the private key file ".*missing\.pem": ENOENT/,
+    ],
     [
       'an encrypted key without a passphrase',
-      () => ['--private-key-file', file('enc.pem', ec.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: PASSPHRASE }).toString())],
+      () => [
+        '--private-key-file',
+        file('enc.pem', ec.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: PASSPHRASE }).toString()),
+      ],
       {},
       /--private-key-file: the key is encrypted and no passphrase was given: set TOKENWARD_KEY_PASSPHRASE/,
     ],
     [
       'a wrong passphrase',
-      () => ['--private-key-file', file('enc.pem', ec.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: PASSPHRASE }).toString())],
+      () => [
+        '--private-key-file',
+        file('enc.pem', ec.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: PASSPHRASE }).toString()),
+      ],
       { TOKENWARD_KEY_PASSPHRASE: 'not the passphrase' },
       /--private-key-file: could not decrypt the key with the passphrase from TOKENWARD_KEY_PASSPHRASE: a wrong passphrase\?/,
     ],
-    ['a file that is no key', () => ['--private-key-file', file('junk.pem', 'not a key at all')], {}, /`privateKey` could not be read as a private key[\s\S]*hint: `privateKey` is the private key: set TOKENWARD_PRIVATE_KEY, or pass --private-key-file/],
+    [
+      'a file that is no key',
+      () => ['--private-key-file', file('junk.pem', 'not a key at all')],
+      {},
+      /`privateKey` could not be read as a private key[\s\S]*hint: `privateKey` is the private key: set TOKENWARD_PRIVATE_KEY, or pass --private-key-file/,
+    ],
     ['a key on the command line', () => ['--private-key', 'x'], {}, /--private-key is not accepted/],
   ])('%s: exit 1 and a message naming the flag, before any request', async (_, args, env, message) => {
     const s = await idp();
@@ -171,7 +202,15 @@ describe.runIf(runCliTests)('tokenward with a client assertion file', { timeout:
   async function assertion(clientId: string, audience: string, lifetime = 300): Promise<string> {
     const { SignJWT } = await import('jose');
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setIssuer(clientId).setSubject(clientId).setAudience(audience).setJti(crypto.randomUUID()).setIssuedAt(now - 10).setExpirationTime(now + lifetime).sign(createPrivateKey(ec.pem));
+    return new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer(clientId)
+      .setSubject(clientId)
+      .setAudience(audience)
+      .setJti(crypto.randomUUID())
+      .setIssuedAt(now - 10)
+      .setExpirationTime(now + lifetime)
+      .sign(createPrivateKey(ec.pem));
   }
 
   it('sends the file as the client_assertion (private_key_jwt), read again for each request', async () => {
@@ -206,7 +245,20 @@ describe.runIf(runCliTests)('tokenward with mutual TLS (RFC 8705)', { timeout: C
   it('tls_client_auth through the discovered mTLS alias; `fetch` presents the certificate the token is bound to', async () => {
     const s = await idp({ path: '/realms/acme' });
     const encryptedKey = createPrivateKey(pki.client.key).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: PASSPHRASE }).toString();
-    const args = ['--issuer', s.issuer, '--client-id', 'svc-mtls', '--cert', file('client.crt', pki.client.cert), '--key', file('client.key', encryptedKey), '--ca', file('ca.crt', pki.ca.cert), '--base-url', s.mtlsOrigin];
+    const args = [
+      '--issuer',
+      s.issuer,
+      '--client-id',
+      'svc-mtls',
+      '--cert',
+      file('client.crt', pki.client.cert),
+      '--key',
+      file('client.key', encryptedKey),
+      '--ca',
+      file('ca.crt', pki.ca.cert),
+      '--base-url',
+      s.mtlsOrigin,
+    ];
     const env = { TOKENWARD_KEY_PASSPHRASE: PASSPHRASE, TOKENWARD_CACHE_DIR: join(scratchDir(), 'cache') };
     const inspect = await runCli(['inspect', ...args], { env });
     expect(inspect.code, inspect.stderr).toBe(0);

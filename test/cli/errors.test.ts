@@ -20,7 +20,9 @@ const env = { TOKENWARD_CLIENT_SECRET: SECRET };
 
 describe.runIf(runCliTests)('exit codes', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('2: the token endpoint refuses the client, with a hint naming the settings to check', async () => {
-    server = await startServer({ 'POST /token': () => ({ status: 401, body: { error: 'invalid_client', error_description: 'Unknown client or wrong secret' } }) });
+    server = await startServer({
+      'POST /token': () => ({ status: 401, body: { error: 'invalid_client', error_description: 'Unknown client or wrong secret' } }),
+    });
     const result = await runCli(['token', '--token-url', `${server.url}/token`, '--client-id', 'svc', '--client-auth', 'basic'], { env });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, type RecordedRequest, type RouteAnswer, type TestServer } from '../helpers/http-server.js';
+import { type RecordedRequest, type RouteAnswer, startServer, type TestServer } from '../helpers/http-server.js';
 import { CLI_TEST_TIMEOUT, cleanupDirs, closedPort, expectNoSecrets, runCli, runCliTests, scratchDir } from './harness.js';
 
 const SECRET = 'fetch-secret-value';
@@ -25,7 +25,16 @@ async function api() {
   const answer = (req: RecordedRequest): RouteAnswer => {
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (bearer === undefined || !valid.has(bearer)) return { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, body: 'denied' };
-    return { headers: { 'content-type': 'application/json', 'x-request-id': 'r-1' }, body: JSON.stringify({ method: req.method, path: req.path, type: req.headers['content-type'] ?? null, body: req.body, extra: req.headers['x-extra'] ?? null }) };
+    return {
+      headers: { 'content-type': 'application/json', 'x-request-id': 'r-1' },
+      body: JSON.stringify({
+        method: req.method,
+        path: req.path,
+        type: req.headers['content-type'] ?? null,
+        body: req.body,
+        extra: req.headers['x-extra'] ?? null,
+      }),
+    };
   };
   server = await startServer({
     'POST /oauth/token': () => {
@@ -72,7 +81,9 @@ describe.runIf(runCliTests)('tokenward fetch', { timeout: CLI_TEST_TIMEOUT }, ()
     const { args, env } = await api();
     const form = await runCli(['fetch', '/v1/orders', '-d', 'a=1', '-d', 'b=2', ...args], { env });
     expect(JSON.parse(form.stdout)).toMatchObject({ method: 'POST', type: 'application/x-www-form-urlencoded', body: 'a=1&b=2' });
-    const json = await runCli(['fetch', '/v1/orders', '-X', 'put', '-H', 'Content-Type: application/json', '-H', 'X-Extra: yes', '-d', '{"qty":2}', ...args], { env });
+    const json = await runCli(['fetch', '/v1/orders', '-X', 'put', '-H', 'Content-Type: application/json', '-H', 'X-Extra: yes', '-d', '{"qty":2}', ...args], {
+      env,
+    });
     expect(JSON.parse(json.stdout)).toMatchObject({ method: 'PUT', type: 'application/json', body: '{"qty":2}', extra: 'yes' });
   });
 

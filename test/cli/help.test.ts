@@ -14,8 +14,23 @@ import { CLI_TEST_TIMEOUT, cleanupDirs, root, runCli, runCliTests } from './harn
 
 afterEach(cleanupDirs);
 
-const everyFlag = [...SETTINGS.map((s) => `--${s.flag}`), ...SECRETS.map((s) => `--${s.fileFlag}`), '--system', '--verbose', '--no-cache', '--cache-dir', '--help', '--version'];
-const everyVariable = [...SETTINGS.map((s) => s.env), ...SECRETS.flatMap((s) => [s.env, s.fileEnv]), 'TOKENWARD_SYSTEM', 'TOKENWARD_CACHE', 'TOKENWARD_CACHE_DIR'];
+const everyFlag = [
+  ...SETTINGS.map((s) => `--${s.flag}`),
+  ...SECRETS.map((s) => `--${s.fileFlag}`),
+  '--system',
+  '--verbose',
+  '--no-cache',
+  '--cache-dir',
+  '--help',
+  '--version',
+];
+const everyVariable = [
+  ...SETTINGS.map((s) => s.env),
+  ...SECRETS.flatMap((s) => [s.env, s.fileEnv]),
+  'TOKENWARD_SYSTEM',
+  'TOKENWARD_CACHE',
+  'TOKENWARD_CACHE_DIR',
+];
 
 describe.runIf(runCliTests)('help', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('--help lists every command, flag, environment variable, system and exit code', async () => {
@@ -64,7 +79,8 @@ describe('docs/cli.md', () => {
     for (const name of everyVariable) expect(page).toContain(name);
     for (const system of Object.keys(SYSTEMS)) expect(page).toContain(`\`${system}\``);
     for (const [code] of EXIT_TABLE) expect(page).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));
-    for (const flag of ['-X, --request', '-d, --data', '-H, --header', '-i, --include', '-f, --fail', '--max-time', '--logoff', '--acquire', '--json']) expect(page).toContain(flag);
+    for (const flag of ['-X, --request', '-d, --data', '-H, --header', '-i, --include', '-f, --fail', '--max-time', '--logoff', '--acquire', '--json'])
+      expect(page).toContain(flag);
   });
 
   it('has the recipes: curl with $(tokenward token), debugging a 401, releasing a Jim2 licence', () => {

@@ -35,7 +35,12 @@ describe.runIf(runCliTests)('tokenward inspect', { timeout: CLI_TEST_TIMEOUT }, 
   const jwt = fakeJwt({ sub: 'svc-reports', aud: 'orders-api', exp, iat: exp - 840, roles: ['reader'] });
 
   it('shows expiry, JWT header and claims, scope, type and the learned client auth; never the token, its signature or the secret', async () => {
-    const args = await jwtServer(jwt, { refresh_token: 'refresh-token-value-0123456789', refresh_expires_in: 7200, session_state: 'abc-session', ip: '10.0.0.1' });
+    const args = await jwtServer(jwt, {
+      refresh_token: 'refresh-token-value-0123456789',
+      refresh_expires_in: 7200,
+      session_state: 'abc-session',
+      ip: '10.0.0.1',
+    });
     const result = await runCli(['inspect', ...args], { env: { TOKENWARD_CLIENT_SECRET: SECRET, TZ: 'Asia/Kolkata' } });
     expect(result.code, result.stderr).toBe(0);
     const out = result.stdout;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_SECRET } from '../../demo/emulations.js';
 import { startServer, type TestServer } from '../helpers/http-server.js';
-import { CLI_TEST_TIMEOUT, cleanupDirs, expectNoSecrets, runCli, runCliTests, scratchDir, startEmulation, type Emulated } from './harness.js';
+import { CLI_TEST_TIMEOUT, cleanupDirs, type Emulated, expectNoSecrets, runCli, runCliTests, scratchDir, startEmulation } from './harness.js';
 
 let emulation: Emulated | undefined;
 let server: TestServer | undefined;
@@ -89,7 +89,9 @@ describe.runIf(runCliTests)('tokenward logoff --system jim2', { timeout: CLI_TES
 
   it('fetch --logoff releases the licence right after the call', async () => {
     const { args, env, sessions } = await jim2();
-    const result = await runCli(['fetch', 'api/v1/cardfilecreate', '-H', 'content-type: application/json', '-d', '{"Name":"Acme"}', '--logoff', ...args], { env });
+    const result = await runCli(['fetch', 'api/v1/cardfilecreate', '-H', 'content-type: application/json', '-d', '{"Name":"Acme"}', '--logoff', ...args], {
+      env,
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe('{"ok":true}');
     expect(emulation!.server.lastApiPath).toBe('/Jim_Test/api/v1/cardfilecreate');
@@ -125,7 +127,9 @@ describe.runIf(runCliTests)('tokenward logoff', { timeout: CLI_TEST_TIMEOUT }, (
 
   it('with nothing cached and no --acquire, acquires nothing and sends nothing', async () => {
     server = await startServer({});
-    const result = await runCli(['logoff', '--token-url', `${server.url}/token`, '--client-id', 'c', '--logoff-url', '/logoff'], { env: { TOKENWARD_CLIENT_SECRET: 'x-secret' } });
+    const result = await runCli(['logoff', '--token-url', `${server.url}/token`, '--client-id', 'c', '--logoff-url', '/logoff'], {
+      env: { TOKENWARD_CLIENT_SECRET: 'x-secret' },
+    });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('nothing to release: no cached token for this configuration');
     expect(server.requests).toHaveLength(0);
@@ -157,7 +161,9 @@ describe.runIf(runCliTests)('tokenward logoff', { timeout: CLI_TEST_TIMEOUT }, (
     expect((await runCli(['token', ...args], { env })).code).toBe(0);
     const result = await runCli(['logoff', ...args], { env });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^the server does not revoke this kind of token \(unsupported_token_type\): the cache file is deleted, and the token stays valid at the server until .+\n$/);
+    expect(result.stdout).toMatch(
+      /^the server does not revoke this kind of token \(unsupported_token_type\): the cache file is deleted, and the token stays valid at the server until .+\n$/,
+    );
     expect(readdirSync(cache).filter((f) => f.endsWith('.json'))).toEqual([]);
   });
 

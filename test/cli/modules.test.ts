@@ -8,15 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileTokenStore, REFRESH_SKEW_S, cacheFile, isFresh } from '../../src/cli/cache.js';
+import { skewOf } from '../../src/cache-entry.js';
+import { cacheFile, FileTokenStore, isFresh, REFRESH_SKEW_S } from '../../src/cli/cache.js';
 import { Interrupted } from '../../src/cli/exit-codes.js';
 import { explain } from '../../src/cli/explain.js';
 import { decodeJwt, expiresPhrase, formatDuration, formatLocalTime, redactHeader, redactToken } from '../../src/cli/output.js';
 import { askHidden } from '../../src/cli/prompt.js';
-import { resolveSecrets, refuseSecretFlags } from '../../src/cli/secrets.js';
+import { refuseSecretFlags, resolveSecrets } from '../../src/cli/secrets.js';
 import { readSettings } from '../../src/cli/settings.js';
-import { skewOf } from '../../src/cache-entry.js';
-import { DEFAULTS, OAuthError, ErrorCode, type Token } from '../../src/index.js';
+import { DEFAULTS, ErrorCode, OAuthError, type Token } from '../../src/index.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -76,14 +76,21 @@ describe('askHidden', () => {
 
   it('resolveSecrets prompts only for what is needed and missing, and says where each came from', async () => {
     const asked: string[] = [];
-    const result = await resolveSecrets({}, { TOKENWARD_CLIENT_SECRET: 'from-env' }, {
-      needed: new Map([['clientSecret', 'Client secret'], ['password', 'Password for jan']] as const),
-      ask: async (q) => {
-        asked.push(q);
-        return 'typed';
+    const result = await resolveSecrets(
+      {},
+      { TOKENWARD_CLIENT_SECRET: 'from-env' },
+      {
+        needed: new Map([
+          ['clientSecret', 'Client secret'],
+          ['password', 'Password for jan'],
+        ] as const),
+        ask: async (q) => {
+          asked.push(q);
+          return 'typed';
+        },
+        who: 'test',
       },
-      who: 'test',
-    });
+    );
     expect(asked).toEqual(['Password for jan: ']);
     expect(result.values).toEqual({ clientSecret: 'from-env', password: 'typed' });
     expect(result.from).toEqual({ clientSecret: 'TOKENWARD_CLIENT_SECRET', password: 'the prompt' });
@@ -136,7 +143,14 @@ describe('output', () => {
 });
 
 describe('cache', () => {
-  const token = (over: Partial<Token> = {}): Token => ({ accessToken: 'at-value', tokenType: 'Bearer', expiresAt: Date.now() + 3_600_000, receivedAt: Date.now(), raw: { access_token: 'at-value', token_type: 'Bearer', ip: '10.0.0.1' }, ...over });
+  const token = (over: Partial<Token> = {}): Token => ({
+    accessToken: 'at-value',
+    tokenType: 'Bearer',
+    expiresAt: Date.now() + 3_600_000,
+    receivedAt: Date.now(),
+    raw: { access_token: 'at-value', token_type: 'Bearer', ip: '10.0.0.1' },
+    ...over,
+  });
 
   it('counts a cached token as fresh exactly when TokenManager would (its default refreshSkew)', () => {
     expect(REFRESH_SKEW_S).toBe(DEFAULTS.refreshSkew);
@@ -144,7 +158,8 @@ describe('cache', () => {
     for (const lifetimeS of [1, 10, 59, 120, 899, 3600]) {
       const t = token({ receivedAt: received, expiresAt: received + lifetimeS * 1000 });
       const refreshAt = t.expiresAt - skewOf(t, DEFAULTS.refreshSkew);
-      for (const at of [received, refreshAt - 1, refreshAt, refreshAt + 1, t.expiresAt]) expect(isFresh(t, at), `${lifetimeS} s token at +${at - received} ms`).toBe(at < refreshAt);
+      for (const at of [received, refreshAt - 1, refreshAt, refreshAt + 1, t.expiresAt])
+        expect(isFresh(t, at), `${lifetimeS} s token at +${at - received} ms`).toBe(at < refreshAt);
     }
   });
 
@@ -205,7 +220,10 @@ describe('cache', () => {
 
 describe('settings and errors', () => {
   it('flags win over the environment; an empty variable is unset; lists and pairs parse', () => {
-    const s = readSettings({ scope: 'from-flag', param: ['audience=https://api', 'resource=r'] }, { TOKENWARD_SCOPE: 'from-env', TOKENWARD_CLIENT_ID: '', TOKENWARD_ALLOWED_ORIGINS: 'https://a.example, https://b.example' });
+    const s = readSettings(
+      { scope: 'from-flag', param: ['audience=https://api', 'resource=r'] },
+      { TOKENWARD_SCOPE: 'from-env', TOKENWARD_CLIENT_ID: '', TOKENWARD_ALLOWED_ORIGINS: 'https://a.example, https://b.example' },
+    );
     expect(s.get('scope')).toMatchObject({ value: 'from-flag', from: '--scope' });
     expect(s.has('clientId')).toBe(false);
     expect(s.get('params')?.value).toEqual({ audience: 'https://api', resource: 'r' });
@@ -215,7 +233,10 @@ describe('settings and errors', () => {
 
   it('maps each error class to its exit code', () => {
     const oauth = new OAuthError(ErrorCode.OAUTH, 'token endpoint answered 401 invalid_client', { status: 401, error: 'invalid_client' });
-    expect(explain(oauth)).toMatchObject({ exitCode: 2, lines: ['tokenward: token endpoint answered 401 invalid_client', expect.stringContaining('No client secret was sent.')] });
+    expect(explain(oauth)).toMatchObject({
+      exitCode: 2,
+      lines: ['tokenward: token endpoint answered 401 invalid_client', expect.stringContaining('No client secret was sent.')],
+    });
     expect(explain(oauth, { secretsGiven: new Set(['clientSecret']) }).lines[1]).not.toContain('No client secret was sent');
     expect(explain(new OAuthError(ErrorCode.NO_LICENCE, 'no licence')).exitCode).toBe(7);
     expect(explain(new Error('boom')).exitCode).toBe(1);

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_SECRET, EMULATIONS, EmulatedServer } from '../../demo/emulations.js';
-import { CLI_TEST_TIMEOUT, CLI, cleanupDirs, expectNoSecrets, runCli, runCliTests, scratchDir, startEmulation, type Emulated } from './harness.js';
+import { CLI, CLI_TEST_TIMEOUT, cleanupDirs, type Emulated, expectNoSecrets, runCli, runCliTests, scratchDir, startEmulation } from './harness.js';
 
 let emulation: Emulated | undefined;
 afterEach(async () => {
@@ -21,11 +21,41 @@ afterEach(async () => {
 });
 
 const systems: Array<{ name: string; emulation: string; args: (origin: string) => string[]; env: Record<string, string>; api: string }> = [
-  { name: 'jim2', emulation: 'jim2', args: (o) => ['--base-url', `${o}/Jim_Test/`, '--client-id', 'TestClientId'], env: { TOKENWARD_CLIENT_SECRET: DEMO_SECRET }, api: 'api/v1/cardfilecreate' },
-  { name: 'veeam', emulation: 'veeam', args: (o) => ['--base-url', o, '--username', 'vdro\\administrator'], env: { TOKENWARD_PASSWORD: DEMO_SECRET }, api: '/api/v7.2/Clients' },
-  { name: 'infolink', emulation: 'infolink', args: (o) => ['--base-url', o, '--client-id', '9605c5d5-2a1b-49cc-8aaa-b350ee9d86b6'], env: { TOKENWARD_CLIENT_SECRET: DEMO_SECRET }, api: 'api/v1/executeJob' },
-  { name: 'bright-pattern', emulation: 'bright-pattern', args: (o) => ['--tenant-host', 'demo.brightpattern.example', '--base-url', o, '--client-id', 'sheila.thomas'], env: { TOKENWARD_CLIENT_SECRET: DEMO_SECRET }, api: '/configapi/v2/user' },
-  { name: 'aspnet', emulation: 'aspnet', args: (o) => ['--base-url', o, '--client-id', 'portal', '--username', 'jan.novak'], env: { TOKENWARD_CLIENT_SECRET: DEMO_SECRET, TOKENWARD_PASSWORD: DEMO_SECRET }, api: '/api/v1/profile' },
+  {
+    name: 'jim2',
+    emulation: 'jim2',
+    args: (o) => ['--base-url', `${o}/Jim_Test/`, '--client-id', 'TestClientId'],
+    env: { TOKENWARD_CLIENT_SECRET: DEMO_SECRET },
+    api: 'api/v1/cardfilecreate',
+  },
+  {
+    name: 'veeam',
+    emulation: 'veeam',
+    args: (o) => ['--base-url', o, '--username', 'vdro\\administrator'],
+    env: { TOKENWARD_PASSWORD: DEMO_SECRET },
+    api: '/api/v7.2/Clients',
+  },
+  {
+    name: 'infolink',
+    emulation: 'infolink',
+    args: (o) => ['--base-url', o, '--client-id', '9605c5d5-2a1b-49cc-8aaa-b350ee9d86b6'],
+    env: { TOKENWARD_CLIENT_SECRET: DEMO_SECRET },
+    api: 'api/v1/executeJob',
+  },
+  {
+    name: 'bright-pattern',
+    emulation: 'bright-pattern',
+    args: (o) => ['--tenant-host', 'demo.brightpattern.example', '--base-url', o, '--client-id', 'sheila.thomas'],
+    env: { TOKENWARD_CLIENT_SECRET: DEMO_SECRET },
+    api: '/configapi/v2/user',
+  },
+  {
+    name: 'aspnet',
+    emulation: 'aspnet',
+    args: (o) => ['--base-url', o, '--client-id', 'portal', '--username', 'jan.novak'],
+    env: { TOKENWARD_CLIENT_SECRET: DEMO_SECRET, TOKENWARD_PASSWORD: DEMO_SECRET },
+    api: '/api/v1/profile',
+  },
 ];
 
 describe.runIf(runCliTests)('--system', { timeout: CLI_TEST_TIMEOUT }, () => {
@@ -51,8 +81,29 @@ describe.runIf(runCliTests)('--system', { timeout: CLI_TEST_TIMEOUT }, () => {
 describe.runIf(runCliTests)('--system veeam --ca over real TLS (a self-signed certificate)', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('trusts the given CA with certificate checks on, with and without --verbose; without --ca the certificate is refused', async () => {
     const dir = scratchDir();
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=vro.test',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=vro.test',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     const veeam = new EmulatedServer(EMULATIONS.veeam!, () => {});
     const server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
       const chunks: Buffer[] = [];
@@ -64,7 +115,17 @@ describe.runIf(runCliTests)('--system veeam --ca over real TLS (a self-signed ce
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const args = ['--system', 'veeam', '--base-url', `https://127.0.0.1:${(server.address() as AddressInfo).port}`, '--username', 'vdro\\administrator', '--no-cache', '--retries', '0'];
+      const args = [
+        '--system',
+        'veeam',
+        '--base-url',
+        `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        '--username',
+        'vdro\\administrator',
+        '--no-cache',
+        '--retries',
+        '0',
+      ];
       const env = { TOKENWARD_PASSWORD: DEMO_SECRET };
       const plain = await runCli(['fetch', '/api/v7.2/Clients', ...args, '--ca', join(dir, 'cert.pem')], { env });
       expect(plain.code, plain.stderr).toBe(0);
@@ -86,7 +147,18 @@ const hasScript = spawnSync('script', ['--version']).status === 0;
 describe.runIf(runCliTests && hasScript && process.platform === 'linux')('the secret prompt on a terminal', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('asks with echo off when stdin is a terminal and the secret is missing, and the answer works', async () => {
     emulation = await startEmulation('jim2');
-    const command = [process.execPath, CLI, 'token', '--system', 'jim2', '--base-url', `${emulation.origin}/Jim_Test/`, '--client-id', 'TestClientId', '--no-cache']
+    const command = [
+      process.execPath,
+      CLI,
+      'token',
+      '--system',
+      'jim2',
+      '--base-url',
+      `${emulation.origin}/Jim_Test/`,
+      '--client-id',
+      'TestClientId',
+      '--no-cache',
+    ]
       .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
       .join(' ');
     // `script` gives the CLI a pseudo-terminal; keystrokes go in through it once the question is shown.

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DPOP_CLIENT, GRANTS_CLIENT, startGrantsIdp, type GrantsIdp } from '../../examples/_servers/oidc-grants.js';
+import { DPOP_CLIENT, GRANTS_CLIENT, type GrantsIdp, startGrantsIdp } from '../../examples/_servers/oidc-grants.js';
 import { CLI_TEST_TIMEOUT, cleanupDirs, expectNoSecrets, runCli, runCliTests, scratchDir } from './harness.js';
 
 let idp: GrantsIdp;
@@ -24,7 +24,18 @@ describe.runIf(runCliTests)('tokenward --resource / --audience', { timeout: CLI_
   it('--resource: inspect shows the token for that API, fetch calls it with the cached token, logoff revokes it once', async () => {
     const orders = idp.apis.orders!;
     const env = { TOKENWARD_CLIENT_SECRET: GRANTS_CLIENT.secret, TOKENWARD_CACHE_DIR: join(scratchDir(), 'cache') };
-    const args = ['--issuer', idp.issuer, '--client-id', GRANTS_CLIENT.id, '--resource', orders.resource, '--allowed-origin', idp.apiOrigin, '--logoff-style', 'revoke'];
+    const args = [
+      '--issuer',
+      idp.issuer,
+      '--client-id',
+      GRANTS_CLIENT.id,
+      '--resource',
+      orders.resource,
+      '--allowed-origin',
+      idp.apiOrigin,
+      '--logoff-style',
+      'revoke',
+    ];
     const before = idp.tokenRequests.length;
     const inspect = await runCli(['inspect', ...args], { env });
     expect(inspect.code, inspect.stderr).toBe(0);
@@ -37,7 +48,17 @@ describe.runIf(runCliTests)('tokenward --resource / --audience', { timeout: CLI_
     expect(idp.tokenRequests.length - before).toBe(1);
 
     // Another API is another token (and cache file); without --resource, the orders API refuses it.
-    const billing = await runCli(['fetch', `${orders.resource}open`, '--fail', ...args.filter((a) => a !== orders.resource && a !== '--resource'), '--resource', idp.apis.billing!.resource], { env });
+    const billing = await runCli(
+      [
+        'fetch',
+        `${orders.resource}open`,
+        '--fail',
+        ...args.filter((a) => a !== orders.resource && a !== '--resource'),
+        '--resource',
+        idp.apis.billing!.resource,
+      ],
+      { env },
+    );
     expect(billing.code).toBe(5);
 
     const revocations = () => idp.requests.filter((r) => r.path.endsWith('/revocation')).length;
@@ -69,7 +90,7 @@ describe.runIf(runCliTests)('tokenward --resource / --audience', { timeout: CLI_
 });
 
 describe.runIf(runCliTests)('tokenward --dpop', { timeout: CLI_TEST_TIMEOUT }, () => {
-  it('inspect shows a DPoP token bound to the run\'s key (cnf.jkt); fetch sends proofs the API verifies', async () => {
+  it("inspect shows a DPoP token bound to the run's key (cnf.jkt); fetch sends proofs the API verifies", async () => {
     const orders = idp.apis.orders!;
     const env = { TOKENWARD_CLIENT_SECRET: DPOP_CLIENT.secret, TOKENWARD_CACHE_DIR: join(scratchDir(), 'cache') };
     const args = ['--issuer', idp.issuer, '--client-id', DPOP_CLIENT.id, '--resource', orders.resource, '--allowed-origin', idp.apiOrigin, '--dpop'];

@@ -92,14 +92,18 @@ describe.runIf(runCliTests)('tokenward token', { timeout: CLI_TEST_TIMEOUT }, ()
 
   it('flags win over the environment', async () => {
     const { base } = await tokenServer();
-    const result = await runCli(['token', ...base], { env: { TOKENWARD_CLIENT_SECRET: SECRET, TOKENWARD_TOKEN_URL: 'http://127.0.0.1:9/nowhere', TOKENWARD_CLIENT_ID: 'someone-else' } });
+    const result = await runCli(['token', ...base], {
+      env: { TOKENWARD_CLIENT_SECRET: SECRET, TOKENWARD_TOKEN_URL: 'http://127.0.0.1:9/nowhere', TOKENWARD_CLIENT_ID: 'someone-else' },
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(server.requestsTo('/oauth/token')).toHaveLength(1);
   });
 
   it('takes every setting from the environment alone', async () => {
     const { url } = await tokenServer();
-    const result = await runCli(['token'], { env: { TOKENWARD_TOKEN_URL: url, TOKENWARD_CLIENT_ID: 'my-client', TOKENWARD_CLIENT_SECRET: SECRET, TOKENWARD_SCOPE: 'orders:read' } });
+    const result = await runCli(['token'], {
+      env: { TOKENWARD_TOKEN_URL: url, TOKENWARD_CLIENT_ID: 'my-client', TOKENWARD_CLIENT_SECRET: SECRET, TOKENWARD_SCOPE: 'orders:read' },
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(new URLSearchParams(server.requestsTo('/oauth/token')[0]!.body).get('scope')).toBe('orders:read');
   });
@@ -117,29 +121,28 @@ describe.runIf(runCliTests)('secrets', { timeout: CLI_TEST_TIMEOUT }, () => {
     expect(server.requestsTo('/oauth/token')).toHaveLength(2);
   });
 
-  it.each([
-    [['--client-secret', SECRET]],
-    [[`--client-secret=${SECRET}`]],
-    [['--secret', SECRET]],
-    [['--password', SECRET]],
-    [[`--password=${SECRET}`]],
-  ])('refuses a secret on the command line (%j), saying how to pass it, without echoing it', async (flag) => {
-    const { base } = await tokenServer();
-    const result = await runCli(['token', ...base, ...flag]);
-    expect(result.code).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/shell history and in `ps` output/);
-    expect(result.stderr).toMatch(/TOKENWARD_(CLIENT_SECRET|PASSWORD)/);
-    expect(result.stderr).toMatch(/--(client-secret|password)-file <path>/);
-    expectNoSecrets(result, [SECRET]);
-    expect(server.requests).toHaveLength(0);
-  });
+  it.each([[['--client-secret', SECRET]], [[`--client-secret=${SECRET}`]], [['--secret', SECRET]], [['--password', SECRET]], [[`--password=${SECRET}`]]])(
+    'refuses a secret on the command line (%j), saying how to pass it, without echoing it',
+    async (flag) => {
+      const { base } = await tokenServer();
+      const result = await runCli(['token', ...base, ...flag]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/shell history and in `ps` output/);
+      expect(result.stderr).toMatch(/TOKENWARD_(CLIENT_SECRET|PASSWORD)/);
+      expect(result.stderr).toMatch(/--(client-secret|password)-file <path>/);
+      expectNoSecrets(result, [SECRET]);
+      expect(server.requests).toHaveLength(0);
+    },
+  );
 
   it('without a terminal to prompt on, a missing secret is an error that says how to pass it', async () => {
     const { base } = await tokenServer();
     const result = await runCli(['token', ...base]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('needs the client secret: set TOKENWARD_CLIENT_SECRET, or pass --client-secret-file <path> (or TOKENWARD_CLIENT_SECRET_FILE)');
+    expect(result.stderr).toContain(
+      'needs the client secret: set TOKENWARD_CLIENT_SECRET, or pass --client-secret-file <path> (or TOKENWARD_CLIENT_SECRET_FILE)',
+    );
     expect(result.stderr).toContain('stdin is not a terminal');
     expect(server.requests).toHaveLength(0);
   });

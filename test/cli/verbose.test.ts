@@ -24,15 +24,28 @@ async function echoingServer() {
   server = await startServer({
     'POST /oauth/token': (req) => {
       const form = new URLSearchParams(req.body);
-      if (form.get('password') !== PASSWORD) return { status: 400, body: { error: 'invalid_grant', error_description: `bad password for ${form.get('username')}`, debug: req.body } };
+      if (form.get('password') !== PASSWORD)
+        return { status: 400, body: { error: 'invalid_grant', error_description: `bad password for ${form.get('username')}`, debug: req.body } };
       const token = `verbose-token-${issued.length + 1}-${'v'.repeat(30)}`;
       const refresh = `verbose-refresh-${issued.length + 1}-${'w'.repeat(30)}`;
       issued.push(token, refresh);
       return { body: { access_token: token, refresh_token: refresh, token_type: 'Bearer', expires_in: 3600, debug_authorization: req.headers.authorization } };
     },
-    'GET /api/echo': (req) => ({ headers: { 'content-type': 'text/plain', 'set-cookie': 'sid=cookie-value-1234; HttpOnly' }, body: `you sent ${req.headers.authorization}` }),
+    'GET /api/echo': (req) => ({
+      headers: { 'content-type': 'text/plain', 'set-cookie': 'sid=cookie-value-1234; HttpOnly' },
+      body: `you sent ${req.headers.authorization}`,
+    }),
   });
-  return ['--token-url', `${server.url}/oauth/token?tenant=query-secret-value`, '--client-id', 'verbose-client', '--username', 'DOMAIN\\jan', '--base-url', server.url];
+  return [
+    '--token-url',
+    `${server.url}/oauth/token?tenant=query-secret-value`,
+    '--client-id',
+    'verbose-client',
+    '--username',
+    'DOMAIN\\jan',
+    '--base-url',
+    server.url,
+  ];
 }
 
 describe.runIf(runCliTests)('--verbose', { timeout: CLI_TEST_TIMEOUT }, () => {
@@ -50,11 +63,22 @@ describe.runIf(runCliTests)('--verbose', { timeout: CLI_TEST_TIMEOUT }, () => {
     // A 2xx answer shows its shape only (the library's excerpt rule): never a value.
     expect(err).toMatch(/< \{"access_token":<string \d+ chars>,"refresh_token":<string \d+ chars>,/);
     expect(err).toMatch(/\* token from a password grant: Bearer, expires in (1 h|5\d min), refresh token: yes/);
-    expectNoSecrets(result, [SECRET, PASSWORD, encodeURIComponent(PASSWORD), 'query-secret-value', issued[1], Buffer.from(`verbose-client:${encodeURIComponent(SECRET)}`).toString('base64')], { stdout: false });
+    expectNoSecrets(
+      result,
+      [
+        SECRET,
+        PASSWORD,
+        encodeURIComponent(PASSWORD),
+        'query-secret-value',
+        issued[1],
+        Buffer.from(`verbose-client:${encodeURIComponent(SECRET)}`).toString('base64'),
+      ],
+      { stdout: false },
+    );
     expect(err).not.toContain(issued[0]);
   });
 
-  it('debugging a refused login: the server\'s error body is shown, the password it echoed is not', async () => {
+  it("debugging a refused login: the server's error body is shown, the password it echoed is not", async () => {
     const args = await echoingServer();
     const result = await runCli(['token', '-v', ...args], { env: { TOKENWARD_CLIENT_SECRET: SECRET, TOKENWARD_PASSWORD: 'wrong password' } });
     expect(result.code).toBe(2);

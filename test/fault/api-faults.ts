@@ -3,7 +3,7 @@
  * after the fact (the token kept, the requests the API saw).
  */
 import { expect } from 'vitest';
-import { healthyApi, type Fault } from '../helpers/fault-server.js';
+import { type Fault, healthyApi } from '../helpers/fault-server.js';
 import * as f from '../helpers/faults.js';
 import type { Ctx } from './harness.js';
 
@@ -36,4 +36,3 @@ export function streamBody(): ReadableStream<Uint8Array> {
 
 /** Takes the first token before the fault is switched on. */
 export const warm = async (ctx: Ctx) => void (await ctx.tm.getToken());
-

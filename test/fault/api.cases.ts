@@ -56,9 +56,7 @@ export const apiCases: FaultCase[] = [
     name: 'API answers 401 with a Basic and a Bearer invalid_token challenge: renewed',
     setup: async (ctx) => {
       await warm(ctx);
-      ctx.server.fault('api', (ex) =>
-        ex.n === 1 ? f.unauthorized('Basic realm="api", Bearer realm="api", error="invalid_token"')(ex) : healthyApi(ex),
-      );
+      ctx.server.fault('api', (ex) => (ex.n === 1 ? f.unauthorized('Basic realm="api", Bearer realm="api", error="invalid_token"')(ex) : healthyApi(ex)));
     },
     act: (ctx) => calls(ctx, 1),
     expect: { answers: [200], tokenRequests: 2 },
@@ -138,7 +136,10 @@ export const apiCases: FaultCase[] = [
     act: (ctx) => calls(ctx, 1),
     expect: { answers: [401], tokenRequests: 1 },
     check: async (ctx) => {
-      expect(ctx.other.apiRequests().map((r) => r.headers.authorization), 'the other origin got the token').toEqual([undefined]);
+      expect(
+        ctx.other.apiRequests().map((r) => r.headers.authorization),
+        'the other origin got the token',
+      ).toEqual([undefined]);
       apiSaw(1)(ctx);
       await tokenKept(ctx);
     },
@@ -211,5 +212,4 @@ export const apiCases: FaultCase[] = [
     check: (ctx) => expect(ctx.server.largeWrites[0]!.finished, 'the client read the whole 50 MB answer').toBe(false),
     recovery: { act: (ctx) => callApi(ctx), tokenRequests: 1 },
   },
-
 ];

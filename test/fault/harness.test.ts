@@ -6,7 +6,7 @@ import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/index.js';
 import * as f from '../helpers/faults.js';
-import { runCase, type FaultCase } from './harness.js';
+import { type FaultCase, runCase } from './harness.js';
 
 const healthy: FaultCase = { name: 'healthy', expect: { token: true, tokenRequests: 1 } };
 
@@ -20,7 +20,11 @@ describe('the fault-table harness', () => {
   });
 
   it('fails a row that expects another error code', async () => {
-    const row: FaultCase = { name: 'wrong code', setup: ({ server }) => server.fault('token', f.htmlError(400)), expect: { error: ErrorCode.NETWORK, tokenRequests: 1 } };
+    const row: FaultCase = {
+      name: 'wrong code',
+      setup: ({ server }) => server.fault('token', f.htmlError(400)),
+      expect: { error: ErrorCode.NETWORK, tokenRequests: 1 },
+    };
     await expect(runCase(row)).rejects.toThrow(/ERR_TOKENWARD_RESPONSE/);
   });
 

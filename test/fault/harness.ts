@@ -12,8 +12,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import { TokenManager, TokenwardError, type ErrorCode, type Token, type TokenManagerOptions } from '../../src/index.js';
-import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
+import { type ErrorCode, type Token, TokenManager, type TokenManagerOptions, TokenwardError } from '../../src/index.js';
+import { type FaultServer, startFaultServer } from '../helpers/fault-server.js';
 import { trackTimers } from '../helpers/timer-tracker.js';
 
 /** What one row's test sees. */

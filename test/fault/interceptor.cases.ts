@@ -3,12 +3,12 @@
  * rejections as `tm.fetch` meets, with the cool-down shared between the two. Outcomes follow
  * docs/fetch.md ("The undici interceptor") and issue 9's items 3, 4 and 12 where a row names a defect.
  */
-import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher, interceptors, request } from 'undici';
 import { expect } from 'vitest';
 import { authInterceptor } from '../../src/index.js';
 import * as f from '../helpers/faults.js';
 import { apiSaw, invalidToken, tokenKept, warm } from './api-faults.js';
-import { calls, type ApiAnswer, type Ctx, type FaultCase } from './harness.js';
+import { type ApiAnswer, type Ctx, calls, type FaultCase } from './harness.js';
 
 /** An undici `Agent` composed with the interceptor (and `inner` interceptors beneath it); closed after the row. */
 function interceptorAgent(ctx: Ctx, ...inner: Dispatcher.DispatcherComposeInterceptor[]): Dispatcher {
@@ -79,7 +79,10 @@ export const interceptorCases: FaultCase[] = [
     act: async (ctx) => [(await viaInterceptor(ctx, interceptorAgent(ctx, interceptors.redirect({ maxRedirections: 2 })))).status],
     expect: { answers: [401], tokenRequests: 1 },
     check: async (ctx) => {
-      expect(ctx.other.apiRequests().map((r) => r.headers.authorization), 'the other origin got the token').toEqual([undefined]);
+      expect(
+        ctx.other.apiRequests().map((r) => r.headers.authorization),
+        'the other origin got the token',
+      ).toEqual([undefined]);
       apiSaw(1)(ctx);
       await tokenKept(ctx);
     },
@@ -101,7 +104,10 @@ export const interceptorCases: FaultCase[] = [
     },
     expect: { answers: [401], tokenRequests: 1 },
     check: async (ctx) => {
-      expect(ctx.other.apiRequests().map((r) => r.headers.authorization), 'the other origin got the token').toEqual([undefined]);
+      expect(
+        ctx.other.apiRequests().map((r) => r.headers.authorization),
+        'the other origin got the token',
+      ).toEqual([undefined]);
       await tokenKept(ctx);
     },
     recovery: { act: (ctx) => viaInterceptor(ctx, interceptorAgent(ctx)), tokenRequests: 1 },

@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { ErrorCode, type Token } from '../../src/index.js';
 import { tokenJson } from '../helpers/fault-server.js';
 import * as f from '../helpers/faults.js';
-import { expectToken, forced, tokens, type FaultCase } from './harness.js';
+import { expectToken, type FaultCase, forced, tokens } from './harness.js';
 
 export const sessionCases: FaultCase[] = [
   // --- Odd but usable answers -------------------------------------------------------------------------
@@ -27,11 +27,12 @@ export const sessionCases: FaultCase[] = [
     // issue 9 defect 9
     name: 'token endpoint answers a JWT whose exp is already past, without expires_in',
     defect: 9,
-    setup: ({ server }) => server.fault('token', (ex) => {
-      const token = `${f.jwt({ sub: 'fault', iat: Math.floor(Date.now() / 1000) - 600, exp: Math.floor(Date.now() / 1000) - 540, jti: `${ex.server.tag}-${ex.n}` })}`;
-      ex.server.issued.push(token);
-      ex.res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: token, token_type: 'Bearer' }));
-    }),
+    setup: ({ server }) =>
+      server.fault('token', (ex) => {
+        const token = `${f.jwt({ sub: 'fault', iat: Math.floor(Date.now() / 1000) - 600, exp: Math.floor(Date.now() / 1000) - 540, jti: `${ex.server.tag}-${ex.n}` })}`;
+        ex.server.issued.push(token);
+        ex.res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: token, token_type: 'Bearer' }));
+      }),
     act: (ctx) => tokens(ctx, 5),
     expect: { resolves: true, tokenRequests: 1 },
     recovery: { tokenRequests: 1 },

@@ -55,8 +55,16 @@ export const tokenEndpointCases: FaultCase[] = [
   },
   transient('token endpoint hangs without answering', f.hang, ErrorCode.TIMEOUT),
   transient('token endpoint sends headers, then hangs on the body', f.hangAfterHeaders, ErrorCode.TIMEOUT),
-  transient('token endpoint trickles the status line a byte at a time', f.trickle('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{}', { raw: true }), ErrorCode.TIMEOUT),
-  transient('token endpoint trickles a valid token body a byte at a time', f.trickle(JSON.stringify({ access_token: 'trickled-token-value', expires_in: 3600 })), ErrorCode.TIMEOUT),
+  transient(
+    'token endpoint trickles the status line a byte at a time',
+    f.trickle('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{}', { raw: true }),
+    ErrorCode.TIMEOUT,
+  ),
+  transient(
+    'token endpoint trickles a valid token body a byte at a time',
+    f.trickle(JSON.stringify({ access_token: 'trickled-token-value', expires_in: 3600 })),
+    ErrorCode.TIMEOUT,
+  ),
   transient('token endpoint closes the connection mid-body', f.closeMidBody, ErrorCode.NETWORK),
   transient('token endpoint speaks something that is not HTTP', f.notHttp, ErrorCode.NETWORK),
   transient('token endpoint sends a header larger than any client accepts', f.hugeHeader, ErrorCode.NETWORK),
@@ -88,15 +96,34 @@ export const tokenEndpointCases: FaultCase[] = [
     options: () => ({ clientAuth: 'auto', username: 'fault-user', password: 'fault-password-Xq7' }),
     setup: ({ server }) => server.fault('token', f.json({ error: 'invalid_grant', error_description: 'bad user credentials' }, 401)),
     expect: { error: ErrorCode.OAUTH, status: 401, tokenRequests: 1 },
-    check: ({ server }) => expect(server.requests.filter((r) => r.body.includes('password=')), 'the password was sent again').toHaveLength(1),
+    check: ({ server }) =>
+      expect(
+        server.requests.filter((r) => r.body.includes('password=')),
+        'the password was sent again',
+      ).toHaveLength(1),
   },
 
   // --- 2xx that is not a usable token ---------------------------------------------------------------
-  final('token endpoint answers 200 with garbage bytes', f.answer(200, Buffer.from([0x00, 0xff, 0x13, 0x37, 0x8a, 0x41]), { 'content-type': 'application/octet-stream' }), ErrorCode.INVALID_TOKEN_RESPONSE, 200),
+  final(
+    'token endpoint answers 200 with garbage bytes',
+    f.answer(200, Buffer.from([0x00, 0xff, 0x13, 0x37, 0x8a, 0x41]), { 'content-type': 'application/octet-stream' }),
+    ErrorCode.INVALID_TOKEN_RESPONSE,
+    200,
+  ),
   final('token endpoint answers 200 with an empty body', f.answer(200, '', { 'content-type': 'application/json' }), ErrorCode.INVALID_TOKEN_RESPONSE, 200),
   final('token endpoint answers 204 No Content', f.answer(204, ''), ErrorCode.INVALID_TOKEN_RESPONSE, 204),
-  final('token endpoint answers 200 with truncated JSON', f.answer(200, '{"access_token":"trunc-abc","token_type":"Bearer","expires_in":36', { 'content-type': 'application/json' }), ErrorCode.INVALID_TOKEN_RESPONSE, 200),
-  final('token endpoint answers 200 with an HTML page', f.answer(200, '<!DOCTYPE html><html><body>Sign in</body></html>', { 'content-type': 'text/html' }), ErrorCode.INVALID_TOKEN_RESPONSE, 200),
+  final(
+    'token endpoint answers 200 with truncated JSON',
+    f.answer(200, '{"access_token":"trunc-abc","token_type":"Bearer","expires_in":36', { 'content-type': 'application/json' }),
+    ErrorCode.INVALID_TOKEN_RESPONSE,
+    200,
+  ),
+  final(
+    'token endpoint answers 200 with an HTML page',
+    f.answer(200, '<!DOCTYPE html><html><body>Sign in</body></html>', { 'content-type': 'text/html' }),
+    ErrorCode.INVALID_TOKEN_RESPONSE,
+    200,
+  ),
   final('token endpoint answers 200 without access_token', f.tokenWith({ access_token: undefined }), ErrorCode.INVALID_TOKEN_RESPONSE, 200),
   final('token endpoint answers 200 with an OAuth error body', f.json({ error: 'temporarily_unavailable' }), ErrorCode.OAUTH, 200),
   final('token endpoint answers expires_in: -5', f.tokenWith({ expires_in: -5 }), ErrorCode.INVALID_TOKEN_RESPONSE, 200),
@@ -152,5 +179,4 @@ export const tokenEndpointCases: FaultCase[] = [
     expect: { error: ErrorCode.INVALID_TOKEN_RESPONSE, tokenRequests: 1 },
     check: (_ctx, err) => expectNotIn(err, ['bare-9f8e7d6c5b4a39281706f5e4d3c2b1a0ffee']),
   },
-
 ];

@@ -42,7 +42,14 @@ export function fakeEndpoint(handler?: Handler): FakeEndpoint {
     fetch: async (input, init) => {
       const headers = new Headers(init?.headers);
       const form = new URLSearchParams(typeof init?.body === 'string' ? init.body : '');
-      const req: SeenRequest = { url: String(input), method: init?.method ?? 'GET', headers, form, grant: form.get('grant_type'), signal: init?.signal ?? undefined };
+      const req: SeenRequest = {
+        url: String(input),
+        method: init?.method ?? 'GET',
+        headers,
+        form,
+        grant: form.get('grant_type'),
+        signal: init?.signal ?? undefined,
+      };
       requests.push(req);
       const answer = await (queue.shift() ?? endpoint.handler)(req, requests.length);
       return answer instanceof Response ? answer : json(answer);

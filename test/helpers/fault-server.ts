@@ -9,9 +9,10 @@
  * connections aside, the client left no exchange open. Every timer it starts is `unref()`ed and cleared when its socket closes, so it never
  * shows up in a test's count of active timers.
  */
+
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
 
 /** One request as the server saw it. */
 export interface FaultRequest {
@@ -218,13 +219,14 @@ export async function startFaultServer(): Promise<FaultServer> {
       for (const [route, fault] of Object.entries(HEALTHY) as Array<[Route, Fault]>) faults.set(route, fault);
     },
     stopListening: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    listen: () => new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    }),
+    listen: () =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      }),
     track: (socket, timer) => {
       timer.unref();
       if (socket.destroyed) return void clearTimeout(timer);

@@ -5,7 +5,7 @@
  * redirects, and API answers that reject tokens in the many ways real APIs do.
  */
 import { gzipSync } from 'node:zlib';
-import { healthyToken, sendJson, tokenJson, type Exchange, type Fault } from './fault-server.js';
+import { type Exchange, type Fault, healthyToken, sendJson, tokenJson } from './fault-server.js';
 
 /** Destroys the socket once the request has been read: the peer sees a reset, no answer. */
 export const reset: Fault = (ex) => {
@@ -60,7 +60,10 @@ export function htmlError(status: number, headers: Record<string, string> = {}):
 }
 
 function statusText(status: number): string {
-  return { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out', 429: 'Too Many Requests' }[status] ?? 'Error';
+  return (
+    { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out', 429: 'Too Many Requests' }[status] ??
+    'Error'
+  );
 }
 
 /** Any status, content type and body, as is. */

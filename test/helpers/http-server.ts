@@ -62,7 +62,7 @@ export async function startServer(routes: Record<string, Route> = {}): Promise<T
         }
         const isText = typeof answer.body === 'string' || answer.body === undefined;
         const headers = { ...(isText ? {} : { 'content-type': 'application/json' }), ...answer.headers };
-        res.writeHead(answer.status ?? 200, headers).end(isText ? (answer.body as string | undefined) ?? '' : JSON.stringify(answer.body));
+        res.writeHead(answer.status ?? 200, headers).end(isText ? ((answer.body as string | undefined) ?? '') : JSON.stringify(answer.body));
       } catch (err) {
         res.writeHead(500).end(String(err));
       }

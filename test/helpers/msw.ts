@@ -2,7 +2,7 @@
  * One msw server per test file: `const msw = useMsw()` registers the vitest hooks, so a request no
  * handler answers fails the test instead of reaching the network.
  */
-import { setupServer, type SetupServer } from 'msw/node';
+import { type SetupServer, setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import type { TokenManagerOptions } from '../../src/index.js';
 

@@ -16,7 +16,11 @@ const run = promisify(execFile);
 /** The repository root. */
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
-const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown>; devDependencies: Record<string, string> };
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  name: string;
+  exports: Record<string, unknown>;
+  devDependencies: Record<string, string>;
+};
 
 /** Every import specifier the package offers (`tokenward`, `tokenward/undici`, ...), from `exports`; `./package.json` left out. */
 export const entries: readonly string[] = Object.keys(manifest.exports)
@@ -32,7 +36,10 @@ export const OPTIONAL_PEERS: Readonly<Record<string, string>> = { [`${manifest.n
 /** Installs every {@link OPTIONAL_PEERS} package into the consumer project (from npm's cache when it can). */
 export async function installPeers(installed: Installed): Promise<void> {
   const peers = [...new Set(Object.values(OPTIONAL_PEERS))].map((name) => `${name}@${manifest.devDependencies[name] ?? 'latest'}`);
-  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock', ...peers], { cwd: installed.app, maxBuffer: 16 * 1024 * 1024 });
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock', ...peers], {
+    cwd: installed.app,
+    maxBuffer: 16 * 1024 * 1024,
+  });
 }
 
 /** Whether dist/ is there to pack. */

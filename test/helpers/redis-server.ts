@@ -4,13 +4,14 @@
  *
  * Outside CI a missing binary skips the Redis tests with a loud message; with `CI=true` it fails them.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 
 /** Whether `redis-server` is on PATH. */
 export const hasRedisServer: boolean = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 
-const MISSING = 'redis-server is not on PATH: the Redis/fleet tests need it. Install it with `apt-get install -y redis-server` (Debian/Ubuntu package "redis-server").';
+const MISSING =
+  'redis-server is not on PATH: the Redis/fleet tests need it. Install it with `apt-get install -y redis-server` (Debian/Ubuntu package "redis-server").';
 
 /**
  * `true` when the Redis tests can run. Without the binary: throws under `CI=true`, else prints a loud

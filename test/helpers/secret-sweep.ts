@@ -216,7 +216,17 @@ export function secretsOnTheWire(headers: ReadonlyArray<string | Buffer>, body?:
 }
 
 /** Request body fields that carry a secret. */
-const SECRET_FIELDS = new Set(['client_secret', 'password', 'refresh_token', 'access_token', 'token', 'assertion', 'client_assertion', 'subject_token', 'actor_token']);
+const SECRET_FIELDS = new Set([
+  'client_secret',
+  'password',
+  'refresh_token',
+  'access_token',
+  'token',
+  'assertion',
+  'client_assertion',
+  'subject_token',
+  'actor_token',
+]);
 
 function bodyFields(body: string): Array<[string, string]> {
   const trimmed = body.trim();

@@ -43,6 +43,9 @@ export function trackTimers(): { stop(): LeftTimer[] } {
 }
 
 function firstOwnFrame(stack: string): string {
-  const frames = stack.split('\n').slice(1).map((l) => l.trim());
+  const frames = stack
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim());
   return frames.find((f) => !f.includes('node:') && !f.includes('timer-tracker')) ?? frames[0] ?? '';
 }

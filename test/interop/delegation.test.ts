@@ -9,9 +9,9 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, TokenManager, TokenwardError, type TokenManagerOptions } from '../../src/index.js';
-import { GRANTS_CLIENT, GRANTS_USER, GRANTS_USER_2, JWT_BEARER, startGrantsIdp, TOKEN_EXCHANGE, type GrantsIdp } from '../../examples/_servers/oidc-grants.js';
+import { GRANTS_CLIENT, GRANTS_USER, GRANTS_USER_2, type GrantsIdp, JWT_BEARER, startGrantsIdp, TOKEN_EXCHANGE } from '../../examples/_servers/oidc-grants.js';
 import type { ResourceApi } from '../../examples/_servers/resource-api.js';
+import { ErrorCode, TokenManager, type TokenManagerOptions, TokenwardError } from '../../src/index.js';
 
 const CI_ISSUER = 'https://ci.example.com';
 const ci = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -28,7 +28,14 @@ afterAll(async () => {
 });
 
 const service = (extra: Partial<TokenManagerOptions>) =>
-  new TokenManager({ tokenUrl: idp.tokenUrl, clientId: GRANTS_CLIENT.id, clientSecret: GRANTS_CLIENT.secret, allowedOrigins: [idp.apiOrigin], retry: false, ...extra });
+  new TokenManager({
+    tokenUrl: idp.tokenUrl,
+    clientId: GRANTS_CLIENT.id,
+    clientSecret: GRANTS_CLIENT.secret,
+    allowedOrigins: [idp.apiOrigin],
+    retry: false,
+    ...extra,
+  });
 
 /** A user's token for the gateway, as the gateway would receive it from its caller. */
 async function userToken(user: { username: string; password: string }): Promise<string> {
@@ -53,7 +60,10 @@ describe('token exchange (RFC 8693) against oidc-provider', () => {
     expect(bodies.every((b) => b.aud === orders.resource)).toBe(true);
     const exchanges = grantsOf(before, TOKEN_EXCHANGE);
     expect(exchanges).toHaveLength(2);
-    expect(exchanges.map((r) => r.body.get('subject_token_type'))).toEqual(['urn:ietf:params:oauth:token-type:access_token', 'urn:ietf:params:oauth:token-type:access_token']);
+    expect(exchanges.map((r) => r.body.get('subject_token_type'))).toEqual([
+      'urn:ietf:params:oauth:token-type:access_token',
+      'urn:ietf:params:oauth:token-type:access_token',
+    ]);
     const token = await tm.getToken({ subjectToken: alice, resource: orders.resource });
     expect(token.issuedTokenType).toBe('urn:ietf:params:oauth:token-type:access_token');
   });
@@ -92,7 +102,15 @@ describe('JWT-bearer grant (RFC 7523 §2.1) against oidc-provider', () => {
 
   it('the caller’s assertion function, and the same grant named by its URI with grantParams', async () => {
     const sign = () =>
-      new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setIssuer(CI_ISSUER).setSubject('deploy-bot').setAudience(idp.issuer).setJti(randomUUID()).setIssuedAt().setExpirationTime('1m').sign(ci.privateKey);
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256' })
+        .setIssuer(CI_ISSUER)
+        .setSubject('deploy-bot')
+        .setAudience(idp.issuer)
+        .setJti(randomUUID())
+        .setIssuedAt()
+        .setExpirationTime('1m')
+        .sign(ci.privateKey);
     const byName = service({ grant: 'jwt_bearer', assertion: sign });
     const byUri = service({ grant: JWT_BEARER, grantParams: { assertion: sign } });
     for (const tm of [byName, byUri]) {
@@ -103,7 +121,11 @@ describe('JWT-bearer grant (RFC 7523 §2.1) against oidc-provider', () => {
 
   it('an assertion from an untrusted key: invalid_grant, never retried, the assertion nowhere in the error', async () => {
     const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    const tm = service({ grant: 'jwt_bearer', retry: { retries: 3, minTimeout: 1 }, assertion: { privateKey: stranger, issuer: CI_ISSUER, subject: 'mallory' } });
+    const tm = service({
+      grant: 'jwt_bearer',
+      retry: { retries: 3, minTimeout: 1 },
+      assertion: { privateKey: stranger, issuer: CI_ISSUER, subject: 'mallory' },
+    });
     const before = idp.tokenRequests.length;
     const err = (await tm.getToken().catch((e: unknown) => e)) as TokenwardError;
     expect(err.error).toBe('invalid_grant');

@@ -8,10 +8,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { calculateJwkThumbprint, decodeJwt } from 'jose';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DPOP_CLIENT, GRANTS_CLIENT, GRANTS_USER, type GrantsIdp, PUBLIC_CLIENT, startGrantsIdp } from '../../examples/_servers/oidc-grants.js';
+import type { ResourceApi } from '../../examples/_servers/resource-api.js';
 import { TokenManager, type TokenManagerOptions } from '../../src/index.js';
 import { authInterceptor } from '../../src/undici.js';
-import { DPOP_CLIENT, GRANTS_CLIENT, GRANTS_USER, PUBLIC_CLIENT, startGrantsIdp, type GrantsIdp } from '../../examples/_servers/oidc-grants.js';
-import type { ResourceApi } from '../../examples/_servers/resource-api.js';
 
 const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 let jkt: string;
@@ -27,7 +27,15 @@ afterAll(async () => {
 });
 
 const manager = (extra: Partial<TokenManagerOptions> = {}) =>
-  new TokenManager({ tokenUrl: idp.tokenUrl, clientId: GRANTS_CLIENT.id, clientSecret: GRANTS_CLIENT.secret, allowedOrigins: [idp.apiOrigin], retry: false, dpop: { privateKey: key.privateKey }, ...extra });
+  new TokenManager({
+    tokenUrl: idp.tokenUrl,
+    clientId: GRANTS_CLIENT.id,
+    clientSecret: GRANTS_CLIENT.secret,
+    allowedOrigins: [idp.apiOrigin],
+    retry: false,
+    dpop: { privateKey: key.privateKey },
+    ...extra,
+  });
 
 describe('DPoP against oidc-provider, nonces required at the token endpoint and the API', () => {
   it('client_credentials: a bound token (cnf.jkt = our key), one nonce round trip at each server, then none', async () => {
@@ -95,7 +103,13 @@ describe('DPoP against oidc-provider, nonces required at the token endpoint and 
   });
 
   it('a DPoP-bound refresh (public client): the refresh carries a proof, the provider checks its key, cnf.jkt still matches', async () => {
-    const tm = manager({ clientId: PUBLIC_CLIENT.id, clientSecret: undefined, clientAuth: 'none', username: GRANTS_USER.username, password: GRANTS_USER.password });
+    const tm = manager({
+      clientId: PUBLIC_CLIENT.id,
+      clientSecret: undefined,
+      clientAuth: 'none',
+      username: GRANTS_USER.username,
+      password: GRANTS_USER.password,
+    });
     const view = tm.for({ resource: orders.resource });
     const first = await view.getToken();
     expect(first.refreshToken).toBeDefined();

@@ -10,10 +10,10 @@
  * and `basicEncoding: 'none'` makes Basic work.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenManager, type TokenEvent, type TokenManagerOptions } from '../../src/index.js';
-import { startServer, type TestServer } from '../helpers/http-server.js';
 // The server and its model live beside examples/node-oauth2-server.ts, which runs the same one.
 import { createInMemoryOAuth2 } from '../../examples/_servers/node-oauth2-server.js';
+import { type TokenEvent, TokenManager, type TokenManagerOptions } from '../../src/index.js';
+import { startServer, type TestServer } from '../helpers/http-server.js';
 
 const oauth = createInMemoryOAuth2();
 const { accessTokens, refreshTokens } = oauth;
@@ -42,7 +42,10 @@ function manager(options: Partial<TokenManagerOptions>, events: TokenEvent[] = [
 }
 
 function tokenRequestsSince(index: number): URLSearchParams[] {
-  return server.requests.slice(index).filter((r) => r.path === '/oauth/token').map((r) => new URLSearchParams(r.body));
+  return server.requests
+    .slice(index)
+    .filter((r) => r.path === '/oauth/token')
+    .map((r) => new URLSearchParams(r.body));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -112,12 +115,7 @@ describe('@node-oauth/oauth2-server', () => {
     accessTokens.delete(token.accessToken); // the server forgot it (restart, another login)
     const res = await tm.fetch('/api/me');
     expect(res.status).toBe(200);
-    expect(server.requests.slice(start).map((r) => `${r.method} ${r.path}`)).toEqual([
-      'POST /oauth/token',
-      'GET /api/me',
-      'POST /oauth/token',
-      'GET /api/me',
-    ]);
+    expect(server.requests.slice(start).map((r) => `${r.method} ${r.path}`)).toEqual(['POST /oauth/token', 'GET /api/me', 'POST /oauth/token', 'GET /api/me']);
     expect(tokenRequestsSince(start)[1]!.get('grant_type')).toBe('refresh_token');
   });
 

@@ -8,8 +8,8 @@
 import { X509Certificate } from 'node:crypto';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, TokenManager, type TokenwardError, type TokenManagerOptions } from '../../src/index.js';
-import { certificateThumbprint, startEnterpriseIdp, type EnterpriseIdp, type EnterpriseIdpOptions } from '../../examples/_servers/oidc-enterprise.js';
+import { certificateThumbprint, type EnterpriseIdp, type EnterpriseIdpOptions, startEnterpriseIdp } from '../../examples/_servers/oidc-enterprise.js';
+import { ErrorCode, TokenManager, type TokenManagerOptions, type TokenwardError } from '../../src/index.js';
 import { makeKey, makePki, type TestKey } from '../helpers/certs.js';
 
 const HS_SECRET = 'client-secret-jwt: a shared secret of 40+ bytes';
@@ -24,7 +24,12 @@ function selfSignedJwk(pem: string): Record<string, unknown> {
 }
 
 function clients(): EnterpriseIdpOptions['clients'] {
-  const jwt = (id: string, key: TestKey, extra: Record<string, unknown> = {}) => ({ client_id: id, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [key.publicJwk] }, ...extra });
+  const jwt = (id: string, key: TestKey, extra: Record<string, unknown> = {}) => ({
+    client_id: id,
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: { keys: [key.publicJwk] },
+    ...extra,
+  });
   return [
     { client_id: 'svc-basic', client_secret: 'basic-secret-1', token_endpoint_auth_method: 'client_secret_basic' },
     jwt('svc-rsa', keys.rsa),
@@ -33,8 +38,18 @@ function clients(): EnterpriseIdpOptions['clients'] {
     jwt('svc-ec384', keys.ec384),
     jwt('svc-ed', keys.ed25519),
     { client_id: 'svc-hs', client_secret: HS_SECRET, token_endpoint_auth_method: 'client_secret_jwt' },
-    { client_id: 'svc-mtls', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=svc-mtls', tls_client_certificate_bound_access_tokens: true },
-    { client_id: 'svc-self', token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks: { keys: [selfSignedJwk(pki.selfSigned.cert)] }, tls_client_certificate_bound_access_tokens: true },
+    {
+      client_id: 'svc-mtls',
+      token_endpoint_auth_method: 'tls_client_auth',
+      tls_client_auth_subject_dn: 'CN=svc-mtls',
+      tls_client_certificate_bound_access_tokens: true,
+    },
+    {
+      client_id: 'svc-self',
+      token_endpoint_auth_method: 'self_signed_tls_client_auth',
+      jwks: { keys: [selfSignedJwk(pki.selfSigned.cert)] },
+      tls_client_certificate_bound_access_tokens: true,
+    },
   ];
 }
 
@@ -118,7 +133,9 @@ describe('private_key_jwt and client_secret_jwt against oidc-provider', () => {
   it('a key the provider does not know: invalid_client, typed, no key or assertion in the error', async () => {
     const s = await idp();
     const stranger = makeKey('ec256');
-    const err = (await manager(s, { clientId: 'svc-ec', privateKey: stranger.pem }).getToken().catch((e: unknown) => e)) as TokenwardError;
+    const err = (await manager(s, { clientId: 'svc-ec', privateKey: stranger.pem })
+      .getToken()
+      .catch((e: unknown) => e)) as TokenwardError;
     expect(err).toMatchObject({ code: ErrorCode.OAUTH, status: 401, error: 'invalid_client' });
     const assertion = new URLSearchParams(tokenRequests(s)[0]!.body).get('client_assertion')!;
     const text = `${JSON.stringify(err)} ${inspect(err, { depth: 5 })}`;
@@ -132,28 +149,38 @@ describe('mutual TLS against oidc-provider (RFC 8705)', () => {
     // auto: the provider lists both mTLS methods, and they are the same on the wire; the name is what differs.
     ['tls_client_auth (CA-issued certificate, auto)', 'svc-mtls', () => pki.client, 'auto', 'tls_client_auth'],
     ['self_signed_tls_client_auth', 'svc-self', () => pki.selfSigned, 'self_signed_tls_client_auth', 'self_signed_tls_client_auth'],
-  ] as const)('%s: the token comes from the mTLS alias, is bound to the certificate, and tm.fetch presents it', async (_, clientId, cert, clientAuth, method) => {
-    const s = await idp({ path: '/realms/acme' });
-    const tm = manager(s, { clientId, clientAuth, tls: { ...cert(), ca: pki.ca.cert }, baseUrl: s.mtlsOrigin });
-    const token = await tm.getToken();
-    expect(tm.clientAuth).toBe(method);
-    const sent = tokenRequests(s);
-    expect(sent.map((r) => [r.listener, r.path])).toEqual([['mtls', '/realms/acme/token']]);
-    expect(new URLSearchParams(sent[0]!.body).get('client_id')).toBe(clientId);
-    expect(sent[0]!.body).not.toContain('client_secret');
-    const thumbprint = certificateThumbprint(new X509Certificate(cert().cert).raw);
-    expect((await s.findToken(token.accessToken))?.['x5t#S256']).toBe(thumbprint);
+  ] as const)(
+    '%s: the token comes from the mTLS alias, is bound to the certificate, and tm.fetch presents it',
+    async (_, clientId, cert, clientAuth, method) => {
+      const s = await idp({ path: '/realms/acme' });
+      const tm = manager(s, { clientId, clientAuth, tls: { ...cert(), ca: pki.ca.cert }, baseUrl: s.mtlsOrigin });
+      const token = await tm.getToken();
+      expect(tm.clientAuth).toBe(method);
+      const sent = tokenRequests(s);
+      expect(sent.map((r) => [r.listener, r.path])).toEqual([['mtls', '/realms/acme/token']]);
+      expect(new URLSearchParams(sent[0]!.body).get('client_id')).toBe(clientId);
+      expect(sent[0]!.body).not.toContain('client_secret');
+      const thumbprint = certificateThumbprint(new X509Certificate(cert().cert).raw);
+      expect((await s.findToken(token.accessToken))?.['x5t#S256']).toBe(thumbprint);
 
-    const res = await tm.fetch('/api/me');
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ client_id: clientId, cnf: { 'x5t#S256': thumbprint } });
-  });
+      const res = await tm.fetch('/api/me');
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ client_id: clientId, cnf: { 'x5t#S256': thumbprint } });
+    },
+  );
 
   it('a bound token presented without the certificate (or with another) is refused by the API', async () => {
     const s = await idp();
     const tm = manager(s, { clientId: 'svc-mtls', tls: { ...pki.client, ca: pki.ca.cert }, baseUrl: s.mtlsOrigin });
     const token = await tm.getToken();
-    const other = new TokenManager({ tokenUrl: `${s.issuer}/token`, clientId: 'svc-basic', clientSecret: 'basic-secret-1', tls: { ...pki.otherClient, ca: pki.ca.cert }, baseUrl: s.mtlsOrigin, retry: false });
+    const other = new TokenManager({
+      tokenUrl: `${s.issuer}/token`,
+      clientId: 'svc-basic',
+      clientSecret: 'basic-secret-1',
+      tls: { ...pki.otherClient, ca: pki.ca.cert },
+      baseUrl: s.mtlsOrigin,
+      retry: false,
+    });
     // `other`'s own fetch presents another certificate; send the first manager's token through it.
     const { Agent, fetch: undiciFetch } = await import('undici');
     const stranger = new Agent({ connect: { ...pki.otherClient, ca: pki.ca.cert } });
@@ -166,7 +193,9 @@ describe('mutual TLS against oidc-provider (RFC 8705)', () => {
 
   it('a certificate the provider refuses (wrong subject): invalid_client, typed, nothing secret', async () => {
     const s = await idp();
-    const err = (await manager(s, { clientId: 'svc-mtls', tls: { ...pki.otherClient, ca: pki.ca.cert } }).getToken().catch((e: unknown) => e)) as TokenwardError;
+    const err = (await manager(s, { clientId: 'svc-mtls', tls: { ...pki.otherClient, ca: pki.ca.cert } })
+      .getToken()
+      .catch((e: unknown) => e)) as TokenwardError;
     expect(err).toMatchObject({ code: ErrorCode.OAUTH, status: 401, error: 'invalid_client' });
     expect(inspect(err, { depth: 5 })).not.toContain(pki.otherClient.key.split('\n')[1]!);
   });
@@ -175,7 +204,9 @@ describe('mutual TLS against oidc-provider (RFC 8705)', () => {
 describe('discovery failures against oidc-provider: typed, naming the URL', () => {
   it('metadata naming another issuer is refused (mix-up defence)', async () => {
     const s = await idp({ tamper: (doc) => ({ ...doc, issuer: 'https://attacker.example' }) });
-    const err = (await manager(s, { clientId: 'svc-basic', clientSecret: 'basic-secret-1' }).getToken().catch((e: unknown) => e)) as TokenwardError;
+    const err = (await manager(s, { clientId: 'svc-basic', clientSecret: 'basic-secret-1' })
+      .getToken()
+      .catch((e: unknown) => e)) as TokenwardError;
     expect(err.code).toBe(ErrorCode.DISCOVERY);
     expect(err.message).toContain(`${s.issuer}/.well-known/openid-configuration names issuer "https://attacker.example"`);
     expect(tokenRequests(s)).toHaveLength(0);
@@ -183,7 +214,12 @@ describe('discovery failures against oidc-provider: typed, naming the URL', () =
 
   it('metadata without a token endpoint', async () => {
     const s = await idp({ tamper: ({ token_endpoint: _, ...doc }) => doc });
-    const err = (await manager(s, { clientId: 'svc-basic', clientSecret: 'basic-secret-1' }).getToken().catch((e: unknown) => e)) as TokenwardError;
-    expect(err).toMatchObject({ code: ErrorCode.DISCOVERY, message: `tokenward: discovery metadata from ${s.issuer}/.well-known/openid-configuration has no token_endpoint` });
+    const err = (await manager(s, { clientId: 'svc-basic', clientSecret: 'basic-secret-1' })
+      .getToken()
+      .catch((e: unknown) => e)) as TokenwardError;
+    expect(err).toMatchObject({
+      code: ErrorCode.DISCOVERY,
+      message: `tokenward: discovery metadata from ${s.issuer}/.well-known/openid-configuration has no token_endpoint`,
+    });
   });
 });

@@ -13,17 +13,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, TokenManager, TokenwardError, type TokenEvent, type TokenManagerOptions } from '../../src/index.js';
-import { startServer, type TestServer } from '../helpers/http-server.js';
 import {
-  OIDC_BASIC_CLIENT,
-  OIDC_POST_CLIENT,
   basicFor,
   createOidcProvider,
   introspect as introspectAt,
-  protectedMe,
+  OIDC_BASIC_CLIENT,
+  OIDC_POST_CLIENT,
   type OidcProvider,
+  protectedMe,
 } from '../../examples/_servers/oidc-provider.js';
+import { ErrorCode, type TokenEvent, TokenManager, type TokenManagerOptions, TokenwardError } from '../../src/index.js';
+import { startServer, type TestServer } from '../helpers/http-server.js';
 
 // Long enough that the refresh margin (half of it, 3 s) dwarfs any stall of a loaded machine between
 // two calls that must share a token; short enough that the refresh test waits it out.
@@ -115,7 +115,12 @@ describe('oidc-provider: client_credentials', () => {
     await tm.getToken();
     await tm.getToken({ forceRefresh: true });
     expect(tm.clientAuth).toBe('basic');
-    expect(seen.slice(before).filter((r) => r.path === '/token').map((r) => (r.authorization ? 'basic' : 'body'))).toEqual(['basic', 'basic']);
+    expect(
+      seen
+        .slice(before)
+        .filter((r) => r.path === '/token')
+        .map((r) => (r.authorization ? 'basic' : 'body')),
+    ).toEqual(['basic', 'basic']);
   });
 
   it('auto keeps Basic for a client_secret_basic client: no probing', async () => {
@@ -151,7 +156,7 @@ describe('oidc-provider: client_credentials', () => {
 });
 
 describe('oidc-provider: refresh tokens (6-second access tokens)', () => {
-  it('refreshes an expiring token with the provider\'s refresh_token grant and follows each rotation', async () => {
+  it("refreshes an expiring token with the provider's refresh_token grant and follows each rotation", async () => {
     const events: TokenEvent[] = [];
     const tm = manager({ clientId: 'svc-basic', clientSecret: BASIC_SECRET, username: 'alice', password: 'wonderland' }, events);
     const first = await tm.getToken();
@@ -212,7 +217,13 @@ describe('oidc-provider: refresh tokens (6-second access tokens)', () => {
   });
 
   it('logoff revokes the refresh token, then the access token: both inactive, and a refresh is refused', async () => {
-    const tm = manager({ clientId: 'svc-basic', clientSecret: BASIC_SECRET, username: 'alice', password: 'wonderland', logoff: { style: 'revoke', url: `${issuer}/token/revocation` } });
+    const tm = manager({
+      clientId: 'svc-basic',
+      clientSecret: BASIC_SECRET,
+      username: 'alice',
+      password: 'wonderland',
+      logoff: { style: 'revoke', url: `${issuer}/token/revocation` },
+    });
     const token = await tm.getToken();
     const revocations = countTo('/token/revocation');
     await tm.logoff();

@@ -7,8 +7,8 @@
  */
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GRANTS_CLIENT, GRANTS_USER, type GrantsIdp, startGrantsIdp } from '../../examples/_servers/oidc-grants.js';
 import { TokenManager, type TokenManagerOptions } from '../../src/index.js';
-import { GRANTS_CLIENT, GRANTS_USER, startGrantsIdp, type GrantsIdp } from '../../examples/_servers/oidc-grants.js';
 
 let idp: GrantsIdp;
 beforeAll(async () => {
@@ -19,7 +19,14 @@ afterAll(async () => {
 });
 
 const manager = (extra: Partial<TokenManagerOptions> = {}) =>
-  new TokenManager({ tokenUrl: idp.tokenUrl, clientId: GRANTS_CLIENT.id, clientSecret: GRANTS_CLIENT.secret, allowedOrigins: [idp.apiOrigin], retry: false, ...extra });
+  new TokenManager({
+    tokenUrl: idp.tokenUrl,
+    clientId: GRANTS_CLIENT.id,
+    clientSecret: GRANTS_CLIENT.secret,
+    allowedOrigins: [idp.apiOrigin],
+    retry: false,
+    ...extra,
+  });
 
 /** A direct call to an API with a given token, bypassing tokenward. */
 const call = (url: string, accessToken: string) => fetch(url, { headers: { authorization: `Bearer ${accessToken}` } });
@@ -29,7 +36,10 @@ describe('resource indicators against oidc-provider', () => {
     const { orders, billing } = idp.apis as Record<'orders' | 'billing', GrantsIdp['apis'][string]>;
     const tm = manager();
     const before = idp.tokenRequests.length;
-    const [o, b] = await Promise.all([tm.for({ resource: orders.resource }).fetch(`${orders.resource}open`), tm.for({ resource: billing.resource }).fetch(`${billing.resource}invoices`)]);
+    const [o, b] = await Promise.all([
+      tm.for({ resource: orders.resource }).fetch(`${orders.resource}open`),
+      tm.for({ resource: billing.resource }).fetch(`${billing.resource}invoices`),
+    ]);
     expect(o.status).toBe(200);
     expect(b.status).toBe(200);
     expect(((await o.json()) as { aud: string }).aud).toBe(orders.resource);
@@ -88,6 +98,11 @@ describe('resource indicators against oidc-provider', () => {
     const bodies = (await Promise.all(answers.map((r) => r.json()))) as Array<{ aud: string }>;
     expect(answers.every((r) => r.status === 200)).toBe(true);
     expect(bodies.every((b, i) => b.aud === apis[i % 2]!.resource)).toBe(true);
-    expect(idp.tokenRequests.slice(before).map((r) => r.body.get('resource')).sort()).toEqual([billing.resource, orders.resource]);
+    expect(
+      idp.tokenRequests
+        .slice(before)
+        .map((r) => r.body.get('resource'))
+        .sort(),
+    ).toEqual([billing.resource, orders.resource]);
   });
 });

@@ -10,7 +10,9 @@ import { answerError, header } from '../../src/normalize.js';
 import { parseBody } from '../../src/parse-body.js';
 import { bodyOf, fields, headersFor, leaked, RUNS, secret, status, views } from './arbitraries.js';
 
-const answer = fc.tuple(status, fields).chain(([s, f]) => bodyOf(f).chain(({ body, type }) => headersFor(type).map((headers) => ({ status: s, headers, body }))));
+const answer = fc
+  .tuple(status, fields)
+  .chain(([s, f]) => bodyOf(f).chain(({ body, type }) => headersFor(type).map((headers) => ({ status: s, headers, body }))));
 
 describe('answerError (properties)', () => {
   it('never throws; an error for every answer but a 2xx with fields and no error field', () => {
@@ -34,14 +36,31 @@ describe('answerError (properties)', () => {
   });
 
   it('no secret echoed anywhere in the body reaches the error, in any spelling', () => {
-    const echoed = fc.tuple(fc.array(secret, { minLength: 1, maxLength: 3 }), status, fields, fc.nat(), fc.constantFrom('raw', 'uri', 'form', 'json')).chain(([secrets, s, f, pick, spelling]) => {
-      const value = secrets[pick % secrets.length]!;
-      const spelled = spelling === 'raw' ? value : spelling === 'uri' ? encodeURIComponent(value) : spelling === 'form' ? new URLSearchParams({ v: value }).toString().slice(2) : JSON.stringify(value).slice(1, -1);
-      const body = { ...f, error: pick % 2 ? `e ${value}` : 'invalid_request', error_description: `echo ${spelled} echo`, Message: spelled, [`k${spelled}`]: spelled };
-      return bodyOf(body).chain(({ body: text, type }) =>
-        fc.oneof(fc.constant(text), fc.constant(`${text} ${spelled}`), fc.constant(`${' '.repeat(4_090)}${spelled}`)).chain((b) => headersFor(type).map((headers) => ({ res: { status: s, headers, body: b }, secrets }))),
-      );
-    });
+    const echoed = fc
+      .tuple(fc.array(secret, { minLength: 1, maxLength: 3 }), status, fields, fc.nat(), fc.constantFrom('raw', 'uri', 'form', 'json'))
+      .chain(([secrets, s, f, pick, spelling]) => {
+        const value = secrets[pick % secrets.length]!;
+        const spelled =
+          spelling === 'raw'
+            ? value
+            : spelling === 'uri'
+              ? encodeURIComponent(value)
+              : spelling === 'form'
+                ? new URLSearchParams({ v: value }).toString().slice(2)
+                : JSON.stringify(value).slice(1, -1);
+        const body = {
+          ...f,
+          error: pick % 2 ? `e ${value}` : 'invalid_request',
+          error_description: `echo ${spelled} echo`,
+          Message: spelled,
+          [`k${spelled}`]: spelled,
+        };
+        return bodyOf(body).chain(({ body: text, type }) =>
+          fc
+            .oneof(fc.constant(text), fc.constant(`${text} ${spelled}`), fc.constant(`${' '.repeat(4_090)}${spelled}`))
+            .chain((b) => headersFor(type).map((headers) => ({ res: { status: s, headers, body: b }, secrets }))),
+        );
+      });
     fc.assert(
       fc.property(echoed, ({ res, secrets }) => {
         const err = answerError(res, parseBody(res.body, header(res.headers, 'content-type')), secrets);

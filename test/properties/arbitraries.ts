@@ -12,7 +12,24 @@ export const RUNS = { numRuns: 300, seed: 20_240_917 } as const;
 
 /** Field names real servers use, plus arbitrary ones. */
 export const fieldName: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('access_token', 'token_type', 'expires_in', 'refresh_token', 'refresh_expires_in', 'scope', 'id_token', 'error', 'error_description', 'error_uri', 'status', 'result', 'Message', 'message', 'not-before-policy', 'session_state'),
+  fc.constantFrom(
+    'access_token',
+    'token_type',
+    'expires_in',
+    'refresh_token',
+    'refresh_expires_in',
+    'scope',
+    'id_token',
+    'error',
+    'error_description',
+    'error_uri',
+    'status',
+    'result',
+    'Message',
+    'message',
+    'not-before-policy',
+    'session_state',
+  ),
   fc.string({ maxLength: 12 }),
 );
 
@@ -39,7 +56,14 @@ export const fields: fc.Arbitrary<Record<string, unknown>> = fc.dictionary(field
 
 /** A plausible token answer: an access token always there, other fields arbitrary. */
 export const tokenFields: fc.Arbitrary<Record<string, unknown>> = fc
-  .record({ access_token: fc.oneof(fc.string({ minLength: 1, maxLength: 60 }), fc.constant('')), expires_in: lifetime, token_type: fc.oneof(fc.constantFrom('bearer', 'Bearer', 'BEARER', 'dpop', 'mac'), fc.string()) }, { requiredKeys: ['access_token'] })
+  .record(
+    {
+      access_token: fc.oneof(fc.string({ minLength: 1, maxLength: 60 }), fc.constant('')),
+      expires_in: lifetime,
+      token_type: fc.oneof(fc.constantFrom('bearer', 'Bearer', 'BEARER', 'dpop', 'mac'), fc.string()),
+    },
+    { requiredKeys: ['access_token'] },
+  )
   .chain((base) => fields.map((extra) => ({ ...extra, ...base })));
 
 /** `text` with a comma before its last `}` (Bright Pattern's and Veeam's samples). */
@@ -60,7 +84,7 @@ function xmlEscape(text: string): string {
 /** The body of an answer carrying `f`, serialised as a server might, or something that is no such body. */
 export function bodyOf(f: Record<string, unknown>): fc.Arbitrary<{ body: string; type: string | undefined }> {
   const json = JSON.stringify(f);
-  const flat = Object.entries(f).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v) ?? '']);
+  const flat = Object.entries(f).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')]);
   const xml = `<r>${flat.map(([k, v]) => (xmlName(k) ? `<${k}>${xmlEscape(v)}</${k}>` : '')).join('')}</r>`;
   return fc.oneof(
     fc.constant({ body: json, type: 'application/json' }),
@@ -78,11 +102,17 @@ export function bodyOf(f: Record<string, unknown>): fc.Arbitrary<{ body: string;
 }
 
 /** HTTP statuses, the common ones more likely. */
-export const status: fc.Arbitrary<number> = fc.oneof(fc.constantFrom(200, 201, 204, 400, 401, 403, 404, 408, 429, 500, 502, 503), fc.integer({ min: 100, max: 599 }));
+export const status: fc.Arbitrary<number> = fc.oneof(
+  fc.constantFrom(200, 201, 204, 400, 401, 403, 404, 408, 429, 500, 502, 503),
+  fc.integer({ min: 100, max: 599 }),
+);
 
 /** Response headers: a content type (or none, or junk) and sometimes a Retry-After. */
 export function headersFor(type: string | undefined): fc.Arbitrary<Record<string, string | undefined>> {
-  return fc.record({ 'content-type': fc.oneof(fc.constant(type), fc.string({ maxLength: 20 })), 'retry-after': fc.option(fc.oneof(fc.nat().map(String), fc.string({ maxLength: 30 })), { nil: undefined }) });
+  return fc.record({
+    'content-type': fc.oneof(fc.constant(type), fc.string({ maxLength: 20 })),
+    'retry-after': fc.option(fc.oneof(fc.nat().map(String), fc.string({ maxLength: 30 })), { nil: undefined }),
+  });
 }
 
 /**
@@ -90,7 +120,13 @@ export function headersFor(type: string | undefined): fc.Arbitrary<Record<string
  * JSON (quotes, backslashes, `%`, `+`, `&`, `=`, spaces, non-ASCII), so every spelling is exercised.
  */
 export const secret: fc.Arbitrary<string> = fc
-  .array(fc.oneof(fc.constantFrom('"', '\\', '%', '+', '&', '=', ' ', ':', '/', 'é', '€', '😀', '<', '>'), fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 3 })), { minLength: 6, maxLength: 16 })
+  .array(
+    fc.oneof(
+      fc.constantFrom('"', '\\', '%', '+', '&', '=', ' ', ':', '/', 'é', '€', '😀', '<', '>'),
+      fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 3 }),
+    ),
+    { minLength: 6, maxLength: 16 },
+  )
   .map((parts) => `Zq${parts.join('')}`);
 
 /** Every spelling a secret can take on its way into an error. */

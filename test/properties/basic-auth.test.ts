@@ -19,7 +19,10 @@ function serverReads(header: string, formDecode: boolean): [string, string] {
 }
 
 /** Any Unicode text, with the characters form-encoding exists for mixed in. */
-const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 30 }), fc.string({ unit: fc.constantFrom(':', '%', '+', ' ', '&', '=', 'é', '😀', 'a', '~', '*', '-', '.', '_'), maxLength: 20 }));
+const text = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 30 }),
+  fc.string({ unit: fc.constantFrom(':', '%', '+', ' ', '&', '=', 'é', '😀', 'a', '~', '*', '-', '.', '_'), maxLength: 20 }),
+);
 
 describe('basicAuthorization (properties)', () => {
   it("form encoding: the server's form-decoded id and secret are the originals, for any Unicode", () => {

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeTokenResponse, TokenwardError, type Token } from '../../src/index.js';
+import { normalizeTokenResponse, type Token, TokenwardError } from '../../src/index.js';
 import { bodyOf, fields, headersFor, leaked, RUNS, secret, status, tokenFields, views } from './arbitraries.js';
 
 const NOW = 1_700_000_000_000;
@@ -24,22 +24,26 @@ function outcome(run: () => Token): { token?: Token; error?: unknown } {
 describe('normalizeTokenResponse (properties)', () => {
   it('returns a token with an access token and a finite expiry at or after now, or throws a TokenwardError', () => {
     fc.assert(
-      fc.property(fc.oneof(answer(fields), answer(tokenFields)), fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: undefined }), (res, defaultExpiresIn) => {
-        const { token, error } = outcome(() => normalizeTokenResponse(res, { now: NOW, ...(defaultExpiresIn !== undefined ? { defaultExpiresIn } : {}) }));
-        if (error !== undefined) {
-          expect(error).toBeInstanceOf(TokenwardError);
-          return;
-        }
-        expect(typeof token!.accessToken).toBe('string');
-        expect(token!.accessToken).not.toBe('');
-        expect(token!.tokenType).toBe('Bearer');
-        expect(Number.isFinite(token!.expiresAt)).toBe(true);
-        // A lifetime under a second is unknown, never "already expired".
-        expect(token!.expiresAt).toBeGreaterThanOrEqual(NOW + 1000);
-        expect(token!.receivedAt).toBe(NOW);
-        expect(res.status).toBeGreaterThanOrEqual(200);
-        expect(res.status).toBeLessThan(300);
-      }),
+      fc.property(
+        fc.oneof(answer(fields), answer(tokenFields)),
+        fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: undefined }),
+        (res, defaultExpiresIn) => {
+          const { token, error } = outcome(() => normalizeTokenResponse(res, { now: NOW, ...(defaultExpiresIn !== undefined ? { defaultExpiresIn } : {}) }));
+          if (error !== undefined) {
+            expect(error).toBeInstanceOf(TokenwardError);
+            return;
+          }
+          expect(typeof token!.accessToken).toBe('string');
+          expect(token!.accessToken).not.toBe('');
+          expect(token!.tokenType).toBe('Bearer');
+          expect(Number.isFinite(token!.expiresAt)).toBe(true);
+          // A lifetime under a second is unknown, never "already expired".
+          expect(token!.expiresAt).toBeGreaterThanOrEqual(NOW + 1000);
+          expect(token!.receivedAt).toBe(NOW);
+          expect(res.status).toBeGreaterThanOrEqual(200);
+          expect(res.status).toBeLessThan(300);
+        },
+      ),
       RUNS,
     );
   });
@@ -49,7 +53,13 @@ describe('normalizeTokenResponse (properties)', () => {
       fc
         .tuple(
           // Where each secret goes: a value of any field (error_description, Message, a token field, ...), or a field name.
-          fc.array(fc.tuple(fc.constantFrom('error', 'error_description', 'error_uri', 'Message', 'message', 'access_token', 'refresh_token', 'note', 'token_type', 'as-key'), fc.nat(secrets.length - 1)), { minLength: 1, maxLength: 4 }),
+          fc.array(
+            fc.tuple(
+              fc.constantFrom('error', 'error_description', 'error_uri', 'Message', 'message', 'access_token', 'refresh_token', 'note', 'token_type', 'as-key'),
+              fc.nat(secrets.length - 1),
+            ),
+            { minLength: 1, maxLength: 4 },
+          ),
           fc.boolean(),
         )
         .chain(([places, withError]) => {
@@ -76,14 +86,16 @@ describe('normalizeTokenResponse (properties)', () => {
 
   it("a 2xx answer's own tokens never reach the error it causes, even without being named as secrets", () => {
     const token = fc.string({ minLength: 6, maxLength: 40 }).map((s) => `Tk${s}`);
-    const withTokens = fc.tuple(token, token, token, fields, lifetimeOrBad(), fc.constantFrom('bearer', 'MAC', 'N_A', ''), fc.boolean()).chain(([at, rt, idt, f, expiresIn, type, echo]) => {
-      const body: Record<string, unknown> = { ...f, access_token: at, refresh_token: rt, id_token: idt, expires_in: expiresIn, token_type: type };
-      // Some servers echo a token into another field; on a 200 with an error field, that is the error.
-      if (echo) Object.assign(body, { error: `bad ${at}`, error_description: `rt ${rt} idt ${idt}` });
-      return answer(fc.constant(body))
-        .filter((res) => res.status >= 200 && res.status < 300)
-        .map((res) => ({ res, tokens: [at, rt, idt] }));
-    });
+    const withTokens = fc
+      .tuple(token, token, token, fields, lifetimeOrBad(), fc.constantFrom('bearer', 'MAC', 'N_A', ''), fc.boolean())
+      .chain(([at, rt, idt, f, expiresIn, type, echo]) => {
+        const body: Record<string, unknown> = { ...f, access_token: at, refresh_token: rt, id_token: idt, expires_in: expiresIn, token_type: type };
+        // Some servers echo a token into another field; on a 200 with an error field, that is the error.
+        if (echo) Object.assign(body, { error: `bad ${at}`, error_description: `rt ${rt} idt ${idt}` });
+        return answer(fc.constant(body))
+          .filter((res) => res.status >= 200 && res.status < 300)
+          .map((res) => ({ res, tokens: [at, rt, idt] }));
+      });
     fc.assert(
       fc.property(withTokens, ({ res, tokens }) => {
         const { error } = outcome(() => normalizeTokenResponse(res, { now: NOW }));

@@ -10,7 +10,9 @@ import { decodeEntry, encodeEntry } from '../../src/redis-codec.js';
 import { RUNS } from './arbitraries.js';
 
 /** JSON values as they come back from JSON (no -0, no undefined). */
-const rawFields = fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 }).map((r) => JSON.parse(JSON.stringify(r)) as Record<string, unknown>);
+const rawFields = fc
+  .dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 })
+  .map((r) => JSON.parse(JSON.stringify(r)) as Record<string, unknown>);
 const time = fc.integer({ min: 0, max: 4_102_444_800_000 });
 
 const validToken: fc.Arbitrary<Token> = fc
@@ -64,9 +66,24 @@ describe('Redis value codec (properties)', () => {
   it('decoding anything never throws, and gives a whole token or nothing', () => {
     const field = fc.oneof(fc.string({ maxLength: 10 }), fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 1 }));
     const mangled = fc
-      .tuple(validToken, fc.dictionary(fc.constantFrom('accessToken', 'tokenType', 'expiresAt', 'receivedAt', 'raw', 'refreshToken', 'refreshExpiresAt', 'scope', 'idToken'), field, { maxKeys: 3 }), fc.constantFrom(1, 2, 3, '1', null), fc.oneof(fc.integer({ min: -5, max: 1000 }), fc.string({ maxLength: 3 })))
+      .tuple(
+        validToken,
+        fc.dictionary(
+          fc.constantFrom('accessToken', 'tokenType', 'expiresAt', 'receivedAt', 'raw', 'refreshToken', 'refreshExpiresAt', 'scope', 'idToken'),
+          field,
+          { maxKeys: 3 },
+        ),
+        fc.constantFrom(1, 2, 3, '1', null),
+        fc.oneof(fc.integer({ min: -5, max: 1000 }), fc.string({ maxLength: 3 })),
+      )
       .map(([token, overrides, v, tailMs]) => JSON.stringify({ v, token: { ...token, ...overrides }, tailMs }));
-    const anything = fc.oneof(mangled, fc.string({ maxLength: 200 }), fc.json({ maxDepth: 3 }), fc.jsonValue().map((v) => JSON.stringify({ v: 1, token: v })), fc.constantFrom(undefined, null, 42, {}));
+    const anything = fc.oneof(
+      mangled,
+      fc.string({ maxLength: 200 }),
+      fc.json({ maxDepth: 3 }),
+      fc.jsonValue().map((v) => JSON.stringify({ v: 1, token: v })),
+      fc.constantFrom(undefined, null, 42, {}),
+    );
     fc.assert(
       fc.property(anything, (value) => {
         const entry = decodeEntry(value);

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseWwwAuthenticate, rejectsToken, type Challenge } from '../../src/index.js';
+import { type Challenge, parseWwwAuthenticate, rejectsToken } from '../../src/index.js';
 import { RUNS } from './arbitraries.js';
 
 const TCHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".split('');
@@ -19,12 +19,16 @@ const comma = fc.tuple(space, fc.constantFrom(',', ',', ', ,', ',,'), space).map
 const challenge: fc.Arbitrary<Challenge> = fc.oneof(
   fc.record({
     scheme: token,
-    params: fc.uniqueArray(fc.tuple(token, fc.string({ maxLength: 20 })), { maxLength: 4, selector: ([name]) => name.toLowerCase() }).map((entries) => Object.fromEntries(entries)),
+    params: fc
+      .uniqueArray(fc.tuple(token, fc.string({ maxLength: 20 })), { maxLength: 4, selector: ([name]) => name.toLowerCase() })
+      .map((entries) => Object.fromEntries(entries)),
   }),
   fc.record({
     scheme: token,
     params: fc.constant({}),
-    token68: fc.tuple(fc.string({ unit: fc.constantFrom(...TOKEN68), minLength: 1, maxLength: 20 }), fc.string({ unit: fc.constant('='), maxLength: 2 })).map(([t, pad]) => t + pad),
+    token68: fc
+      .tuple(fc.string({ unit: fc.constantFrom(...TOKEN68), minLength: 1, maxLength: 20 }), fc.string({ unit: fc.constant('='), maxLength: 2 }))
+      .map(([t, pad]) => t + pad),
   }),
 );
 
@@ -34,10 +38,7 @@ function written(c: Challenge): fc.Arbitrary<string> {
   const params = Object.entries(c.params);
   if (params.length === 0) return fc.constant(c.scheme);
   return fc
-    .tuple(
-      fc.array(fc.tuple(fc.boolean(), fc.boolean(), space, space, comma), { minLength: params.length, maxLength: params.length }),
-      space,
-    )
+    .tuple(fc.array(fc.tuple(fc.boolean(), fc.boolean(), space, space, comma), { minLength: params.length, maxLength: params.length }), space)
     .map(([styles, lead]) => {
       const parts = params.map(([name, value], i) => {
         const [upper, bare, before, after] = styles[i]!;
@@ -78,10 +79,12 @@ describe('parseWwwAuthenticate (properties)', () => {
 
   it('round-trips any list of challenges, however it is written', () => {
     const list = fc.array(challenge, { minLength: 1, maxLength: 4 }).chain((challenges) =>
-      fc.tuple(fc.tuple(...challenges.map(written)), fc.array(comma, { minLength: challenges.length, maxLength: challenges.length }), space, space).map(([texts, commas, lead, tail]) => ({
-        challenges,
-        header: `${lead}${texts.map((t, i) => (i === 0 ? t : `${commas[i]}${t}`)).join('')}${tail}`,
-      })),
+      fc
+        .tuple(fc.tuple(...challenges.map(written)), fc.array(comma, { minLength: challenges.length, maxLength: challenges.length }), space, space)
+        .map(([texts, commas, lead, tail]) => ({
+          challenges,
+          header: `${lead}${texts.map((t, i) => (i === 0 ? t : `${commas[i]}${t}`)).join('')}${tail}`,
+        })),
     );
     fc.assert(
       fc.property(list, ({ challenges, header }) => {
@@ -93,9 +96,12 @@ describe('parseWwwAuthenticate (properties)', () => {
 
   it('split over several header lines, the same challenges', () => {
     fc.assert(
-      fc.property(fc.array(challenge, { minLength: 1, maxLength: 3 }).chain((cs) => fc.tuple(...cs.map(written)).map((lines) => ({ cs, lines }))), ({ cs, lines }) => {
-        expect(parseWwwAuthenticate(lines)).toEqual(cs.map(expected));
-      }),
+      fc.property(
+        fc.array(challenge, { minLength: 1, maxLength: 3 }).chain((cs) => fc.tuple(...cs.map(written)).map((lines) => ({ cs, lines }))),
+        ({ cs, lines }) => {
+          expect(parseWwwAuthenticate(lines)).toEqual(cs.map(expected));
+        },
+      ),
       RUNS,
     );
   });

@@ -4,10 +4,10 @@
  * Keycloak extras kept, `refresh_expires_in` honoured, local logoff.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { TokenManager, type TokenEvent } from '../../src/index.js';
+import { type TokenEvent, TokenManager } from '../../src/index.js';
 import { aspnetAuthToken } from '../../src/profiles/index.js';
-import { ASPNET_BASE, ASPNET_SAMPLE_REQUEST, aspnetAuthTokenServer } from '../servers/aspnet-auth-token.js';
 import { useMsw, viaMsw } from '../helpers/msw.js';
+import { ASPNET_BASE, ASPNET_SAMPLE_REQUEST, aspnetAuthTokenServer } from '../servers/aspnet-auth-token.js';
 
 const msw = useMsw();
 const creds = {
@@ -17,7 +17,8 @@ const creds = {
   username: ASPNET_SAMPLE_REQUEST.username,
   password: ASPNET_SAMPLE_REQUEST.password,
 };
-const grants = (server: ReturnType<typeof aspnetAuthTokenServer>) => server.tokenRequests().map((r) => (JSON.parse(r.body) as { grant_type: string }).grant_type);
+const grants = (server: ReturnType<typeof aspnetAuthTokenServer>) =>
+  server.tokenRequests().map((r) => (JSON.parse(r.body) as { grant_type: string }).grant_type);
 
 describe('aspnetAuthToken() against the ASP.NET facade', () => {
   it('acquire with a typed JSON body, API call, refresh on expiry, local logoff', async () => {
@@ -31,15 +32,27 @@ describe('aspnetAuthToken() against the ASP.NET facade', () => {
     const sent = server.tokenRequests()[0]!;
     expect(sent.headers['content-type']).toBe('application/json');
     expect(sent.headers.accept).toBe('application/json');
-    expect(sent.body).toBe('{"grant_type":"password","username":"sample string 5","password":"sample string 6","client_id":"sample string 2","client_secret":"sample string 3","WindowsAuthentication":false}');
+    expect(sent.body).toBe(
+      '{"grant_type":"password","username":"sample string 5","password":"sample string 6","client_id":"sample string 2","client_secret":"sample string 3","WindowsAuthentication":false}',
+    );
     const first = await tm.getToken();
-    expect(first.raw).toMatchObject({ session_state: expect.any(String), not_before_policy: 0, ip: '127.0.0.1', is_editor: true, redirect_url: 'https://app.example.com/' });
+    expect(first.raw).toMatchObject({
+      session_state: expect.any(String),
+      not_before_policy: 0,
+      ip: '127.0.0.1',
+      is_editor: true,
+      redirect_url: 'https://app.example.com/',
+    });
     expect(first.refreshExpiresAt! - first.receivedAt).toBe(1_800_000);
 
     vi.advanceTimersByTime(290_000); // the 300 s token is expiring
     expect((await tm.fetch('/api/v1/profile')).status).toBe(200);
     expect(grants(server)).toEqual(['password', 'refresh_token']);
-    expect(JSON.parse(server.tokenRequests()[1]!.body)).toMatchObject({ grant_type: 'refresh_token', refresh_token: first.refreshToken, WindowsAuthentication: false });
+    expect(JSON.parse(server.tokenRequests()[1]!.body)).toMatchObject({
+      grant_type: 'refresh_token',
+      refresh_token: first.refreshToken,
+      WindowsAuthentication: false,
+    });
 
     const count = server.requests.length;
     await tm.logoff();

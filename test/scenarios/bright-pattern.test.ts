@@ -6,9 +6,15 @@
 import { describe, expect, it, vi } from 'vitest';
 import { TokenManager } from '../../src/index.js';
 import { brightPattern } from '../../src/profiles/index.js';
-import { formFields } from '../servers/common.js';
-import { BRIGHT_PATTERN_BASE, BRIGHT_PATTERN_CLIENT_SECRET, BRIGHT_PATTERN_SAMPLE_TOKEN, BRIGHT_PATTERN_SCOPE, brightPatternServer } from '../servers/bright-pattern.js';
 import { useMsw, viaMsw } from '../helpers/msw.js';
+import {
+  BRIGHT_PATTERN_BASE,
+  BRIGHT_PATTERN_CLIENT_SECRET,
+  BRIGHT_PATTERN_SAMPLE_TOKEN,
+  BRIGHT_PATTERN_SCOPE,
+  brightPatternServer,
+} from '../servers/bright-pattern.js';
+import { formFields } from '../servers/common.js';
 
 const msw = useMsw();
 
@@ -18,11 +24,15 @@ describe('brightPattern() against Bright Pattern', () => {
     const server = brightPatternServer();
     msw.use(...server.handlers);
     expect(new URL(BRIGHT_PATTERN_BASE).hostname).toBe(BRIGHT_PATTERN_SCOPE);
-    const tm = new TokenManager(brightPattern({ tenantHost: BRIGHT_PATTERN_SCOPE, clientId: 'sheila.thomas', clientSecret: BRIGHT_PATTERN_CLIENT_SECRET }, viaMsw));
+    const tm = new TokenManager(
+      brightPattern({ tenantHost: BRIGHT_PATTERN_SCOPE, clientId: 'sheila.thomas', clientSecret: BRIGHT_PATTERN_CLIENT_SECRET }, viaMsw),
+    );
 
     const res = await tm.fetch('/data');
     expect(res.status).toBe(200);
-    expect(server.tokenRequests()[0]!.body).toBe(`grant_type=client_credentials&scope=example.com&client_id=sheila.thomas&client_secret=${BRIGHT_PATTERN_CLIENT_SECRET}`);
+    expect(server.tokenRequests()[0]!.body).toBe(
+      `grant_type=client_credentials&scope=example.com&client_id=sheila.thomas&client_secret=${BRIGHT_PATTERN_CLIENT_SECRET}`,
+    );
     const first = await tm.getToken();
     expect(first.accessToken).toBe(BRIGHT_PATTERN_SAMPLE_TOKEN);
     expect(first.expiresAt - first.receivedAt).toBe(3_599_000); // "3599", a string

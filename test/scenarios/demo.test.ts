@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CHILD_GUARD_MS, runNode, type ChildResult } from '../helpers/child-node.js';
+import { CHILD_GUARD_MS, type ChildResult, runNode } from '../helpers/child-node.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -29,24 +29,32 @@ describe('npm run demo', () => {
   // Queued at once, run two at a time (see test/helpers/child-node.ts).
   const runs = systems.map((s) => ({ ...s, result: runDemo(s.args) }));
 
-  it.each(runs.map((r) => [r.args.join(' ') || '(default)', r] as const))('%s: exits 0 with the expected counts', async (_name, run) => {
-    const { code, stdout, stderr } = await run.result;
-    expect(stderr.replace(/^npm warn.*\n?/gm, '')).toBe('');
-    expect(code).toBe(0);
-    expect(stdout).toContain('✓ token requests (the cached token was reused): 1');
-    expect(stdout).toContain('✓ API requests for that call (rejected + replayed): 2');
-    expect(stdout).toContain(`✓ logoff requests: ${run.logoff}`);
-    expect(stdout).toContain(`Done: 23 API calls, 3 token requests, ${run.logoff} logoff ${run.logoff === 1 ? 'request' : 'requests'}.`);
-    for (const line of run.shows ?? []) expect(stdout).toContain(line);
-    // Redacted: token and secret values never appear, only their lengths.
-    expect(stdout).not.toContain('demo secret');
-    expect(stdout).not.toMatch(/"access_token":"|access_token=(?!\[token)/);
-    expect(stdout).toMatch(/\[token \d+ chars\]/);
-  }, WAIT_MS);
+  it.each(runs.map((r) => [r.args.join(' ') || '(default)', r] as const))(
+    '%s: exits 0 with the expected counts',
+    async (_name, run) => {
+      const { code, stdout, stderr } = await run.result;
+      expect(stderr.replace(/^npm warn.*\n?/gm, '')).toBe('');
+      expect(code).toBe(0);
+      expect(stdout).toContain('✓ token requests (the cached token was reused): 1');
+      expect(stdout).toContain('✓ API requests for that call (rejected + replayed): 2');
+      expect(stdout).toContain(`✓ logoff requests: ${run.logoff}`);
+      expect(stdout).toContain(`Done: 23 API calls, 3 token requests, ${run.logoff} logoff ${run.logoff === 1 ? 'request' : 'requests'}.`);
+      for (const line of run.shows ?? []) expect(stdout).toContain(line);
+      // Redacted: token and secret values never appear, only their lengths.
+      expect(stdout).not.toContain('demo secret');
+      expect(stdout).not.toMatch(/"access_token":"|access_token=(?!\[token)/);
+      expect(stdout).toMatch(/\[token \d+ chars\]/);
+    },
+    WAIT_MS,
+  );
 
-  it('an unknown system exits non-zero and lists the choices', async () => {
-    const { code, stderr } = await runDemo(['--system', 'nope']);
-    expect(code).not.toBe(0);
-    expect(stderr).toContain('choose one of: default, jim2, veeam, infolink, bright-pattern, aspnet');
-  }, WAIT_MS);
+  it(
+    'an unknown system exits non-zero and lists the choices',
+    async () => {
+      const { code, stderr } = await runDemo(['--system', 'nope']);
+      expect(code).not.toBe(0);
+      expect(stderr).toContain('choose one of: default, jim2, veeam, infolink, bright-pattern, aspnet');
+    },
+    WAIT_MS,
+  );
 });

@@ -3,13 +3,13 @@
  * with the `{"result":{"code":"invalid_grant"},"status":"error"}` envelope on HTTP 200 is recognised,
  * refreshed and replayed; logoff is local.
  */
-import { http, HttpResponse } from 'msw';
+import { HttpResponse, http } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
 import { TokenManager } from '../../src/index.js';
 import { infolink } from '../../src/profiles/index.js';
+import { useMsw, viaMsw } from '../helpers/msw.js';
 import { formFields } from '../servers/common.js';
 import { INFOLINK_BASE, INFOLINK_CLIENT_ID, INFOLINK_CLIENT_SECRET, INFOLINK_PASSWORD, INFOLINK_USERNAME, infolinkServer } from '../servers/infolink.js';
-import { useMsw, viaMsw } from '../helpers/msw.js';
 
 const msw = useMsw();
 const job = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobName: 'LoadData' }) };
@@ -59,9 +59,26 @@ describe('infolink() against InfoLink', () => {
   it('password grant sends the client credentials too; an expired refresh token falls back to the password grant', async () => {
     const server = infolinkServer();
     msw.use(...server.handlers);
-    const tm = new TokenManager(infolink({ baseUrl: INFOLINK_BASE, clientId: INFOLINK_CLIENT_ID, clientSecret: INFOLINK_CLIENT_SECRET, username: INFOLINK_USERNAME, password: INFOLINK_PASSWORD }, viaMsw));
+    const tm = new TokenManager(
+      infolink(
+        {
+          baseUrl: INFOLINK_BASE,
+          clientId: INFOLINK_CLIENT_ID,
+          clientSecret: INFOLINK_CLIENT_SECRET,
+          username: INFOLINK_USERNAME,
+          password: INFOLINK_PASSWORD,
+        },
+        viaMsw,
+      ),
+    );
     await tm.getToken();
-    expect(formFields(server.tokenRequests()[0]!)).toEqual({ grant_type: 'password', username: INFOLINK_USERNAME, password: INFOLINK_PASSWORD, client_id: INFOLINK_CLIENT_ID, client_secret: INFOLINK_CLIENT_SECRET });
+    expect(formFields(server.tokenRequests()[0]!)).toEqual({
+      grant_type: 'password',
+      username: INFOLINK_USERNAME,
+      password: INFOLINK_PASSWORD,
+      client_id: INFOLINK_CLIENT_ID,
+      client_secret: INFOLINK_CLIENT_SECRET,
+    });
     server.tokens.expireAll();
     expect((await tm.fetch('api/v1/executeJob', job)).status).toBe(200);
     expect(server.tokenRequests().map((r) => formFields(r).grant_type)).toEqual(['password', 'refresh_token', 'password']);

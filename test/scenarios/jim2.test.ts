@@ -5,9 +5,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode, TokenManager, TokenwardError } from '../../src/index.js';
 import { jim2 } from '../../src/profiles/index.js';
+import { useMsw, viaMsw } from '../helpers/msw.js';
 import { formFields } from '../servers/common.js';
 import { JIM2_BASE, JIM2_CLIENT_ID, JIM2_CLIENT_SECRET, jim2Server } from '../servers/jim2.js';
-import { useMsw, viaMsw } from '../helpers/msw.js';
 
 const msw = useMsw();
 
@@ -55,7 +55,9 @@ describe('jim2() against Jim2Server', () => {
 
   it('"no licence free" is ERR_TOKENWARD_NO_LICENCE and is not retried, even with retries on', async () => {
     const server = start(0);
-    const tm = new TokenManager(jim2({ baseUrl: JIM2_BASE, clientId: JIM2_CLIENT_ID, clientSecret: JIM2_CLIENT_SECRET }, { fetch: viaMsw.fetch!, retry: { retries: 3, minTimeout: 1 } }));
+    const tm = new TokenManager(
+      jim2({ baseUrl: JIM2_BASE, clientId: JIM2_CLIENT_ID, clientSecret: JIM2_CLIENT_SECRET }, { fetch: viaMsw.fetch!, retry: { retries: 3, minTimeout: 1 } }),
+    );
     const err = await tm.getToken().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TokenwardError);
     expect((err as TokenwardError).code).toBe(ErrorCode.NO_LICENCE);
@@ -77,7 +79,9 @@ describe('jim2() against Jim2Server', () => {
   it('a corrected logoff page is used as configured', async () => {
     const server = jim2Server({ logoff: { path: 'api/v1/logout', method: 'DELETE' } });
     msw.use(...server.handlers);
-    const tm = new TokenManager(jim2({ baseUrl: JIM2_BASE, clientId: JIM2_CLIENT_ID, clientSecret: JIM2_CLIENT_SECRET, logoff: { path: 'api/v1/logout', method: 'DELETE' } }, viaMsw));
+    const tm = new TokenManager(
+      jim2({ baseUrl: JIM2_BASE, clientId: JIM2_CLIENT_ID, clientSecret: JIM2_CLIENT_SECRET, logoff: { path: 'api/v1/logout', method: 'DELETE' } }, viaMsw),
+    );
     await tm.getToken();
     await tm.logoff();
     expect(server.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual(['POST /Jim_Test/token', 'DELETE /Jim_Test/api/v1/logout']);

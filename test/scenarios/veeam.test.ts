@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, TokenManager } from '../../src/index.js';
 import { veeamRecoveryOrchestrator } from '../../src/profiles/index.js';
+import { useMsw, viaMsw } from '../helpers/msw.js';
 import { formFields } from '../servers/common.js';
 import { VEEAM_BASE, VEEAM_CLIENT_ID, VEEAM_CLIENT_SECRET, VEEAM_PASSWORD, VEEAM_SAMPLE_REFRESH_TOKEN, VEEAM_USERNAME, veeamServer } from '../servers/veeam.js';
-import { useMsw, viaMsw } from '../helpers/msw.js';
 
 const msw = useMsw();
 const host = new URL(VEEAM_BASE).hostname;
@@ -59,7 +59,9 @@ describe('veeamRecoveryOrchestrator() against VRO', () => {
     const tm = new TokenManager(veeamRecoveryOrchestrator({ baseUrl: VEEAM_BASE, clientId: VEEAM_CLIENT_ID, clientSecret: VEEAM_CLIENT_SECRET }, viaMsw));
     const token = await tm.getToken();
     expect(token.refreshToken).toBe(VEEAM_SAMPLE_REFRESH_TOKEN);
-    expect(server.tokenRequests()[0]!.body).toBe(`grant_type=client_credentials&client_id=${VEEAM_CLIENT_ID}&client_secret=${new URLSearchParams({ s: VEEAM_CLIENT_SECRET }).toString().slice(2)}`);
+    expect(server.tokenRequests()[0]!.body).toBe(
+      `grant_type=client_credentials&client_id=${VEEAM_CLIENT_ID}&client_secret=${new URLSearchParams({ s: VEEAM_CLIENT_SECRET }).toString().slice(2)}`,
+    );
     await tm.getToken({ forceRefresh: true });
     // Exactly the page's refresh request: no client credentials, even for a client account.
     expect(server.tokenRequests()[1]!.body).toBe('grant_type=refresh_token&refresh_token=aUCl0dAA9FNg1FR3f1ShgzoznDTZIxGKjrtSzIabtoo%3D');
@@ -76,11 +78,9 @@ describe('veeamRecoveryOrchestrator() against VRO', () => {
     const before = server.requests.length;
     const res = await ours.fetch('/api/v7.2/Clients');
     expect(res.status).toBe(200);
-    expect(server.requests.slice(before).map((r) => `${r.method} ${new URL(r.url).pathname} ${r.method === 'POST' ? formFields(r).grant_type : ''}`.trim())).toEqual([
-      'GET /api/v7.2/Clients',
-      'POST /api/token refresh_token',
-      'GET /api/v7.2/Clients',
-    ]);
+    expect(
+      server.requests.slice(before).map((r) => `${r.method} ${new URL(r.url).pathname} ${r.method === 'POST' ? formFields(r).grant_type : ''}`.trim()),
+    ).toEqual(['GET /api/v7.2/Clients', 'POST /api/token refresh_token', 'GET /api/v7.2/Clients']);
   });
 
   it('logoff after the server already expired the session is still a clean logoff: the 401 is checked with the refresh token, never a new login', async () => {
@@ -107,12 +107,35 @@ describe('veeamRecoveryOrchestrator() over real TLS with a self-signed certifica
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tokenward-vro-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=vro.test',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=vro.test',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
     server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (req, res) => {
       if (req.method === 'POST' && req.url === '/api/token') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{ "access_token": "tls-at", "token_type": "bearer", "expires_in": 899, "refresh_token": "cnQ+Lz0=", }');
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end('{ "access_token": "tls-at", "token_type": "bearer", "expires_in": 899, "refresh_token": "cnQ+Lz0=", }');
       } else if (req.method === 'DELETE' && req.url === '/api/token') res.writeHead(204).end();
       else res.writeHead(404).end();
     });

@@ -20,8 +20,8 @@
  * `{"Message":"Authorization has been denied for this request."}` (401).
  */
 import { XMLParser } from 'fast-xml-parser';
-import { http, HttpResponse } from 'msw';
-import { bearerToken, fakeJwt, logRequest, rawJson, TokenBook, type LoggedRequest, type SeedServer } from './common.js';
+import { HttpResponse, http } from 'msw';
+import { bearerToken, fakeJwt, type LoggedRequest, logRequest, rawJson, type SeedServer, TokenBook } from './common.js';
 
 export const ASPNET_BASE = 'https://api.example.com';
 /** The Help Page's request sample, as printed (JSON). */
@@ -55,7 +55,19 @@ export const ASPNET_XML_ANSWER =
 export const ASPNET_DENIED = '{"Message":"Authorization has been denied for this request."}';
 
 /** The fields of `AccessTokenResponse`, in the XML sample's (alphabetical, DataContract) order. */
-const XML_ORDER = ['access_token', 'expires_in', 'ip', 'is_editor', 'not_before_policy', 'redirect_url', 'refresh_expires_in', 'refresh_token', 'scope', 'session_state', 'token_type'];
+const XML_ORDER = [
+  'access_token',
+  'expires_in',
+  'ip',
+  'is_editor',
+  'not_before_policy',
+  'redirect_url',
+  'refresh_expires_in',
+  'refresh_token',
+  'scope',
+  'session_state',
+  'token_type',
+];
 
 /** Options of {@link aspnetAuthTokenServer}. */
 export interface AspNetOptions {
@@ -110,7 +122,9 @@ export function aspnetAuthTokenServer(options: AspNetOptions = {}): SeedServer<A
     if (asJson) return rawJson(documentedJson ?? JSON.stringify(fields));
     const body =
       documentedXml ??
-      `<AccessTokenResponse xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/IO.Swagger.Models">${XML_ORDER.filter((k) => fields[k] !== undefined)
+      `<AccessTokenResponse xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/IO.Swagger.Models">${XML_ORDER.filter(
+        (k) => fields[k] !== undefined,
+      )
         .map((k) => `<${k}>${String(fields[k])}</${k}>`)
         .join('')}</AccessTokenResponse>`;
     return new HttpResponse(body, { status: 200, headers: { 'content-type': 'application/xml; charset=utf-8' } });
@@ -125,7 +139,11 @@ export function aspnetAuthTokenServer(options: AspNetOptions = {}): SeedServer<A
         if (/application\/json|text\/json/.test(type)) body = JSON.parse(entry.body) as Record<string, unknown>;
         else if (/xml/.test(type)) body = (xml.parse(entry.body) as { TokenRequest: Record<string, unknown> }).TokenRequest;
         else if (/x-www-form-urlencoded/.test(type)) body = Object.fromEntries(new URLSearchParams(entry.body));
-        else return new HttpResponse('{"Message":"The request entity\'s media type is not supported for this resource."}', { status: 415, headers: { 'content-type': 'application/json' } });
+        else
+          return new HttpResponse('{"Message":"The request entity\'s media type is not supported for this resource."}', {
+            status: 415,
+            headers: { 'content-type': 'application/json' },
+          });
       } catch {
         return invalid();
       }

@@ -12,8 +12,8 @@
  *
  * Not documented, chosen here: errors are RFC 6749 JSON with status 400 (invalid_client: 401).
  */
-import { http, HttpResponse } from 'msw';
-import { bearerToken, fakeJwt, formFields, logRequest, rawJson, TokenBook, type LoggedRequest, type SeedServer } from './common.js';
+import { HttpResponse, http } from 'msw';
+import { bearerToken, fakeJwt, formFields, type LoggedRequest, logRequest, rawJson, type SeedServer, TokenBook } from './common.js';
 
 export const BRIGHT_PATTERN_BASE = 'https://example.com';
 /** The request sample's client id (the parameter table's example is `sheila.thomas`). */
@@ -67,7 +67,8 @@ export function brightPatternServer(options: BrightPatternOptions = {}): SeedSer
       const entry = await logRequest(requests, request);
       const f = formFields(entry);
       if (f.grant_type !== 'client_credentials') return oauthError('unsupported_grant_type', 'The value must be client_credentials');
-      if (!f.client_id || users[f.client_id] === undefined || users[f.client_id] !== f.client_secret) return oauthError('invalid_client', 'Invalid client_id or client_secret', 401);
+      if (!f.client_id || users[f.client_id] === undefined || users[f.client_id] !== f.client_secret)
+        return oauthError('invalid_client', 'Invalid client_id or client_secret', 401);
       const scope = f.scope ?? f.tenant;
       if (!scope) return oauthError('invalid_request', 'scope is required');
       if (scope !== tenant) return oauthError('invalid_scope', `Unknown tenant ${scope}`);

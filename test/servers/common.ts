@@ -3,7 +3,7 @@
  * tokens (so API and logoff handlers can tell valid, expired and revoked tokens apart), and small
  * readers for form, JSON and Basic credentials. The vendor specifics live in one module per system.
  */
-import { HttpResponse, type HttpHandler } from 'msw';
+import { type HttpHandler, HttpResponse } from 'msw';
 
 /** One request as the mock server received it. */
 export interface LoggedRequest {

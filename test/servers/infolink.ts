@@ -18,8 +18,8 @@
  * credentials in the body (a Basic header is ignored) gets 401 with the envelope and code
  * `invalid_client`, the shape every other InfoLink error has.
  */
-import { http, HttpResponse } from 'msw';
-import { bearerToken, formFields, logRequest, rawJson, TokenBook, type LoggedRequest, type SeedServer } from './common.js';
+import { HttpResponse, http } from 'msw';
+import { bearerToken, formFields, type LoggedRequest, logRequest, rawJson, type SeedServer, TokenBook } from './common.js';
 
 export const INFOLINK_BASE = 'http://infolink.example';
 export const INFOLINK_CLIENT_ID = '9605c5d5-2a1b-49cc-8aaa-b350ee9d86b6';
@@ -29,7 +29,8 @@ export const INFOLINK_PASSWORD = 'mypassword';
 /** The refresh token the page's refresh sample sends. */
 export const INFOLINK_SAMPLE_REFRESH_TOKEN = '75168ca1-d5ac-4bda-a943-0d3906710d14';
 /** The page's answer to that refresh. */
-export const INFOLINK_REFRESH_ANSWER = '{"access_token":"c5b8d97d-768c-4c21-b8d5-995560b8bde7","refresh_token":"1a47224c-9a59-49df-83cf-1d79cf2dc738","token_type":"Bearer","expires_in":1800}';
+export const INFOLINK_REFRESH_ANSWER =
+  '{"access_token":"c5b8d97d-768c-4c21-b8d5-995560b8bde7","refresh_token":"1a47224c-9a59-49df-83cf-1d79cf2dc738","token_type":"Bearer","expires_in":1800}';
 /** The page's answer to an expired refresh token (standard OAuth shape, keys in this order). */
 export const INFOLINK_REFRESH_EXPIRED_ANSWER = '{"error_description":"Credentials or token is invalid or expired","error":"invalid_grant"}';
 /** The page's answer to an expired or invalid access token (InfoLink's envelope). */

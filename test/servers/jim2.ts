@@ -16,8 +16,8 @@
  * `{"access_token":…,"token_type":"bearer","expires_in":1199,"refresh_token":…}`, errors as RFC 6749
  * JSON with status 400, API 401s as ASP.NET's `{"Message":"Authorization has been denied for this request."}`.
  */
-import { http, HttpResponse } from 'msw';
-import { basicCredentials, bearerToken, formFields, logRequest, rawJson, TokenBook, type LoggedRequest, type SeedServer } from './common.js';
+import { HttpResponse, http } from 'msw';
+import { basicCredentials, bearerToken, formFields, type LoggedRequest, logRequest, rawJson, type SeedServer, TokenBook } from './common.js';
 
 /** The vendor sample's credentials: `"TestClientId:password"`. */
 export const JIM2_CLIENT_ID = 'TestClientId';

@@ -16,8 +16,8 @@
  * request with a missing, expired or logged-off token gets 401 (the resource pages say "authorization
  * header expected but not found (or found but expired)").
  */
-import { http, HttpResponse } from 'msw';
-import { bearerToken, formFields, logRequest, rawJson, TokenBook, type LoggedRequest, type SeedServer } from './common.js';
+import { HttpResponse, http } from 'msw';
+import { bearerToken, formFields, type LoggedRequest, logRequest, rawJson, type SeedServer, TokenBook } from './common.js';
 
 export const VEEAM_BASE = 'https://uwin2012r2.n.local:9898';
 export const VEEAM_USERNAME = 'vdro\\administrator';
@@ -113,10 +113,12 @@ export function veeamServer(options: VeeamOptions = {}): SeedServer<VeeamUrls> {
       const f = formFields(entry);
       switch (f.grant_type) {
         case 'password':
-          if (f.username?.toLowerCase() !== VEEAM_USERNAME || f.password !== VEEAM_PASSWORD) return oauthError('invalid_grant', 'The user name or password is incorrect.');
+          if (f.username?.toLowerCase() !== VEEAM_USERNAME || f.password !== VEEAM_PASSWORD)
+            return oauthError('invalid_grant', 'The user name or password is incorrect.');
           return answer(VEEAM_PASSWORD_ANSWER, f.username);
         case 'client_credentials':
-          if (f.client_id !== VEEAM_CLIENT_ID || f.client_secret !== VEEAM_CLIENT_SECRET) return oauthError('invalid_client', 'Client credentials are invalid.');
+          if (f.client_id !== VEEAM_CLIENT_ID || f.client_secret !== VEEAM_CLIENT_SECRET)
+            return oauthError('invalid_client', 'Client credentials are invalid.');
           return answer(VEEAM_CLIENT_CREDENTIALS_ANSWER, f.client_id);
         case 'refresh_token': {
           const rt = f.refresh_token;

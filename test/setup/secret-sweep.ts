@@ -85,7 +85,11 @@ function remember(list: Array<WeakRef<object>>, instance: object): void {
 }
 
 /** Replaces `proto[name]` with `wrap(original)`, once per prototype even when modules are shared. */
-function patch<T extends object>(proto: T | undefined, name: string, wrap: (original: (...args: unknown[]) => unknown) => (...args: unknown[]) => unknown): void {
+function patch<T extends object>(
+  proto: T | undefined,
+  name: string,
+  wrap: (original: (...args: unknown[]) => unknown) => (...args: unknown[]) => unknown,
+): void {
   const target = proto as Record<string | symbol, unknown> | undefined;
   const original = target?.[name];
   if (typeof original !== 'function' || (original as { [PATCHED]?: boolean })[PATCHED]) return;
@@ -124,41 +128,53 @@ beforeAll(async () => {
   const handed = new WeakSet<object>();
   for (const { load, name } of TOKEN_HOLDERS) {
     const holder = await classFrom(load, name);
-    patch(holder?.prototype, 'getToken', (original) =>
-      function (this: object, ...args: unknown[]) {
-        if (name === 'TokenManager') remember(managers, this);
-        const result = original.apply(this, args);
-        // A cache hit returns the same settled promise every time: look at each promise once.
-        if (result instanceof Promise && !handed.has(result)) {
-          handed.add(result);
-          observe(result, registerToken, 'a getToken() rejection');
-        }
-        return result;
-      },
+    patch(
+      holder?.prototype,
+      'getToken',
+      (original) =>
+        function (this: object, ...args: unknown[]) {
+          if (name === 'TokenManager') remember(managers, this);
+          const result = original.apply(this, args);
+          // A cache hit returns the same settled promise every time: look at each promise once.
+          if (result instanceof Promise && !handed.has(result)) {
+            handed.add(result);
+            observe(result, registerToken, 'a getToken() rejection');
+          }
+          return result;
+        },
     );
     for (const method of ['peekToken', 'peek', 'peekForRequest']) {
-      patch(holder?.prototype, method, (original) =>
-        function (this: object, ...args: unknown[]) {
-          const token = original.apply(this, args);
-          registerToken(token);
-          return token;
-        },
+      patch(
+        holder?.prototype,
+        method,
+        (original) =>
+          function (this: object, ...args: unknown[]) {
+            const token = original.apply(this, args);
+            registerToken(token);
+            return token;
+          },
       );
     }
-    patch(holder?.prototype, 'logoff', (original) =>
-      function (this: object, ...args: unknown[]) {
-        if (name === 'TokenManager') remember(managers, this);
-        const result = original.apply(this, args);
-        observe(result, () => {}, 'a logoff() rejection');
-        return result;
-      },
+    patch(
+      holder?.prototype,
+      'logoff',
+      (original) =>
+        function (this: object, ...args: unknown[]) {
+          if (name === 'TokenManager') remember(managers, this);
+          const result = original.apply(this, args);
+          observe(result, () => {}, 'a logoff() rejection');
+          return result;
+        },
     );
   }
-  patch(events.Emitter.prototype, 'emit', (original) =>
-    function (this: object, ...args: unknown[]) {
-      sweep.collect(args[1], `the '${String(args[0])}' event payload`);
-      return original.apply(this, args);
-    },
+  patch(
+    events.Emitter.prototype,
+    'emit',
+    (original) =>
+      function (this: object, ...args: unknown[]) {
+        sweep.collect(args[1], `the '${String(args[0])}' event payload`);
+        return original.apply(this, args);
+      },
   );
   for (const [name, channel] of Object.entries(events.channels)) {
     const onMessage = (message: unknown) => sweep.collect(message, `diagnostics_channel tokenward:${name}`);
@@ -176,24 +192,33 @@ beforeAll(async () => {
   }
   // The secrets the token endpoint client scrubs from answers: client secret, password, the Basic pair, tokens.
   const endpoint = await classFrom(() => import('../../src/sources.js'), 'TokenEndpoint');
-  patch(endpoint?.prototype, 'secrets', (original) =>
-    function (this: object, ...args: unknown[]) {
-      const secrets = original.apply(this, args);
-      if (Array.isArray(secrets)) for (const s of secrets) sweep.register(s, 'a credential the token endpoint client holds');
-      return secrets;
-    },
+  patch(
+    endpoint?.prototype,
+    'secrets',
+    (original) =>
+      function (this: object, ...args: unknown[]) {
+        const secrets = original.apply(this, args);
+        if (Array.isArray(secrets)) for (const s of secrets) sweep.register(s, 'a credential the token endpoint client holds');
+        return secrets;
+      },
   );
-  const stores = [await classFrom(() => import('../../src/store.js'), 'MemoryTokenStore'), await classFrom(() => import('../../src/redis.js'), 'RedisTokenStore')];
+  const stores = [
+    await classFrom(() => import('../../src/store.js'), 'MemoryTokenStore'),
+    await classFrom(() => import('../../src/redis.js'), 'RedisTokenStore'),
+  ];
   for (const Store of stores) {
     for (const method of ['get', 'set', 'delete', 'deleteIf', 'lock']) {
-      patch(Store?.prototype, method, (original) =>
-        function (this: object, ...args: unknown[]) {
-          remember(storeInstances, this);
-          if (method === 'set') registerToken(args[1]);
-          const result = original.apply(this, args);
-          observe(result, method === 'get' ? registerToken : () => {}, `an error from ${Store!.name}.${method}()`);
-          return result;
-        },
+      patch(
+        Store?.prototype,
+        method,
+        (original) =>
+          function (this: object, ...args: unknown[]) {
+            remember(storeInstances, this);
+            if (method === 'set') registerToken(args[1]);
+            const result = original.apply(this, args);
+            observe(result, method === 'get' ? registerToken : () => {}, `an error from ${Store!.name}.${method}()`);
+            return result;
+          },
       );
     }
   }

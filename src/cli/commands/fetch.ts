@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CliFailure, EXIT, UsageError } from '../exit-codes.js';
-import { target, type Session } from '../session.js';
+import { type Session, target } from '../session.js';
 import { urlForLog } from '../verbose.js';
 import { print } from './print.js';
 
@@ -62,7 +62,8 @@ function parseHeaders(lines: readonly string[]): Headers {
   for (const line of lines) {
     const at = line.indexOf(':');
     const name = at > 0 ? line.slice(0, at).trim() : '';
-    if (!/^[!#$%&'*+.^_`|~\w-]+$/.test(name)) throw new UsageError(`-H takes "Name: value", got ${JSON.stringify(line.length > 40 ? `${line.slice(0, 40)}…` : line)}`);
+    if (!/^[!#$%&'*+.^_`|~\w-]+$/.test(name))
+      throw new UsageError(`-H takes "Name: value", got ${JSON.stringify(line.length > 40 ? `${line.slice(0, 40)}…` : line)}`);
     headers.append(name, line.slice(at + 1).trim());
   }
   return headers;

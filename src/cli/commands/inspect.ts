@@ -8,8 +8,8 @@
 import type { Token } from '../../token.js';
 import { isFresh } from '../cache.js';
 import { EXIT } from '../exit-codes.js';
-import { TIME_CLAIMS, decodeJwt, expiresPhrase, formatLocalTime, redactToken, type DecodedJwt } from '../output.js';
-import { target, type Session } from '../session.js';
+import { type DecodedJwt, decodeJwt, expiresPhrase, formatLocalTime, redactToken, TIME_CLAIMS } from '../output.js';
+import { type Session, target } from '../session.js';
 import { print } from './print.js';
 
 /** Fields of the answer shown in their own lines, not among the extras. */
@@ -113,10 +113,23 @@ export function render(view: TokenView): string {
   lines.push(['token type', view.tokenType]);
   lines.push(['expires', `${view.expiresAtLocal} (${expiresPhrase(Date.parse(view.expiresAt), now)})`]);
   const r = view.refreshToken;
-  lines.push(['refresh token', r === null ? 'none' : `${r.value}, ${r.expiresAt === null ? 'expiry not stated by the server' : `expires ${r.expiresAtLocal} (${expiresPhrase(Date.parse(r.expiresAt), now)})`}`]);
+  lines.push([
+    'refresh token',
+    r === null
+      ? 'none'
+      : `${r.value}, ${r.expiresAt === null ? 'expiry not stated by the server' : `expires ${r.expiresAtLocal} (${expiresPhrase(Date.parse(r.expiresAt), now)})`}`,
+  ]);
   lines.push(['scope', view.scope ?? '(not stated by the server)']);
-  lines.push(['client auth', view.clientAuth ?? (view.obtainedBy === 'cache' ? 'not known: the token came from the cache (--no-cache shows which style the server takes)' : 'none sent')]);
-  const obtained = view.obtainedBy === 'cache' ? `from the cache (${view.cacheFile ?? 'a shared store'})` : view.obtainedBy === 'refresh' ? 'by a refresh' : `by a ${view.grant ?? 'new'} grant`;
+  lines.push([
+    'client auth',
+    view.clientAuth ?? (view.obtainedBy === 'cache' ? 'not known: the token came from the cache (--no-cache shows which style the server takes)' : 'none sent'),
+  ]);
+  const obtained =
+    view.obtainedBy === 'cache'
+      ? `from the cache (${view.cacheFile ?? 'a shared store'})`
+      : view.obtainedBy === 'refresh'
+        ? 'by a refresh'
+        : `by a ${view.grant ?? 'new'} grant`;
   lines.push(['obtained', `${obtained} at ${formatLocalTime(Date.parse(view.receivedAt))}`]);
   if (view.idToken) lines.push(['id token', 'present (not shown)']);
   for (const [key, value] of Object.entries(view.extra)) lines.push([key, JSON.stringify(value)]);

@@ -10,7 +10,7 @@
  */
 import { CliFailure, EXIT } from '../exit-codes.js';
 import { formatLocalTime } from '../output.js';
-import { target, type Session } from '../session.js';
+import { type Session, target } from '../session.js';
 import { print } from './print.js';
 
 /** Runs `tokenward logoff`; resolves to the exit code. */
@@ -19,7 +19,9 @@ export async function run(session: Session): Promise<number> {
   const acquire = session.flags.acquire === true || session.system?.name === 'jim2';
   const say = (line: string) => print(session.io.stdout, `${line}\n`);
   if (cached === undefined && !acquire) {
-    await say(`nothing to release: no cached token for this configuration${session.store ? '' : ' (the cache is off)'}. Pass --acquire to log in and out once.`);
+    await say(
+      `nothing to release: no cached token for this configuration${session.store ? '' : ' (the cache is off)'}. Pass --acquire to log in and out once.`,
+    );
     return EXIT.OK;
   }
   const tm = await session.manager();
@@ -39,9 +41,12 @@ export async function run(session: Session): Promise<number> {
     await tm.logoff();
     if (released) await say('released the session of the cached token at the server; the cache file is deleted');
     else if (notRevocable)
-      await say(`the server does not revoke this kind of token (unsupported_token_type): the cache file is deleted, and the token stays valid at the server until ${formatLocalTime(cached.expiresAt)}`);
+      await say(
+        `the server does not revoke this kind of token (unsupported_token_type): the cache file is deleted, and the token stays valid at the server until ${formatLocalTime(cached.expiresAt)}`,
+      );
     else if (hasLogoffEndpoint(session)) await say('the session of the cached token had already ended at the server; the cache file is deleted');
-    else await say(`${describeNoEndpoint(session)}: the cached token is deleted here, and stays valid at the server until ${formatLocalTime(cached.expiresAt)}`);
+    else
+      await say(`${describeNoEndpoint(session)}: the cached token is deleted here, and stays valid at the server until ${formatLocalTime(cached.expiresAt)}`);
     return EXIT.OK;
   }
   try {
@@ -50,7 +55,7 @@ export async function run(session: Session): Promise<number> {
     if ((err as { code?: unknown }).code === 'ERR_TOKENWARD_NO_LICENCE') {
       throw new CliFailure(
         `${(err as Error).message}\n  No cached token, and no licence free to log in with: every licence is held by another session. ` +
-          'tokenward cannot release a session whose tokens it does not have (a crashed service\'s). Jim2Server releases it when its ' +
+          "tokenward cannot release a session whose tokens it does not have (a crashed service's). Jim2Server releases it when its " +
           'refresh token lapses, 20 minutes after its last token request; a Jim2 administrator can end it sooner.',
         EXIT.NO_LICENCE,
       );

@@ -7,7 +7,7 @@
 import { isFresh } from '../cache.js';
 import { EXIT } from '../exit-codes.js';
 import { expiresPhrase } from '../output.js';
-import { target, type Session } from '../session.js';
+import { type Session, target } from '../session.js';
 import { print } from './print.js';
 
 /** Runs `tokenward token`; resolves to the exit code. */
