@@ -10,7 +10,6 @@ export type { Token } from './token.js';
 export { authorizationValue } from './token.js';
 export {
   DEFAULTS,
-  resolveOptions,
   type ClientAuthMethod,
   type FetchLike,
   type GrantName,

@@ -21,7 +21,7 @@ import { CREDENTIAL_OPTIONS, describeUndefined, undefinedKeys } from './unset-cr
 export { DEFAULTS } from './options-defaults.js';
 export type { ClientAuthMethod, FetchLike, GrantName, LogoffOptions, ParamValue, RetryEvent, RetryOptions, TokenEvent, TokenManagerOptions, TokenwardHooks } from './options-types.js';
 
-/** Options after validation and defaults. */
+/** Options after validation and defaults. @internal What the rest of tokenward reads. */
 export interface ResolvedOptions extends ResolvedEnterprise, ResolvedGrants {
   /** The token endpoint as configured; `undefined` with `issuer` (then discovery finds it). */
   tokenUrl: URL | undefined;
@@ -71,6 +71,7 @@ function undefinedCredentials(input: Record<string, unknown>): string | undefine
 
 /**
  * Validates options and applies {@link DEFAULTS}.
+ * @internal Called by `TokenManager`'s constructor; tests import it from this module.
  * @throws {ConfigError} naming the option, what was expected and (for non-secrets) what was given; also
  * for a credential (`clientId`, `clientSecret`, `username`, `password`, `privateKey`) given as `undefined`.
  */

@@ -7,7 +7,8 @@ import { X509Certificate } from 'node:crypto';
 import { inspect } from 'node:util';
 import * as jose from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, ErrorCode, resolveOptions, TokenManager, type TokenManagerOptions, TokenwardError } from '../src/index.js';
+import { ConfigError, ErrorCode, TokenManager, type TokenManagerOptions, TokenwardError } from '../src/index.js';
+import { resolveOptions } from '../src/options.js';
 import { makeKey, makePki, type TestCert } from './helpers/certs.js';
 import { answer, type ScriptedRequest, scriptedFetch, tokenAnswer } from './helpers/scripted-fetch.js';
 

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULTS, ErrorCode, resolveOptions, TokenManager, type TokenManagerOptions } from '../src/index.js';
+import { ConfigError, DEFAULTS, ErrorCode, TokenManager, type TokenManagerOptions } from '../src/index.js';
+import { resolveOptions } from '../src/options.js';
 
 const doc = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
 const source = readFileSync(new URL('../src/options-types.ts', import.meta.url), 'utf8');
