@@ -14,11 +14,17 @@ export type GrantValue = string | (() => string | Promise<string>);
 
 /** RFC 8693 §3 token type identifiers, by the short names tokenward accepts for them. */
 export const TOKEN_TYPES = Object.freeze({
+  /** An OAuth 2.0 access token issued by the server. */
   access_token: 'urn:ietf:params:oauth:token-type:access_token',
+  /** An OAuth 2.0 refresh token issued by the server. */
   refresh_token: 'urn:ietf:params:oauth:token-type:refresh_token',
+  /** An OpenID Connect ID token. */
   id_token: 'urn:ietf:params:oauth:token-type:id_token',
+  /** Any JWT, such as a Kubernetes service-account token or another issuer's token. */
   jwt: 'urn:ietf:params:oauth:token-type:jwt',
+  /** A base64url-encoded SAML 1.1 assertion. */
   saml1: 'urn:ietf:params:oauth:token-type:saml1',
+  /** A base64url-encoded SAML 2.0 assertion. */
   saml2: 'urn:ietf:params:oauth:token-type:saml2',
 } as const);
 

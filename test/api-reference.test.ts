@@ -22,7 +22,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  */
 const PENDING_OPTIONS_REWRITE = new Set<string>(
   ['TokenManagerOptions', 'RetryOptions', 'LogoffOptions', 'TokenwardHooks', 'TokenEvent', 'RetryEvent', 'FetchLike', 'GrantName', 'ParamValue']
-    .concat(['ClientAuthMethod', 'DEFAULTS', 'TOKEN_TYPES', 'GrantValue', 'JwtBearerAssertion', 'TokenTypeName', 'TlsOptions'])
+    .concat(['ClientAuthMethod', 'TOKEN_TYPES', 'GrantValue', 'JwtBearerAssertion', 'TokenTypeName', 'TlsOptions'])
     .map((name) => `index.${name}`),
 );
 
