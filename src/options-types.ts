@@ -10,12 +10,43 @@ import type { EnterpriseOptions } from './options-enterprise.js';
 import type { GrantOptions } from './options-grants.js';
 import type { TokenStore } from './store.js';
 
-/** A WHATWG-`fetch`-compatible function: `globalThis.fetch`, `undici.fetch`, or a test's mock. */
+/**
+ * A WHATWG-`fetch`-compatible function: `globalThis.fetch`, `undici.fetch`, or a test's mock. It is
+ * also the type of `tm.fetch`, so a manager's fetch goes wherever a `fetch` is expected.
+ *
+ * @example
+ * ```ts
+ * import { TokenManager, type FetchLike } from 'tokenward';
+ *
+ * // tokenward's token and API requests through your app's own fetch: here, one that logs each answer's
+ * // status and URL (without the query, and never the headers: they carry the token).
+ * const loggingFetch: FetchLike = async (input, init) => {
+ *   const res = await fetch(input, init);
+ *   const url = new URL(input instanceof Request ? input.url : input);
+ *   log.info(res.status, init?.method ?? 'GET', `${url.origin}${url.pathname}`);
+ *   return res;
+ * };
+ * const billing = new TokenManager({ tokenUrl, clientId, clientSecret, fetch: loggingFetch });
+ *
+ * // tm.fetch is a FetchLike too: hand it to code that takes a fetch.
+ * const apiFetch: FetchLike = billing.fetch;
+ * ```
+ */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 /**
  * How the client authenticates at the token endpoint: the RFC 7591 / RFC 8705 names, plus tokenward's
  * short `basic` (= `client_secret_basic`) and `body` (= `client_secret_post`), and `auto`.
+ *
+ * @example
+ * ```ts
+ * import { TokenManager, type ClientAuthMethod } from 'tokenward';
+ *
+ * // Jim2Server (OWIN) does not form-decode Basic credentials, and its secret is a user's password that
+ * // may hold `:` or `%`: send the credentials in the body, without `auto`'s Basic first try.
+ * const clientAuth: ClientAuthMethod = 'client_secret_post';
+ * const jim2 = new TokenManager({ tokenUrl: 'http://jim2.local/Jim_Test/token', clientId: 'TestClientId', clientSecret, clientAuth });
+ * ```
  */
 export type ClientAuthMethod =
   | 'auto'
@@ -32,16 +63,59 @@ export type ClientAuthMethod =
 /**
  * The grants tokenward speaks by name, or any other (extension) grant by its absolute URI
  * (`urn:ietf:params:oauth:grant-type:device_code`, a vendor's), whose fields go in `grantParams`.
+ *
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises';
+ * import { TokenManager, type GrantName } from 'tokenward';
+ *
+ * // Veeam Recovery Orchestrator signs a user in with the password grant (the `veeam()` profile does this).
+ * const grant: GrantName = 'password';
+ * const vro = new TokenManager({ tokenUrl: 'https://vro.example.local:9898/api/token', grant, username: 'CORP\\svc-dr', password: process.env.VRO_PASSWORD! });
+ *
+ * // A vendor's extension grant, by its URI; its fields go in grantParams.
+ * const attested: GrantName = 'urn:example:params:oauth:grant-type:attested-device';
+ * const kiosk = new TokenManager({
+ *   tokenUrl: 'https://idp.example.com/oauth/token',
+ *   clientId: 'kiosk',
+ *   grant: attested,
+ *   grantParams: { attestation: () => readFile('/run/attestation.jwt', 'utf8'), device_id: 'kiosk-17' },
+ * });
+ * ```
  */
 export type GrantName = 'client_credentials' | 'password' | 'token_exchange' | 'jwt_bearer' | `${string}:${string}`;
 
-/** A value of an extra body field. Kept typed in JSON bodies (`WindowsAuthentication: false`). */
+/**
+ * A value of an extra body field. Kept typed in JSON bodies (`WindowsAuthentication: false`).
+ *
+ * @example
+ * ```ts
+ * import { TokenManager, type ParamValue } from 'tokenward';
+ *
+ * // The ASP.NET auth-token facade reads a JSON body and wants a boolean here, not the string "false".
+ * const params: Record<string, ParamValue> = { WindowsAuthentication: false };
+ * const portal = new TokenManager({ tokenUrl: 'https://api.example.com/api/v1/auth/token', clientId: 'portal', clientSecret, username, password, bodyFormat: 'json', params });
+ * ```
+ */
 export type ParamValue = string | number | boolean;
 
 /**
  * Retry policy for transient token-endpoint failures (network, timeout, 408, 429, 5xx). Times are at
  * most 2^31-1 ms (a Node timer's limit). A `Retry-After` over 60 s, or over the budget left, is not
  * waited for: the error is thrown at once.
+ *
+ * @example
+ * ```ts
+ * import { TokenManager, type RetryOptions } from 'tokenward';
+ *
+ * // An IdP that drops connections and answers 503 while it scales up: more tries, further apart,
+ * // still given up after a minute. OAuth errors (a wrong secret) are never retried.
+ * const retry: RetryOptions = { retries: 6, minTimeout: 500, maxTimeout: 10_000, maxRetryTime: 60_000 };
+ * const reports = new TokenManager({ tokenUrl, clientId, clientSecret, retry });
+ *
+ * // A readiness probe should fail at once instead.
+ * const probe = new TokenManager({ tokenUrl, clientId, clientSecret, retry: false, timeout: 2_000 });
+ * ```
  */
 export interface RetryOptions {
   /** Retries after the first try. @default 3 */
@@ -54,7 +128,24 @@ export interface RetryOptions {
   maxRetryTime?: number;
 }
 
-/** How `logoff()` releases the session at the server. */
+/**
+ * How `logoff()` releases the session at the server.
+ *
+ * @example
+ * ```ts
+ * import { TokenManager, type LogoffOptions } from 'tokenward';
+ *
+ * // Jim2Server: a session holds a paid user licence until its logoff page is called with the token
+ * // (the page the `jim2()` profile assumes; correct it if your site's differs).
+ * const logoff: LogoffOptions = { style: 'bearer', url: '/api/v1/logoff', method: 'POST' };
+ * const jim2 = new TokenManager({ tokenUrl: 'http://jim2.local/Jim_Test/token', baseUrl: 'http://jim2.local/Jim_Test/', clientId: 'TestClientId', clientSecret, clientAuth: 'body', logoff });
+ *
+ * // Keycloak: RFC 7009 revocation at the revocation_endpoint its metadata names.
+ * const keycloak = new TokenManager({ issuer: 'https://sso.example.com/realms/acme', clientId, clientSecret, logoff: { style: 'revoke' } });
+ *
+ * process.once('SIGTERM', () => void Promise.allSettled([jim2.logoff(), keycloak.logoff()]));
+ * ```
+ */
 export type LogoffOptions =
   | {
       /** Send a request carrying the access token as `Authorization: Bearer …` (Veeam `DELETE /api/token`, Jim2's logoff page). */
@@ -73,7 +164,21 @@ export type LogoffOptions =
       tokens?: ReadonlyArray<'refresh_token' | 'access_token'>;
     };
 
-/** Lifecycle hooks. Payloads never hold a token or secret. */
+/**
+ * Lifecycle hooks. Payloads never hold a token or secret.
+ *
+ * @example
+ * ```ts
+ * import { TokenManager, type TokenwardHooks } from 'tokenward';
+ *
+ * const hooks: TokenwardHooks = {
+ *   onToken: (e) => log.info(`token by ${e.how} (${e.grant}), expires ${new Date(e.expiresAt).toISOString()}`),
+ *   onRetry: (e) => log.warn(`token request try ${e.attempt} failed (${e.error.code}); ${e.retriesLeft} retries left`),
+ *   onError: (err) => log.error(`no token: ${err.message}`),
+ * };
+ * const orders = new TokenManager({ tokenUrl, clientId, clientSecret, hooks });
+ * ```
+ */
 export interface TokenwardHooks {
   /** A token was acquired or refreshed. */
   onToken?: (event: TokenEvent) => void;
@@ -83,7 +188,21 @@ export interface TokenwardHooks {
   onRetry?: (event: RetryEvent) => void;
 }
 
-/** Payload of the `token` event. */
+/**
+ * Payload of the `token` event.
+ *
+ * @example
+ * ```ts
+ * import type { TokenEvent } from 'tokenward';
+ *
+ * // Where tokens come from: a fleet sharing a Redis store should mostly see 'store', not 'grant'.
+ * const origins: Record<TokenEvent['how'], number> = { grant: 0, refresh: 0, store: 0 };
+ * tm.on('token', (e: TokenEvent) => {
+ *   origins[e.how] += 1;
+ *   if (e.how === 'grant' && !e.hasRefreshToken) log.info(`no refresh token: a new ${e.grant} grant after ${new Date(e.expiresAt).toISOString()}`);
+ * });
+ * ```
+ */
 export interface TokenEvent {
   /** How the token was obtained. */
   readonly how: 'grant' | 'refresh' | 'store';
@@ -97,7 +216,19 @@ export interface TokenEvent {
   readonly tokenType: string;
 }
 
-/** Payload of the `retry` event. */
+/**
+ * Payload of the `retry` event.
+ *
+ * @example
+ * ```ts
+ * import type { RetryEvent } from 'tokenward';
+ *
+ * // A flaky IdP shows up as retries before it shows up as errors.
+ * tm.on('retry', ({ attempt, retriesLeft, error }: RetryEvent) => {
+ *   log.warn(`token endpoint try ${attempt} failed: ${error.status ?? error.code}; ${retriesLeft} retries left`);
+ * });
+ * ```
+ */
 export interface RetryEvent {
   /** The try that failed, counting from 1. */
   readonly attempt: number;
@@ -107,7 +238,25 @@ export interface RetryEvent {
   readonly error: TokenwardError;
 }
 
-/** Options of a {@link TokenManager}. Exactly one of `tokenUrl` and `issuer` is required. */
+/**
+ * Options of a {@link TokenManager}. Exactly one of `tokenUrl` and `issuer` is required.
+ *
+ * @example
+ * ```ts
+ * import { TokenManager, type TokenManagerOptions } from 'tokenward';
+ *
+ * // Auth0 machine-to-machine: the API is named by an `audience` sent with every token request.
+ * const options: TokenManagerOptions = {
+ *   issuer: 'https://acme.eu.auth0.com/', // Auth0's issuer ends with a slash: keep it
+ *   clientId: process.env.AUTH0_CLIENT_ID!,
+ *   clientSecret: process.env.AUTH0_CLIENT_SECRET!,
+ *   params: { audience: 'https://orders.example.com' },
+ *   baseUrl: 'https://orders.example.com',
+ * };
+ * const orders = new TokenManager(options);
+ * const open = await orders.fetch('/v1/orders?status=open');
+ * ```
+ */
 export interface TokenManagerOptions extends EnterpriseOptions, GrantOptions {
   /**
    * The token endpoint, used exactly as given (Jim2's carries a site path: `http://host/Jim_Test/token`).
