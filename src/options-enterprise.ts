@@ -9,7 +9,25 @@ import type { WireClientAuth } from './client-auth/strategy.js';
 import { HMAC_ALGORITHMS, readSigningKey, TlsCredentials, type PrivateKeyInput } from './credentials.js';
 import { ConfigError } from './errors.js';
 
-/** A client certificate for mutual TLS (RFC 8705), PEM. */
+/**
+ * A client certificate for mutual TLS (RFC 8705), PEM.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { TokenManager, type TlsOptions } from 'tokenward';
+ *
+ * // A bank's FAPI authorization server: the certificate authenticates the client (tls_client_auth)
+ * // and the tokens are bound to it; tm.fetch presents it to the API too.
+ * const tls: TlsOptions = {
+ *   cert: readFileSync('/etc/payments/client.crt'),
+ *   key: readFileSync('/etc/payments/client.key'),
+ *   ca: readFileSync('/etc/payments/bank-ca.crt'), // the bank's private CA
+ * };
+ * const payments = new TokenManager({ issuer: 'https://as.bank.example', clientId: 'payments-service', tls, baseUrl: 'https://api.bank.example' });
+ * const accounts = await payments.fetch('/accounts');
+ * ```
+ */
 export interface TlsOptions {
   /** The client certificate (PEM), or a chain: leaf first. */
   cert: string | Buffer;

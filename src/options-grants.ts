@@ -9,10 +9,34 @@ import type { SigningKey } from './client-auth/assertion.js';
 import { readSigningKey } from './credentials.js';
 import { ConfigError } from './errors.js';
 
-/** A value the grant sends: a string, or a function called for every token request (a rotated file, a fresh user token). */
+/**
+ * A value the grant sends: a string, or a function called for every token request (a rotated file, a fresh user token).
+ *
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises';
+ * import { TokenManager, type GrantValue } from 'tokenward';
+ *
+ * // A Kubernetes projected service-account token, rotated by the kubelet: read again for every token
+ * // request (never on a cache hit), and exchanged for a token of the batch job's own.
+ * const subjectToken: GrantValue = () => readFile('/var/run/secrets/tokens/identity', 'utf8');
+ * const batch = new TokenManager({ tokenUrl: 'https://sts.example.com/token', clientId: 'batch', clientSecret, grant: 'token_exchange', subjectToken, subjectTokenType: 'jwt' });
+ * ```
+ */
 export type GrantValue = string | (() => string | Promise<string>);
 
-/** RFC 8693 §3 token type identifiers, by the short names tokenward accepts for them. */
+/**
+ * RFC 8693 §3 token type identifiers, by the short names tokenward accepts for them.
+ *
+ * @example
+ * ```ts
+ * import { TOKEN_TYPES } from 'tokenward';
+ *
+ * // After a token exchange, the answer's issued_token_type says what the server gave back.
+ * const token = await tm.getToken();
+ * if (token.issuedTokenType === TOKEN_TYPES.jwt) log.info('the STS issued a JWT rather than an opaque access token');
+ * ```
+ */
 export const TOKEN_TYPES = Object.freeze({
   /** An OAuth 2.0 access token issued by the server. */
   access_token: 'urn:ietf:params:oauth:token-type:access_token',
@@ -28,7 +52,25 @@ export const TOKEN_TYPES = Object.freeze({
   saml2: 'urn:ietf:params:oauth:token-type:saml2',
 } as const);
 
-/** A token type: one of {@link TOKEN_TYPES}' short names, or any absolute URI (`urn:…`). */
+/**
+ * A token type: one of {@link TOKEN_TYPES}' short names, or any absolute URI (`urn:…`).
+ *
+ * @example
+ * ```ts
+ * import { TokenManager, type TokenTypeName } from 'tokenward';
+ *
+ * // A backend-for-frontend exchanges the user's ID token for an access token to the orders API.
+ * const subjectTokenType: TokenTypeName = 'id_token';
+ * const bff = new TokenManager({ tokenUrl: 'https://sts.example.com/token', clientId: 'web-bff', clientSecret, grant: 'token_exchange', subjectTokenType, requestedTokenType: 'access_token' });
+ *
+ * async function ordersFor(idToken: string): Promise<Response> {
+ *   return bff.for({ subjectToken: idToken, audience: 'https://orders.example.com' }).fetch('https://orders.example.com/v1/orders');
+ * }
+ *
+ * // A type RFC 8693 does not name goes by its URI.
+ * const sessionType: TokenTypeName = 'urn:example:params:oauth:token-type:portal-session';
+ * ```
+ */
 export type TokenTypeName = keyof typeof TOKEN_TYPES | `${string}:${string}`;
 
 /** The RFC 8693 grant type URI. */
@@ -40,6 +82,24 @@ export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
  * `grant: 'jwt_bearer'`: how tokenward signs the assertion (RFC 7523 §2.1) for every request. Its `aud`
  * is the one client assertions get (`assertionAudience`, else the issuer when known, else the token
  * endpoint), its lifetime `assertionLifetime`, and `jti`, `iat`, `nbf`, `exp` are made per request.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { TokenManager, type JwtBearerAssertion } from 'tokenward';
+ *
+ * // A Google service account's key file: the account signs for a Workspace user (domain-wide
+ * // delegation), the scope is a claim, and `aud` is the token endpoint.
+ * const account = JSON.parse(readFileSync('/etc/reports/service-account.json', 'utf8')) as { client_email: string; private_key: string; private_key_id: string };
+ * const assertion: JwtBearerAssertion = {
+ *   privateKey: account.private_key,
+ *   keyId: account.private_key_id,
+ *   issuer: account.client_email,
+ *   subject: 'reports@acme.example',
+ *   claims: { scope: 'https://www.googleapis.com/auth/admin.reports.audit.readonly' },
+ * };
+ * const google = new TokenManager({ tokenUrl: 'https://oauth2.googleapis.com/token', grant: 'jwt_bearer', assertion });
+ * ```
  */
 export interface JwtBearerAssertion {
   /** The signing key: PEM, JWK or `KeyObject` (RSA 2048+, EC, Ed25519). A secret. @default the `privateKey` option */

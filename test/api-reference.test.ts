@@ -14,17 +14,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/**
- * Exports declared in src/options.ts, src/options-grants.ts and src/options-enterprise.ts that have no
- * `@example` yet: the options rewrite (issue 12 item 5) replaces those files. The lead removes this list
- * when it lands (and typedoc.json's intentionallyNotDocumented / intentionallyNotExported with it); the
- * last test here fails on a name that no longer lacks an example.
- */
-const PENDING_OPTIONS_REWRITE = new Set<string>(
-  ['TOKEN_TYPES', 'GrantValue', 'JwtBearerAssertion', 'TokenTypeName', 'TlsOptions']
-    .map((name) => `index.${name}`),
-);
-
 // typedoc reads its config as tsconfig-style JSON (comments allowed), and so does this.
 const config = ts.readConfigFile(join(root, 'typedoc.json'), ts.sys.readFile).config as { entryPoints: string[] };
 /** The entry points typedoc.json documents, each with the specifier a user imports it by. */
@@ -105,13 +94,8 @@ describe('the API reference', () => {
   });
 
   it('every export of every entry point has an @example with a ```ts block', () => {
-    const missing = exported.filter((e) => examples(e.comment).length === 0 && !PENDING_OPTIONS_REWRITE.has(e.id)).map((e) => e.id);
+    const missing = exported.filter((e) => examples(e.comment).length === 0).map((e) => e.id);
     expect(missing).toEqual([]);
-  });
-
-  it('the exports pending the options rewrite still lack an example (else take them off the list)', () => {
-    const lacking = new Set(exported.filter((e) => examples(e.comment).length === 0).map((e) => e.id));
-    expect([...PENDING_OPTIONS_REWRITE].filter((name) => !lacking.has(name))).toEqual([]);
   });
 });
 
