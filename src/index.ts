@@ -3,14 +3,20 @@
  * This module only re-exports.
  * @module
  */
-export { TokenManager, TokenView } from './manager.js';
-export type { TokenParameters } from './token-params.js';
+
+export { defaultIsAuthFailure } from './auth-fetch.js';
 export type { GetTokenOptions } from './caller.js';
-export type { Token } from './token.js';
-export { authorizationValue } from './token.js';
+export { basicAuthorization, formEncode, isClientNotAuthenticated, type WireClientAuth } from './client-auth/index.js';
+export type { PrivateKeyInput } from './credentials.js';
+export type { DpopOption } from './dpop.js';
+export { ConfigError, ErrorCode, isTokenwardError, NetworkError, OAuthError, ResponseError, TokenwardError, type TokenwardErrorDetails } from './errors.js';
+export { channels, type LogoffOutcome, type TokenwardEvents } from './events.js';
+export type { GrantInputParameters } from './grant-inputs.js';
+export { TokenManager, TokenView } from './manager.js';
+export { type NormalizeOptions, normalizeTokenResponse, normalizeTokenType, type TokenHttpResponse } from './normalize.js';
 export {
-  DEFAULTS,
   type ClientAuthMethod,
+  DEFAULTS,
   type FetchLike,
   type GrantName,
   type LogoffOptions,
@@ -21,22 +27,25 @@ export {
   type TokenManagerOptions,
   type TokenwardHooks,
 } from './options.js';
-export { TOKEN_TYPES, type GrantValue, type JwtBearerAssertion, type TokenTypeName } from './options-grants.js';
-export type { GrantInputParameters } from './grant-inputs.js';
-export type { DpopOption } from './dpop.js';
-export type { PrivateKeyInput } from './credentials.js';
 export type { TlsOptions } from './options-enterprise.js';
-export { ConfigError, ErrorCode, NetworkError, OAuthError, ResponseError, TokenwardError, isTokenwardError, type TokenwardErrorDetails } from './errors.js';
-export { normalizeTokenResponse, normalizeTokenType, type NormalizeOptions, type TokenHttpResponse } from './normalize.js';
-export { buildTokenRequest, type TokenHttpRequest, type TokenRequestInput } from './token-request.js';
-export { basicAuthorization, formEncode, isClientNotAuthenticated, type WireClientAuth } from './client-auth/index.js';
-export { MemoryTokenStore, type TokenStore } from './store.js';
-export { defaultIsAuthFailure } from './auth-fetch.js';
-export { isReplayableBody } from './request-parts.js';
-export { RENEWAL_COOLDOWN_MS } from './token-slot.js';
-export { authInterceptor, defaultIsAuthFailureStatus, type AuthInterceptorOptions } from './undici.js';
-export { channels, type LogoffOutcome, type TokenwardEvents } from './events.js';
-export { cacheChannel, tracingChannels, type AcquireTrace, type CacheLookup, type LogoffTrace, type OperationTrace, type TokenRequestTrace } from './tracing.js';
-export { isTransient } from './retry.js';
-export { asksForDpopNonce, bearerError, findChallenge, parseWwwAuthenticate, rejectsToken, type Challenge } from './www-authenticate.js';
+export { type GrantValue, type JwtBearerAssertion, TOKEN_TYPES, type TokenTypeName } from './options-grants.js';
 export * from './profiles/index.js';
+export { isReplayableBody } from './request-parts.js';
+export { isTransient } from './retry.js';
+export { MemoryTokenStore, type TokenStore } from './store.js';
+export type { Token } from './token.js';
+export { authorizationValue } from './token.js';
+export type { TokenParameters } from './token-params.js';
+export { buildTokenRequest, type TokenHttpRequest, type TokenRequestInput } from './token-request.js';
+export { RENEWAL_COOLDOWN_MS } from './token-slot.js';
+export {
+  type AcquireTrace,
+  type CacheLookup,
+  cacheChannel,
+  type LogoffTrace,
+  type OperationTrace,
+  type TokenRequestTrace,
+  tracingChannels,
+} from './tracing.js';
+export { type AuthInterceptorOptions, authInterceptor, defaultIsAuthFailureStatus } from './undici.js';
+export { asksForDpopNonce, bearerError, type Challenge, findChallenge, parseWwwAuthenticate, rejectsToken } from './www-authenticate.js';

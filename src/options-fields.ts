@@ -86,9 +86,17 @@ const msOrZero = once(() => z.number().check(z.int(), z.minimum(0), atMostInt32(
 const fn = once(() => z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' }));
 const isKey = (v: unknown) => typeof v === 'string' || (typeof v === 'object' && v !== null);
 const keyMessage = { message: 'must be a PEM string or Buffer, a JWK object or a KeyObject' };
-const stringOrFn = once(() => z.union([nonEmpty(), z.custom<() => string>((v) => typeof v === 'function')], { error: 'must be a non-empty string or a function returning one' }));
+const stringOrFn = once(() =>
+  z.union([nonEmpty(), z.custom<() => string>((v) => typeof v === 'function')], { error: 'must be a non-empty string or a function returning one' }),
+);
 const tokenType = once(() =>
-  z.string().check(z.refine((v) => v in TOKEN_TYPES || ABSOLUTE_URI.test(v), { message: `must be one of ${Object.keys(TOKEN_TYPES).map((k) => JSON.stringify(k)).join(', ')} or an absolute URI` })),
+  z.string().check(
+    z.refine((v) => v in TOKEN_TYPES || ABSOLUTE_URI.test(v), {
+      message: `must be one of ${Object.keys(TOKEN_TYPES)
+        .map((k) => JSON.stringify(k))
+        .join(', ')} or an absolute URI`,
+    }),
+  ),
 );
 const optional = z.optional;
 
@@ -110,7 +118,18 @@ export const FIELDS = {
   username: nonEmpty,
   password: () => z.string(),
   clientAuth: () =>
-    z.enum(['auto', 'basic', 'body', 'none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt', 'client_secret_jwt', 'tls_client_auth', 'self_signed_tls_client_auth']),
+    z.enum([
+      'auto',
+      'basic',
+      'body',
+      'none',
+      'client_secret_basic',
+      'client_secret_post',
+      'private_key_jwt',
+      'client_secret_jwt',
+      'tls_client_auth',
+      'self_signed_tls_client_auth',
+    ]),
   // The enterprise options (options-enterprise.ts); `issuer` is with the URLs above.
   privateKey: () => z.custom<KeyObject | string | Buffer | Record<string, unknown>>(isKey, keyMessage),
   keyId: nonEmpty,
@@ -119,7 +138,13 @@ export const FIELDS = {
   assertionAudience: nonEmpty,
   assertionLifetime: () => z.number().check(z.int(), z.minimum(1), z.maximum(3600)),
   clientAssertion: fn,
-  tls: () => z.strictObject({ cert: pem(), key: pem(), passphrase: optional(z.string()), ca: optional(z.union([pem(), z.array(pem())], { error: 'must be a PEM string or a Buffer, or an array of them' })) }),
+  tls: () =>
+    z.strictObject({
+      cert: pem(),
+      key: pem(),
+      passphrase: optional(z.string()),
+      ca: optional(z.union([pem(), z.array(pem())], { error: 'must be a PEM string or a Buffer, or an array of them' })),
+    }),
   proxy: proxyUrl,
   // The delegation grants' options (options-grants.ts).
   subjectToken: stringOrFn,
@@ -155,22 +180,28 @@ export const FIELDS = {
     }),
   timeout: positiveMs,
   retry: () =>
-    z.union([
-      z.literal(false),
-      z.strictObject({
-        retries: optional(z.number().check(z.int(), z.minimum(0), z.maximum(20))),
-        minTimeout: optional(msOrZero()),
-        maxTimeout: optional(msOrZero()),
-        maxRetryTime: optional(positiveMs()),
-      }),
-    ], { error: 'must be false or an object' }),
+    z.union(
+      [
+        z.literal(false),
+        z.strictObject({
+          retries: optional(z.number().check(z.int(), z.minimum(0), z.maximum(20))),
+          minTimeout: optional(msOrZero()),
+          maxTimeout: optional(msOrZero()),
+          maxRetryTime: optional(positiveMs()),
+        }),
+      ],
+      { error: 'must be false or an object' },
+    ),
   refreshSkew: () => z.number().check(z.minimum(0)),
   defaultExpiresIn: () => z.number().check(z.positive()),
   proactive: () => z.boolean(),
   store: () =>
-    z.custom<TokenStore>((v: unknown) => typeof v === 'object' && v !== null && ['get', 'set', 'delete'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'), {
-      message: 'must implement get(key), set(key, token) and delete(key)',
-    }),
+    z.custom<TokenStore>(
+      (v: unknown) => typeof v === 'object' && v !== null && ['get', 'set', 'delete'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
+      {
+        message: 'must implement get(key), set(key, token) and delete(key)',
+      },
+    ),
   // A size, not a time: its messages speak of bytes.
   maxResponseBytes: () => {
     const bytes = { message: 'must be a positive whole number of bytes' };
@@ -185,8 +216,16 @@ export const FIELDS = {
       [
         z.literal(false),
         z.discriminatedUnion('style', [
-          z.strictObject({ style: z.literal('bearer'), url: optional(urlInput()), method: optional(z.string().check(z.regex(/^[A-Za-z]+$/, { message: 'must be an HTTP method (letters only)' }))) }),
-          z.strictObject({ style: z.literal('revoke'), url: optional(urlInput()), tokens: optional(z.array(z.enum(['refresh_token', 'access_token'])).check(z.minLength(1))) }),
+          z.strictObject({
+            style: z.literal('bearer'),
+            url: optional(urlInput()),
+            method: optional(z.string().check(z.regex(/^[A-Za-z]+$/, { message: 'must be an HTTP method (letters only)' }))),
+          }),
+          z.strictObject({
+            style: z.literal('revoke'),
+            url: optional(urlInput()),
+            tokens: optional(z.array(z.enum(['refresh_token', 'access_token'])).check(z.minLength(1))),
+          }),
         ]),
       ],
       { error: 'must be false, or an object whose `style` is "bearer" or "revoke"' },

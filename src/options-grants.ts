@@ -194,7 +194,8 @@ export const GRANT_DEFAULTS = Object.freeze({ subjectTokenType: 'access_token', 
  * `privateKey` option's, read by the enterprise options).
  */
 export function resolveGrants(o: Parsed, grant: string, signingKey: SigningKey | undefined): ResolvedGrants {
-  if (o.assertion !== undefined && grant !== 'jwt_bearer') throw new ConfigError(`option \`assertion\` is for \`grant: 'jwt_bearer'\`, but \`grant\` is ${JSON.stringify(grant)}`);
+  if (o.assertion !== undefined && grant !== 'jwt_bearer')
+    throw new ConfigError(`option \`assertion\` is for \`grant: 'jwt_bearer'\`, but \`grant\` is ${JSON.stringify(grant)}`);
   for (const name of Object.keys(o.grantParams ?? {})) {
     if (RESERVED_FIELDS.has(name)) throw new ConfigError(`option \`grantParams\` must not set \`${name}\` (tokenward sets it)`);
   }
@@ -215,7 +216,14 @@ export function resolveGrants(o: Parsed, grant: string, signingKey: SigningKey |
   // Another subject token (or assertion subject, or grant parameter) is another token: the key holds
   // hashes of configured secrets (a function, by its nature, cannot be told apart).
   const parts: unknown[] = [];
-  if (grant === 'token_exchange') parts.push(keyOf(resolved.subjectToken), resolved.subjectTokenType, keyOf(resolved.actorToken), resolved.actorTokenType, resolved.requestedTokenType ?? null);
+  if (grant === 'token_exchange')
+    parts.push(
+      keyOf(resolved.subjectToken),
+      resolved.subjectTokenType,
+      keyOf(resolved.actorToken),
+      resolved.actorTokenType,
+      resolved.requestedTokenType ?? null,
+    );
   const a = resolved.assertion;
   if (a !== undefined) parts.push(typeof a === 'function' ? 'fn' : [a.issuer, a.subject, a.claims]);
   const params = Object.keys(resolved.grantParams).sort();
@@ -239,13 +247,19 @@ function jwtBearerAssertion(o: Parsed, signingKey: SigningKey | undefined): Reso
   } else if (signing === undefined) {
     throw new ConfigError('option `assertion` needs a key to sign with: `assertion.privateKey`, or the `privateKey` option');
   } else if (a.keyId !== undefined || a.signingAlgorithm !== undefined) {
-    throw new ConfigError('options `assertion.keyId` and `assertion.signingAlgorithm` go with `assertion.privateKey`; for the `privateKey` option use `keyId` and `signingAlgorithm`');
+    throw new ConfigError(
+      'options `assertion.keyId` and `assertion.signingAlgorithm` go with `assertion.privateKey`; for the `privateKey` option use `keyId` and `signingAlgorithm`',
+    );
   }
   const issuer = a.issuer ?? o.clientId;
   const subject = a.subject ?? o.clientId;
-  if (issuer === undefined || subject === undefined) throw new ConfigError(`option \`assertion.${issuer === undefined ? 'issuer' : 'subject'}\` is required without \`clientId\` (its default)`);
+  if (issuer === undefined || subject === undefined)
+    throw new ConfigError(`option \`assertion.${issuer === undefined ? 'issuer' : 'subject'}\` is required without \`clientId\` (its default)`);
   for (const claim of Object.keys(a.claims ?? {})) {
-    if (RESERVED_CLAIMS.has(claim)) throw new ConfigError(`option \`assertion.claims\` must not set \`${claim}\` (tokenward sets it${claim === 'iss' || claim === 'sub' ? `: use \`assertion.${claim === 'iss' ? 'issuer' : 'subject'}\`` : ''})`);
+    if (RESERVED_CLAIMS.has(claim))
+      throw new ConfigError(
+        `option \`assertion.claims\` must not set \`${claim}\` (tokenward sets it${claim === 'iss' || claim === 'sub' ? `: use \`assertion.${claim === 'iss' ? 'issuer' : 'subject'}\`` : ''})`,
+      );
   }
   return { signing: signing!, issuer, subject, claims: Object.freeze({ ...a.claims }) };
 }

@@ -62,7 +62,8 @@ export function parseOptions(input: object): { ok: true; options: ParsedOptions 
 function describeIssue(issue: $ZodIssue, input: Record<string, unknown>): string {
   const path = issue.path.map(String).join('.');
   const top = String(issue.path[0] ?? '');
-  if (issue.code === 'unrecognized_keys') return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')} in \`${path}\``;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')} in \`${path}\``;
   let value: unknown = input;
   for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey];
   // A secret's value is never shown, only what kind of value it was.

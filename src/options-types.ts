@@ -4,8 +4,8 @@
  * @module
  */
 import type { Dispatcher } from 'undici';
-import type { ErrorCode, TokenwardError } from './errors.js';
 import type { DpopOption } from './dpop.js';
+import type { ErrorCode, TokenwardError } from './errors.js';
 import type { EnterpriseOptions } from './options-enterprise.js';
 import type { GrantOptions } from './options-grants.js';
 import type { TokenStore } from './store.js';

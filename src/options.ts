@@ -6,12 +6,12 @@
  */
 import type { Dispatcher } from 'undici';
 import type { WireClientAuth } from './client-auth/strategy.js';
+import { type DpopKey, type DpopOption, resolveDpop } from './dpop.js';
 import { ConfigError, type ErrorCode, type TokenwardError } from './errors.js';
-import { resolveDpop, type DpopKey, type DpopOption } from './dpop.js';
 import { DEFAULTS } from './options-defaults.js';
-import { resolveEnterprise, type ResolvedEnterprise } from './options-enterprise.js';
-import { resolveGrants, type ResolvedGrants } from './options-grants.js';
+import { type ResolvedEnterprise, resolveEnterprise } from './options-enterprise.js';
 import { hideUserInfo, userInfoProblem } from './options-fields.js';
+import { type ResolvedGrants, resolveGrants } from './options-grants.js';
 import { parseOptions } from './options-schema.js';
 import type { FetchLike, GrantName, ParamValue, RetryOptions, TokenManagerOptions, TokenwardHooks } from './options-types.js';
 import { hasScheme } from './request-parts.js';
@@ -19,7 +19,18 @@ import type { TokenStore } from './store.js';
 import { CREDENTIAL_OPTIONS, describeUndefined, undefinedKeys } from './unset-credentials.js';
 
 export { DEFAULTS } from './options-defaults.js';
-export type { ClientAuthMethod, FetchLike, GrantName, LogoffOptions, ParamValue, RetryEvent, RetryOptions, TokenEvent, TokenManagerOptions, TokenwardHooks } from './options-types.js';
+export type {
+  ClientAuthMethod,
+  FetchLike,
+  GrantName,
+  LogoffOptions,
+  ParamValue,
+  RetryEvent,
+  RetryOptions,
+  TokenEvent,
+  TokenManagerOptions,
+  TokenwardHooks,
+} from './options-types.js';
 
 /** Options after validation and defaults. @internal What the rest of tokenward reads. */
 export interface ResolvedOptions extends ResolvedEnterprise, ResolvedGrants {
@@ -50,7 +61,10 @@ export interface ResolvedOptions extends ResolvedEnterprise, ResolvedGrants {
   allowedOrigins: ReadonlySet<string>;
   isAuthFailure: ((response: Response) => boolean | Promise<boolean>) | undefined;
   /** `url` is `undefined` when discovery gives it: the token endpoint (bearer) or the revocation endpoint. */
-  logoff: { style: 'bearer'; url: URL | undefined; method: string } | { style: 'revoke'; url: URL | undefined; tokens: ReadonlyArray<'refresh_token' | 'access_token'> } | false;
+  logoff:
+    | { style: 'bearer'; url: URL | undefined; method: string }
+    | { style: 'revoke'; url: URL | undefined; tokens: ReadonlyArray<'refresh_token' | 'access_token'> }
+    | false;
   mapError: ((error: TokenwardError) => ErrorCode | undefined) | undefined;
   hooks: TokenwardHooks;
   /** The DPoP proof key, or `undefined` when DPoP is off. */
@@ -76,7 +90,8 @@ function undefinedCredentials(input: Record<string, unknown>): string | undefine
  * for a credential (`clientId`, `clientSecret`, `username`, `password`, `privateKey`) given as `undefined`.
  */
 export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ConfigError(`options must be an object, got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`);
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new ConfigError(`options must be an object, got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`);
   const unset = undefinedCredentials(input as unknown as Record<string, unknown>);
   if (unset !== undefined) throw new ConfigError(unset);
   const parsed = parseOptions(input);
@@ -84,13 +99,16 @@ export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
   const o = parsed.options;
   // The fetch given is used as is; a dispatcher only configures tokenward's own undici fetch.
   if (o.fetch !== undefined && o.dispatcher !== undefined) {
-    throw new ConfigError('options `fetch` and `dispatcher` cannot be used together: with `fetch` set, `dispatcher` would be ignored (pass the dispatcher to your fetch instead)');
+    throw new ConfigError(
+      'options `fetch` and `dispatcher` cannot be used together: with `fetch` set, `dispatcher` would be ignored (pass the dispatcher to your fetch instead)',
+    );
   }
   const grant = (o.grant ?? (o.username !== undefined ? 'password' : 'client_credentials')) as GrantName;
   if (grant === 'password' && (o.username === undefined || o.password === undefined)) {
     throw new ConfigError('option `grant` is "password", which needs both `username` and `password`');
   }
-  const clientAuth: ResolvedOptions['clientAuth'] = o.clientAuth === 'client_secret_basic' ? 'basic' : o.clientAuth === 'client_secret_post' ? 'body' : (o.clientAuth ?? DEFAULTS.clientAuth);
+  const clientAuth: ResolvedOptions['clientAuth'] =
+    o.clientAuth === 'client_secret_basic' ? 'basic' : o.clientAuth === 'client_secret_post' ? 'body' : (o.clientAuth ?? DEFAULTS.clientAuth);
   // Without this, `auto` would send a Basic header for an empty client id.
   if (o.clientSecret !== undefined && o.clientId === undefined) {
     throw new ConfigError('option `clientSecret` is set, which needs `clientId`');
@@ -112,9 +130,10 @@ export function resolveOptions(input: TokenManagerOptions): ResolvedOptions {
     const url = given === undefined ? undefined : resolveUrl(given, resolveAgainst, 'logoff.url', o.baseUrl !== undefined);
     const userInfo = url === undefined ? undefined : userInfoProblem(url);
     if (userInfo !== undefined) throw new ConfigError(`invalid options: option \`logoff.url\` ${userInfo}`);
-    logoff = o.logoff.style === 'bearer'
-      ? { style: 'bearer', url, method: (o.logoff.method ?? DEFAULTS.logoffMethod).toUpperCase() }
-      : { style: 'revoke', url, tokens: o.logoff.tokens ?? DEFAULTS.revokeTokens };
+    logoff =
+      o.logoff.style === 'bearer'
+        ? { style: 'bearer', url, method: (o.logoff.method ?? DEFAULTS.logoffMethod).toUpperCase() }
+        : { style: 'revoke', url, tokens: o.logoff.tokens ?? DEFAULTS.revokeTokens };
   }
   // With `issuer` and no `baseUrl`, the issuer's origin: known at construction, and never widened by what a
   // metadata document says (its token endpoint may live elsewhere, and an API token must not follow it).

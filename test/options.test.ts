@@ -160,7 +160,10 @@ describe('resolveOptions', () => {
   });
 
   it('allowed origins: the tokenUrl (or baseUrl) origin plus allowedOrigins', () => {
-    expect([...resolveOptions({ tokenUrl, allowedOrigins: ['https://api.example.com/x'] }).allowedOrigins]).toEqual(['https://auth.example.com', 'https://api.example.com']);
+    expect([...resolveOptions({ tokenUrl, allowedOrigins: ['https://api.example.com/x'] }).allowedOrigins]).toEqual([
+      'https://auth.example.com',
+      'https://api.example.com',
+    ]);
   });
 });
 
@@ -169,7 +172,10 @@ describe('configuration errors name the option and never echo a secret', () => {
     [{}, 'option `tokenUrl`'],
     [{ tokenUrl: 'not a url' }, 'option `tokenUrl` must be an absolute http(s) URL, got "not a url"'],
     [{ tokenUrl: 'ftp://h/token' }, 'option `tokenUrl` must use http: or https:, got "ftp:"'],
-    [{ tokenUrl, clientAuth: 'magic' }, 'option `clientAuth` must be one of "auto", "basic", "body", "none", "client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt", "tls_client_auth", "self_signed_tls_client_auth", got "magic"'],
+    [
+      { tokenUrl, clientAuth: 'magic' },
+      'option `clientAuth` must be one of "auto", "basic", "body", "none", "client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt", "tls_client_auth", "self_signed_tls_client_auth", got "magic"',
+    ],
     [{ tokenUrl, bodyFormat: 'xml' }, 'option `bodyFormat` must be one of "form", "json", got "xml"'],
     [{ tokenUrl, timeout: -5 }, 'option `timeout`'],
     [{ tokenUrl, timeout: 1.5 }, 'option `timeout`'],
@@ -306,7 +312,12 @@ describe('numbers a timer cannot hold', () => {
   });
 
   it('2^31-1 itself is accepted', () => {
-    const o = resolveOptions({ tokenUrl, timeout: 2_147_483_647, maxResponseBytes: 2_147_483_647, retry: { minTimeout: 2_147_483_647, maxTimeout: 2_147_483_647, maxRetryTime: 2_147_483_647 } });
+    const o = resolveOptions({
+      tokenUrl,
+      timeout: 2_147_483_647,
+      maxResponseBytes: 2_147_483_647,
+      retry: { minTimeout: 2_147_483_647, maxTimeout: 2_147_483_647, maxRetryTime: 2_147_483_647 },
+    });
     expect(o.timeout).toBe(2_147_483_647);
   });
 });
@@ -357,6 +368,8 @@ describe('shape problems say what was expected and what was given', () => {
 
   it('problems come in the order of the options table, unknown options last, inherited keys included', () => {
     const inherited = Object.assign(Object.create({ tokenUrl, tokenURL: tokenUrl }) as object, { timeout: 'x', clientId: '' });
-    expect(configError(inherited).message).toBe('tokenward: invalid options: option `clientId` must not be empty, got ""; option `timeout` must be a number, got "x"; unknown option `tokenURL`');
+    expect(configError(inherited).message).toBe(
+      'tokenward: invalid options: option `clientId` must not be empty, got ""; option `timeout` must be a number, got "x"; unknown option `tokenURL`',
+    );
   });
 });
