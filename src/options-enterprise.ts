@@ -6,8 +6,9 @@
 import type { KeyObject } from 'node:crypto';
 import type { SigningKey } from './client-auth/assertion.js';
 import type { WireClientAuth } from './client-auth/strategy.js';
-import { HMAC_ALGORITHMS, readSigningKey, TlsCredentials, type PrivateKeyInput } from './credentials.js';
+import { HMAC_ALGORITHMS, type PrivateKeyInput, readSigningKey, TlsCredentials } from './credentials.js';
 import { ConfigError } from './errors.js';
+import { JWT_BEARER_GRANT } from './options-grants.js';
 
 /**
  * A client certificate for mutual TLS (RFC 8705), PEM.
@@ -117,30 +118,48 @@ interface Parsed {
   proxy?: URL | false | undefined;
   fetch?: unknown;
   dispatcher?: unknown;
+  grant?: unknown;
 }
 
 /** Checks the enterprise options against each other and `clientAuth`, and reads their key material. */
-export function resolveEnterprise(o: Parsed, rawIssuer: string | URL | undefined, clientAuth: 'auto' | WireClientAuth, defaultLifetime: number): ResolvedEnterprise {
+export function resolveEnterprise(
+  o: Parsed,
+  rawIssuer: string | URL | undefined,
+  clientAuth: 'auto' | WireClientAuth,
+  defaultLifetime: number,
+): ResolvedEnterprise {
   if ((o.tokenUrl === undefined) === (o.issuer === undefined)) {
-    throw new ConfigError(o.tokenUrl === undefined ? 'option `tokenUrl` or `issuer` is required' : 'options `tokenUrl` and `issuer` cannot be used together: give the issuer (discovery finds the token endpoint) or the token endpoint');
+    throw new ConfigError(
+      o.tokenUrl === undefined
+        ? 'option `tokenUrl` or `issuer` is required'
+        : 'options `tokenUrl` and `issuer` cannot be used together: give the issuer (discovery finds the token endpoint) or the token endpoint',
+    );
   }
   let issuer: string | undefined;
   if (o.issuer !== undefined) {
-    if (o.issuer.search !== '' || o.issuer.hash !== '') throw new ConfigError(`option \`issuer\` must have no query or fragment (RFC 8414 §2), got ${JSON.stringify(`${o.issuer.origin}${o.issuer.pathname}…`)}`);
+    if (o.issuer.search !== '' || o.issuer.hash !== '')
+      throw new ConfigError(`option \`issuer\` must have no query or fragment (RFC 8414 §2), got ${JSON.stringify(`${o.issuer.origin}${o.issuer.pathname}…`)}`);
     issuer = typeof rawIssuer === 'string' ? rawIssuer : o.issuer.href;
   }
   // tokenward's own transport is what these configure; a caller's fetch or dispatcher would ignore them.
   for (const name of ['tls', 'proxy'] as const) {
     if (o[name] === undefined || (name === 'proxy' && o.proxy === false)) continue;
-    if (o.fetch !== undefined) throw new ConfigError(`options \`fetch\` and \`${name}\` cannot be used together: \`${name}\` configures tokenward's own transport, which \`fetch\` replaces (configure your fetch instead)`);
+    if (o.fetch !== undefined)
+      throw new ConfigError(
+        `options \`fetch\` and \`${name}\` cannot be used together: \`${name}\` configures tokenward's own transport, which \`fetch\` replaces (configure your fetch instead)`,
+      );
     if (o.dispatcher !== undefined) throw new ConfigError(`options \`dispatcher\` and \`${name}\` cannot be used together: configure your dispatcher instead`);
   }
-  if (o.privateKey !== undefined && o.clientAssertion !== undefined) throw new ConfigError('options `privateKey` and `clientAssertion` cannot be used together: one makes the assertion');
+  if (o.privateKey !== undefined && o.clientAssertion !== undefined)
+    throw new ConfigError('options `privateKey` and `clientAssertion` cannot be used together: one makes the assertion');
   const now = Date.now();
   const signs = o.privateKey !== undefined;
-  if (signs && o.clientId === undefined) throw new ConfigError('option `privateKey` is set, which needs `clientId` (the assertion\'s iss and sub)');
+  if (signs && o.clientId === undefined) throw new ConfigError("option `privateKey` is set, which needs `clientId` (the assertion's iss and sub)");
   const hmac = o.signingAlgorithm !== undefined && (HMAC_ALGORITHMS as readonly string[]).includes(o.signingAlgorithm);
-  if (hmac && clientAuth !== 'client_secret_jwt') throw new ConfigError(`option \`signingAlgorithm\` is ${JSON.stringify(o.signingAlgorithm)}, an HMAC algorithm, which only \`clientAuth: 'client_secret_jwt'\` uses`);
+  if (hmac && clientAuth !== 'client_secret_jwt')
+    throw new ConfigError(
+      `option \`signingAlgorithm\` is ${JSON.stringify(o.signingAlgorithm)}, an HMAC algorithm, which only \`clientAuth: 'client_secret_jwt'\` uses`,
+    );
   const signingKey = signs
     ? readSigningKey(o.privateKey as PrivateKeyInput, {
         ...(o.signingAlgorithm !== undefined ? { alg: o.signingAlgorithm } : {}),
@@ -149,7 +168,8 @@ export function resolveEnterprise(o: Parsed, rawIssuer: string | URL | undefined
         now,
       })
     : undefined;
-  if (o.signingCertificate !== undefined && !signs) throw new ConfigError('option `signingCertificate` names the certificate of `privateKey`, which is not set');
+  if (o.signingCertificate !== undefined && !signs)
+    throw new ConfigError('option `signingCertificate` names the certificate of `privateKey`, which is not set');
   const tls = o.tls === undefined ? undefined : new TlsCredentials(o.tls, now);
   requireFor(clientAuth, o, signs, tls !== undefined);
   return {
@@ -168,7 +188,10 @@ export function resolveEnterprise(o: Parsed, rawIssuer: string | URL | undefined
 function requireFor(clientAuth: 'auto' | WireClientAuth, o: Parsed, signs: boolean, hasTls: boolean): void {
   const needs = (what: string) => new ConfigError(`option \`clientAuth\` is "${clientAuth}", which needs ${what}`);
   if (clientAuth === 'auto') return;
-  if (o.clientId === undefined && clientAuth !== 'private_key_jwt') throw needs('`clientId`');
+  // The JWT-bearer grant's assertion may be the only credential (RFC 7523 §3.1: client authentication
+  // is optional; Google's service accounts send grant_type and assertion alone).
+  const assertionAlone = clientAuth === 'none' && (o.grant === 'jwt_bearer' || o.grant === JWT_BEARER_GRANT);
+  if (o.clientId === undefined && clientAuth !== 'private_key_jwt' && !assertionAlone) throw needs('`clientId`');
   if (clientAuth === 'private_key_jwt' && !signs && o.clientAssertion === undefined) throw needs('`privateKey` or `clientAssertion`');
   if (clientAuth === 'client_secret_jwt' && o.clientSecret === undefined) throw needs('`clientSecret` (the HMAC key)');
   if ((clientAuth === 'tls_client_auth' || clientAuth === 'self_signed_tls_client_auth') && !hasTls) throw needs('`tls` (the client certificate and key)');

@@ -66,6 +66,24 @@ describe('grant jwt_bearer with an assertion tokenward signs', () => {
     expect(form.get('client_assertion')).not.toBe(form.get('assertion'));
   });
 
+  it('without a clientId, with clientAuth none: the assertion alone, as Google service accounts send it (RFC 7523 §3.1)', async () => {
+    const endpoint = fakeEndpoint();
+    const tm = new TokenManager({
+      tokenUrl: TOKEN_URL,
+      fetch: endpoint.fetch,
+      retry: false,
+      grant: 'jwt_bearer',
+      clientAuth: 'none',
+      assertion: { privateKey: ec.privateKey, issuer: 'ci@project.iam.example.com', subject: 'build-bot' },
+    });
+    await tm.getToken();
+    const form = endpoint.requests[0]!.form;
+    expect([...form.keys()].sort()).toEqual(['assertion', 'grant_type']);
+    expect(decodeJwt(form.get('assertion')!)).toMatchObject({ iss: 'ci@project.iam.example.com', sub: 'build-bot' });
+    // Any other grant with clientAuth none still needs the client id it would send.
+    expect(() => new TokenManager({ tokenUrl: TOKEN_URL, clientAuth: 'none' })).toThrow(ConfigError);
+  });
+
   it('different assertion subjects are different tokens: different cache keys', () => {
     const one = new TokenManager(base({ grant: 'jwt_bearer', assertion: { privateKey: ec.privateKey, subject: 'alice' } }));
     const two = new TokenManager(base({ grant: 'jwt_bearer', assertion: { privateKey: ec.privateKey, subject: 'bob' } }));
