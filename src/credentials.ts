@@ -121,30 +121,49 @@ export function readCertificate(pem: string | Buffer, option: string, now: numbe
   return cert;
 }
 
-/** The client certificate and key for mutual TLS, held so that neither `util.inspect` nor JSON shows the key. */
+/**
+ * The TLS settings of tokenward's own connections: a client certificate and key for mutual TLS, and/or a
+ * private CA. Held so that neither `util.inspect` nor JSON shows the key.
+ */
 export class TlsCredentials {
-  readonly #cert: string | Buffer;
-  readonly #key: string | Buffer;
+  readonly #cert: string | Buffer | undefined;
+  readonly #key: string | Buffer | undefined;
   readonly #passphrase: string | undefined;
   readonly #ca: string | Buffer | ReadonlyArray<string | Buffer> | undefined;
-  /** The certificate, parsed: its SHA-256 thumbprint is what RFC 8705 binds tokens to. */
-  readonly certificate: X509Certificate;
+  /** The client certificate, parsed (its SHA-256 thumbprint is what RFC 8705 binds tokens to); `undefined` with only a CA. */
+  readonly certificate: X509Certificate | undefined;
 
   constructor(
-    input: { cert: string | Buffer; key: string | Buffer; passphrase?: string | undefined; ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined },
+    input: {
+      cert?: string | Buffer | undefined;
+      key?: string | Buffer | undefined;
+      passphrase?: string | undefined;
+      ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined;
+    },
     now: number,
   ) {
-    this.certificate = readCertificate(input.cert, 'tls.cert', now);
-    let key: KeyObject;
-    try {
-      key = createPrivateKey(input.passphrase === undefined ? input.key : { key: input.key, passphrase: input.passphrase });
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
+    if ((input.cert === undefined) !== (input.key === undefined)) {
       throw new ConfigError(
-        `option \`tls.key\` could not be read as a PEM private key${input.passphrase !== undefined ? ' with `tls.passphrase`' : ''}${typeof code === 'string' ? `: ${code}` : ''}`,
+        `option \`tls.${input.cert === undefined ? 'cert' : 'key'}\` is missing: a client certificate needs both \`tls.cert\` and \`tls.key\``,
       );
     }
-    if (!this.certificate.checkPrivateKey(key)) throw new ConfigError('option `tls.key` does not belong to `tls.cert` (their public keys differ)');
+    if (input.cert === undefined && input.ca === undefined)
+      throw new ConfigError('option `tls` must give a client certificate (`cert` and `key`), a `ca`, or both');
+    if (input.cert === undefined && input.passphrase !== undefined) throw new ConfigError('option `tls.passphrase` is for `tls.key`, which is not set');
+    if (input.cert !== undefined && input.key !== undefined) {
+      const certificate = readCertificate(input.cert, 'tls.cert', now);
+      let key: KeyObject;
+      try {
+        key = createPrivateKey(input.passphrase === undefined ? input.key : { key: input.key, passphrase: input.passphrase });
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        throw new ConfigError(
+          `option \`tls.key\` could not be read as a PEM private key${input.passphrase !== undefined ? ' with `tls.passphrase`' : ''}${typeof code === 'string' ? `: ${code}` : ''}`,
+        );
+      }
+      if (!certificate.checkPrivateKey(key)) throw new ConfigError('option `tls.key` does not belong to `tls.cert` (their public keys differ)');
+      this.certificate = certificate;
+    }
     this.#cert = input.cert;
     this.#key = input.key;
     this.#passphrase = input.passphrase;
@@ -152,10 +171,10 @@ export class TlsCredentials {
   }
 
   /** Options for `tls.connect` (undici's `connect` / `requestTls`). */
-  connectOptions(): { cert: string | Buffer; key: string | Buffer; passphrase?: string; ca?: string | Buffer | Array<string | Buffer> } {
+  connectOptions(): { cert?: string | Buffer; key?: string | Buffer; passphrase?: string; ca?: string | Buffer | Array<string | Buffer> } {
     return {
-      cert: this.#cert,
-      key: this.#key,
+      ...(this.#cert !== undefined ? { cert: this.#cert } : {}),
+      ...(this.#key !== undefined ? { key: this.#key } : {}),
       ...(this.#passphrase !== undefined ? { passphrase: this.#passphrase } : {}),
       ...(this.#ca !== undefined ? { ca: (Array.isArray(this.#ca) ? [...this.#ca] : this.#ca) as string | Buffer | Array<string | Buffer> } : {}),
     };
@@ -163,10 +182,12 @@ export class TlsCredentials {
 
   /** `[TlsCredentials subject=…]`: never the key. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `TlsCredentials { subject: ${JSON.stringify(this.certificate.subject.replace(/\n/g, ', '))} }`;
+    return this.certificate === undefined
+      ? 'TlsCredentials { ca only }'
+      : `TlsCredentials { subject: ${JSON.stringify(this.certificate.subject.replace(/\n/g, ', '))} }`;
   }
 
   toJSON(): Record<string, string> {
-    return { subject: this.certificate.subject };
+    return this.certificate === undefined ? { ca: 'set' } : { subject: this.certificate.subject };
   }
 }

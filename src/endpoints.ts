@@ -44,7 +44,7 @@ export function staticEndpoints(tokenUrl: URL): EndpointSource {
 export interface EndpointsInput {
   tokenUrl: URL | undefined;
   issuer: string | undefined;
-  tls: unknown;
+  tls: { certificate: unknown } | undefined;
   retry: Required<RetryOptions> | false;
   store: TokenStore | undefined;
 }
@@ -52,5 +52,5 @@ export interface EndpointsInput {
 /** The endpoint source for these options: `tokenUrl` as is, or discovery from `issuer`. */
 export function createEndpoints(o: EndpointsInput, send: Send, events: Emitter): EndpointSource {
   if (o.tokenUrl !== undefined) return staticEndpoints(o.tokenUrl);
-  return new Discovery({ issuer: o.issuer!, send, retry: o.retry, events, mtls: o.tls !== undefined, store: o.store });
+  return new Discovery({ issuer: o.issuer!, send, retry: o.retry, events, mtls: o.tls?.certificate !== undefined, store: o.store });
 }

@@ -11,7 +11,11 @@ import { ConfigError } from './errors.js';
 import { JWT_BEARER_GRANT } from './options-grants.js';
 
 /**
- * A client certificate for mutual TLS (RFC 8705), PEM.
+ * TLS settings for tokenward's own connections (token endpoint, discovery, logoff, `tm.fetch`): a client
+ * certificate for mutual TLS (RFC 8705, `cert` and `key` together), a private CA to trust (`ca`), or both.
+ * `{ ca }` alone is how to trust an identity provider or API whose certificate a corporate or
+ * self-signed CA issued, while proxies from the environment keep applying (a `dispatcher` of your own
+ * would replace them). PEM throughout.
  *
  * @example
  * ```ts
@@ -30,10 +34,10 @@ import { JWT_BEARER_GRANT } from './options-grants.js';
  * ```
  */
 export interface TlsOptions {
-  /** The client certificate (PEM), or a chain: leaf first. */
-  cert: string | Buffer;
-  /** Its private key (PEM). A secret: never logged, never in an error or inspect output. */
-  key: string | Buffer;
+  /** The client certificate (PEM), or a chain: leaf first. Given with `key`. */
+  cert?: string | Buffer;
+  /** Its private key (PEM). A secret: never logged, never in an error or inspect output. Given with `cert`. */
+  key?: string | Buffer;
   /** The key's passphrase, when it is encrypted. */
   passphrase?: string;
   /** CA certificates to trust for the server (a private CA), PEM. @default Node's bundled roots */
@@ -72,7 +76,8 @@ export interface EnterpriseOptions {
   clientAssertion?: () => string | Promise<string>;
   /**
    * A client certificate for mutual TLS (RFC 8705): `tls_client_auth` / `self_signed_tls_client_auth`,
-   * and certificate-bound tokens, since `tm.fetch` presents the same certificate. Not together with `fetch` or `dispatcher`.
+   * and certificate-bound tokens, since `tm.fetch` presents the same certificate; and/or `ca`, a private
+   * CA to trust. Not together with `fetch` or `dispatcher`.
    */
   tls?: TlsOptions;
   /**
@@ -171,7 +176,7 @@ export function resolveEnterprise(
   if (o.signingCertificate !== undefined && !signs)
     throw new ConfigError('option `signingCertificate` names the certificate of `privateKey`, which is not set');
   const tls = o.tls === undefined ? undefined : new TlsCredentials(o.tls, now);
-  requireFor(clientAuth, o, signs, tls !== undefined);
+  requireFor(clientAuth, o, signs, tls?.certificate !== undefined);
   return {
     issuer,
     signingKey,
@@ -194,5 +199,6 @@ function requireFor(clientAuth: 'auto' | WireClientAuth, o: Parsed, signs: boole
   if (o.clientId === undefined && clientAuth !== 'private_key_jwt' && !assertionAlone) throw needs('`clientId`');
   if (clientAuth === 'private_key_jwt' && !signs && o.clientAssertion === undefined) throw needs('`privateKey` or `clientAssertion`');
   if (clientAuth === 'client_secret_jwt' && o.clientSecret === undefined) throw needs('`clientSecret` (the HMAC key)');
-  if ((clientAuth === 'tls_client_auth' || clientAuth === 'self_signed_tls_client_auth') && !hasTls) throw needs('`tls` (the client certificate and key)');
+  if ((clientAuth === 'tls_client_auth' || clientAuth === 'self_signed_tls_client_auth') && !hasTls)
+    throw needs('`tls.cert` and `tls.key` (the client certificate)');
 }

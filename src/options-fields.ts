@@ -140,8 +140,8 @@ export const FIELDS = {
   clientAssertion: fn,
   tls: () =>
     z.strictObject({
-      cert: pem(),
-      key: pem(),
+      cert: optional(pem()),
+      key: optional(pem()),
       passphrase: optional(z.string()),
       ca: optional(z.union([pem(), z.array(pem())], { error: 'must be a PEM string or a Buffer, or an array of them' })),
     }),

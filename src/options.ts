@@ -78,7 +78,10 @@ export interface ResolvedOptions extends ResolvedEnterprise, ResolvedGrants {
  * unset variable cannot silently change what is sent.
  */
 function undefinedCredentials(input: Record<string, unknown>): string | undefined {
-  const noSecretUsed = input.clientAuth === 'none' || ['privateKey', 'clientAssertion', 'tls'].some((name) => input[name] !== undefined);
+  const noSecretUsed =
+    input.clientAuth === 'none' ||
+    ['privateKey', 'clientAssertion'].some((name) => input[name] !== undefined) ||
+    (input.tls as { cert?: unknown } | undefined)?.cert !== undefined;
   const names = undefinedKeys(input, CREDENTIAL_OPTIONS).filter((name) => !(name === 'clientSecret' && noSecretUsed));
   return names.length === 0 ? undefined : describeUndefined(names, names.includes('clientSecret'));
 }

@@ -4,7 +4,6 @@
  * Only type imports of `undici` elsewhere; values come from here.
  * @module
  */
-import { createRequire } from 'node:module';
 import type * as Undici from 'undici';
 
 /** The package's exports. */
@@ -17,7 +16,7 @@ export type UndiciModule = typeof Undici;
  */
 const state = ((globalThis as Record<symbol, unknown>)[Symbol.for('tokenward.undici')] ??= {}) as { loaded?: UndiciModule; loading?: Promise<UndiciModule> };
 
-/** undici if it has been loaded in this process (by {@link loadUndici} or {@link requireUndici}), else `undefined`. */
+/** undici if it has been loaded in this process (by {@link loadUndici}), else `undefined`. */
 export function loadedUndici(): UndiciModule | undefined {
   return state.loaded;
 }
@@ -30,10 +29,4 @@ export function loadUndici(): Promise<UndiciModule> {
     (namespace) => (state.loaded ??= ((namespace as unknown as { default?: UndiciModule }).default ?? namespace) as UndiciModule),
   );
   return state.loading;
-}
-
-/** undici at once, for a synchronous path (a profile that builds an `Agent` while returning options). */
-export function requireUndici(): UndiciModule {
-  state.loaded ??= createRequire(import.meta.url)('undici') as UndiciModule;
-  return state.loaded;
 }

@@ -101,14 +101,12 @@ describe('veeamRecoveryOrchestrator()', () => {
     expect(() => new TokenManager(o)).not.toThrow();
   });
 
-  it('a CA becomes an undici Agent with connect.ca; TLS checks are never turned off', () => {
-    const o = veeamRecoveryOrchestrator({
-      baseUrl: 'vro.example',
-      username: 'u',
-      password: 'p',
-      ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
-    });
-    expect(o.dispatcher).toBeInstanceOf(Agent);
+  it('a CA goes to tokenward\'s own transport as tls: { ca } (proxies keep applying); TLS checks are never turned off', () => {
+    const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const o = veeamRecoveryOrchestrator({ baseUrl: 'vro.example', username: 'u', password: 'p', ca });
+    expect(o.tls).toEqual({ ca: [ca] });
+    expect(o.dispatcher).toBeUndefined();
+    expect(() => new TokenManager(o)).not.toThrow();
     const dispatcher = new Agent();
     expect(veeamRecoveryOrchestrator({ baseUrl: 'vro.example', username: 'u', password: 'p', dispatcher }).dispatcher).toBe(dispatcher);
     expect(configError(() => veeamRecoveryOrchestrator({ baseUrl: 'vro.example', username: 'u', password: 'p', dispatcher, ca: 'x' })).message).toContain(

@@ -210,6 +210,61 @@ describe('the proxy from the environment (either case)', () => {
   });
 });
 
+describe('a private CA alone (tls: { ca }): trusted by tokenward\'s own transport, proxies still apply', () => {
+  const caOnly = (extra: Partial<TokenManagerOptions> = {}): TokenManagerOptions => ({
+    tokenUrl: `${secureUrl}/token`,
+    clientId: 'svc',
+    clientSecret: 'proxy-test-secret',
+    tls: { ca: pki.ca.cert },
+    retry: false,
+    ...extra,
+  });
+
+  it('HTTPS_PROXY: the token request and tm.fetch are tunnelled to a server whose certificate the private CA issued; no client certificate is sent', async () => {
+    let tm: TokenManager | undefined;
+    await withEnv({ HTTPS_PROXY: proxyUrl }, async () => {
+      tm = new TokenManager(caOnly());
+      expect(await (await tm.fetch(`${secureUrl}/api`)).json()).toEqual({ authorized: true });
+    });
+    expect(seen.length).toBeGreaterThan(0);
+    for (const s of seen) expect(s).toMatchObject({ kind: 'connect', target: new URL(secureUrl).host });
+    expect(subjects).toEqual([undefined, undefined]);
+    // A CA is not a client certificate: the client still authenticates with its secret.
+    expect(tm!.clientAuth).toBe('basic');
+  });
+
+  it('without the CA, the server\'s certificate is refused: checks stay on', async () => {
+    const tm = new TokenManager(caOnly({ tls: undefined as never, proxy: proxyUrl }));
+    const err = (await tm.getToken().catch((e: unknown) => e)) as TokenwardError;
+    expect(err).toBeInstanceOf(TokenwardError);
+    expect(err.code).toBe(ErrorCode.NETWORK);
+  });
+
+  it.each([
+    [{ cert: 'x' }, /option `tls.key` is missing: a client certificate needs both `tls.cert` and `tls.key`/],
+    [{ key: 'x', ca: 'y' }, /option `tls.cert` is missing/],
+    [{}, /option `tls` must give a client certificate \(`cert` and `key`\), a `ca`, or both/],
+    [{ ca: 'y', passphrase: 'pass-s3cret' }, /option `tls.passphrase` is for `tls.key`, which is not set/],
+  ])('tls: %j is a ConfigError', (tls, message) => {
+    let err: unknown;
+    try {
+      new TokenManager({ tokenUrl: 'https://h/token', clientId: 'c', clientSecret: 's', tls: tls as never });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(message);
+    expect((err as Error).message).not.toContain('pass-s3cret');
+  });
+
+  it('a CA alone does not stand in for a client secret, nor make tls_client_auth possible', () => {
+    expect(() => new TokenManager({ tokenUrl: 'https://h/token', clientId: 'c', clientSecret: undefined, tls: { ca: 'y' } })).toThrow(/clientSecret/);
+    expect(() => new TokenManager({ tokenUrl: 'https://h/token', clientId: 'c', clientAuth: 'tls_client_auth', tls: { ca: 'y' } })).toThrow(
+      /needs `tls.cert` and `tls.key`/,
+    );
+  });
+});
+
 describe('configuration', () => {
   it.each([
     [{ proxy: 'http://proxy:3128', fetch: globalThis.fetch }, /options `fetch` and `proxy` cannot be used together/],

@@ -206,9 +206,10 @@ async function plainOptions(settings: Settings, secrets: ResolvedSecrets, learn:
   if (options.ca !== undefined) {
     const ca = options.ca;
     delete options.ca;
-    // With a client certificate the CA goes with it; else an Agent trusting it, as the Veeam profile builds.
+    // With a client certificate the CA goes with it; else `tls: { ca }` alone: tokenward's own transport
+    // trusts it and still honours HTTPS_PROXY / NO_PROXY (an Agent of ours would not).
     if (tls !== undefined) tls.ca = ca;
-    else options.dispatcher = new (await import('undici')).Agent({ connect: { ca: ca as string }, keepAliveTimeout: 10_000 });
+    else options.tls = { ca: ca as string };
   }
   return options as TokenManagerOptions;
 }

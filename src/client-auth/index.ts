@@ -33,7 +33,7 @@ export function createClientAuth(o: Options): ClientAuthPolicy {
   if (o.clientAuth !== 'auto') return fixedClientAuth(strategy(o.clientAuth, o));
   if (o.signingKey !== undefined || o.clientAssertion !== undefined) return fixedClientAuth(strategy('private_key_jwt', o));
   if (o.clientSecret === undefined) {
-    if (o.tls !== undefined && o.clientId !== undefined)
+    if (o.tls?.certificate !== undefined && o.clientId !== undefined)
       return new LearningClientAuth([strategy('tls_client_auth', o)], [strategy('tls_client_auth', o), strategy('self_signed_tls_client_auth', o)]);
     // Without a secret there is nothing to put in a Basic header: a public client sends its id in the body.
     return fixedClientAuth(strategy('none', o));

@@ -5,7 +5,6 @@
 import type { Dispatcher } from 'undici';
 import { ConfigError } from '../errors.js';
 import type { TokenManagerOptions } from '../options.js';
-import { requireUndici } from '../undici-module.js';
 import { checkInput, inputKeys, onePair, optionalString, type ProfileOverrides, requireObject, siteBase, under, withOverrides } from './shared.js';
 
 /**
@@ -101,14 +100,12 @@ export function veeamRecoveryOrchestrator(input: VeeamRecoveryOrchestratorInput,
   if (input.ca !== undefined && input.dispatcher !== undefined) {
     throw new ConfigError("veeamRecoveryOrchestrator(): give `ca` or `dispatcher`, not both (put the CA into your dispatcher's `connect.ca`)");
   }
-  let dispatcher = input.dispatcher;
+  let ca: Array<string | Buffer> | undefined;
   if (input.ca !== undefined) {
-    const cas = (Array.isArray(input.ca) ? input.ca : [input.ca]) as Array<string | Buffer>;
-    if (cas.length === 0 || !cas.every((c) => (typeof c === 'string' && c.includes('-----BEGIN')) || Buffer.isBuffer(c))) {
+    ca = (Array.isArray(input.ca) ? input.ca : [input.ca]) as Array<string | Buffer>;
+    if (ca.length === 0 || !ca.every((c) => (typeof c === 'string' && c.includes('-----BEGIN')) || Buffer.isBuffer(c))) {
       throw new ConfigError('veeamRecoveryOrchestrator(): option `ca` must be PEM text (-----BEGIN CERTIFICATE-----) or a Buffer, or an array of them');
     }
-    // undici is loaded here, synchronously, only for this: the options must come back ready to use.
-    dispatcher = new (requireUndici().Agent)({ connect: { ca: cas }, keepAliveTimeout: 10_000 });
   }
   const credentials: Partial<TokenManagerOptions> =
     which === 'first'
@@ -133,7 +130,9 @@ export function veeamRecoveryOrchestrator(input: VeeamRecoveryOrchestratorInput,
       // Veeam's refresh sample sends only `grant_type=refresh_token&refresh_token=…`, no client
       // credentials, even for a client account; send exactly that.
       refreshWithClientAuth: false,
-      ...(dispatcher !== undefined ? { dispatcher } : {}),
+      // The CA goes to tokenward's own transport (`tls: { ca }`), which keeps honouring HTTPS_PROXY / NO_PROXY.
+      ...(ca !== undefined ? { tls: { ca } } : {}),
+      ...(input.dispatcher !== undefined ? { dispatcher: input.dispatcher } : {}),
     },
     overrides,
   );
