@@ -101,7 +101,7 @@ describe('veeamRecoveryOrchestrator()', () => {
     expect(() => new TokenManager(o)).not.toThrow();
   });
 
-  it('a CA goes to tokenward\'s own transport as tls: { ca } (proxies keep applying); TLS checks are never turned off', () => {
+  it("a CA goes to tokenward's own transport as tls: { ca } (proxies keep applying); TLS checks are never turned off", () => {
     const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
     const o = veeamRecoveryOrchestrator({ baseUrl: 'vro.example', username: 'u', password: 'p', ca });
     expect(o.tls).toEqual({ ca: [ca] });

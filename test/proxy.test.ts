@@ -210,7 +210,7 @@ describe('the proxy from the environment (either case)', () => {
   });
 });
 
-describe('a private CA alone (tls: { ca }): trusted by tokenward\'s own transport, proxies still apply', () => {
+describe("a private CA alone (tls: { ca }): trusted by tokenward's own transport, proxies still apply", () => {
   const caOnly = (extra: Partial<TokenManagerOptions> = {}): TokenManagerOptions => ({
     tokenUrl: `${secureUrl}/token`,
     clientId: 'svc',
@@ -233,7 +233,7 @@ describe('a private CA alone (tls: { ca }): trusted by tokenward\'s own transpor
     expect(tm!.clientAuth).toBe('basic');
   });
 
-  it('without the CA, the server\'s certificate is refused: checks stay on', async () => {
+  it("without the CA, the server's certificate is refused: checks stay on", async () => {
     const tm = new TokenManager(caOnly({ tls: undefined as never, proxy: proxyUrl }));
     const err = (await tm.getToken().catch((e: unknown) => e)) as TokenwardError;
     expect(err).toBeInstanceOf(TokenwardError);
