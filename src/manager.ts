@@ -116,10 +116,11 @@ export class TokenManager implements AsyncDisposable {
    */
   getToken(options?: GetTokenOptions): Promise<Token> {
     if (options === undefined) return this.#default.getToken();
-    if (!hasParameters(options)) return this.#default.getToken(options);
-    // A parameter set seen before, in plain strings: one map read. Else validated and canonicalised.
+    // A parameter set seen before, in plain strings: one map read (options without parameters find none).
     const slot = this.#slots.cached(options);
     if (slot !== undefined) return slot.getToken(options);
+    if (!hasParameters(options)) return this.#default.getToken(options);
+    // Else validated and canonicalised.
     try {
       return this.#slots.lookup(options).getToken(options);
     } catch (err) {

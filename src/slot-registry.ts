@@ -53,7 +53,8 @@ export class SlotRegistry {
     if (cache === undefined) return undefined;
     const known = cache.get(cache === this.#bySpelling ? spellingOf(input) : ((input.audience ?? input.scope ?? input.resource) as string));
     if (known === undefined || known.evicted) return undefined;
-    known.lastUsed = ++this.#tick;
+    // The same slot asked for again and again (the usual case) is already the most recent: no write.
+    if (known.lastUsed !== this.#tick) known.lastUsed = ++this.#tick;
     return known;
   }
 
