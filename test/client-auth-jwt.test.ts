@@ -233,7 +233,7 @@ describe('configuration errors: named, and never quoting key material', () => {
     ['both a key and an assertion function', () => ({ privateKey: makeKey('ec256').pem, clientAssertion: () => 'x' }), /cannot be used together/],
     ['an expired tls certificate', () => ({ tls: pki.expired }), /option `tls\.cert` expired on/],
     ['a tls key of another certificate', () => ({ tls: { cert: pki.client.cert, key: pki.otherClient.key } }), /`tls\.key` does not belong to `tls\.cert`/],
-    ['tls_client_auth without tls', () => ({ clientAuth: 'tls_client_auth' }), /needs `tls`/],
+    ['tls_client_auth without tls', () => ({ clientAuth: 'tls_client_auth' }), /needs `tls.cert` and `tls.key`/],
   ];
   it.each(cases)('%s', (_, options, message) => {
     let err: unknown;
