@@ -6,6 +6,7 @@
  * @module
  */
 import { createHash, createPrivateKey, KeyObject, X509Certificate } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
 import type { SigningKey } from './client-auth/assertion.js';
 import { ConfigError } from './errors.js';
 
@@ -122,6 +123,27 @@ export function readCertificate(pem: string | Buffer, option: string, now: numbe
 }
 
 /**
+ * The certificates of option `tls.ca` as PEM texts, each checked to parse: a truncated or mistyped CA
+ * would otherwise surface only as a verification failure at the first request.
+ */
+function readCaCertificates(ca: string | Buffer | ReadonlyArray<string | Buffer>): string[] {
+  const pems: string[] = [];
+  for (const item of Array.isArray(ca) ? (ca as ReadonlyArray<string | Buffer>) : [ca as string | Buffer]) {
+    const text = typeof item === 'string' ? item : item.toString('latin1');
+    const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    try {
+      // PEM blocks, each parsed; a Buffer without PEM armour is DER.
+      if (blocks.length > 0) for (const block of blocks) pems.push(new X509Certificate(block).toString());
+      else if (Buffer.isBuffer(item)) pems.push(new X509Certificate(item).toString());
+      else throw new Error('no certificate block');
+    } catch {
+      throw new ConfigError('option `tls.ca` could not be read as PEM (or DER) certificates');
+    }
+  }
+  return pems;
+}
+
+/**
  * The TLS settings of tokenward's own connections: a client certificate and key for mutual TLS, and/or a
  * private CA. Held so that neither `util.inspect` nor JSON shows the key.
  */
@@ -129,7 +151,7 @@ export class TlsCredentials {
   readonly #cert: string | Buffer | undefined;
   readonly #key: string | Buffer | undefined;
   readonly #passphrase: string | undefined;
-  readonly #ca: string | Buffer | ReadonlyArray<string | Buffer> | undefined;
+  readonly #ca: string[] | undefined;
   /** The client certificate, parsed (its SHA-256 thumbprint is what RFC 8705 binds tokens to); `undefined` with only a CA. */
   readonly certificate: X509Certificate | undefined;
 
@@ -167,7 +189,7 @@ export class TlsCredentials {
     this.#cert = input.cert;
     this.#key = input.key;
     this.#passphrase = input.passphrase;
-    this.#ca = input.ca;
+    this.#ca = input.ca === undefined ? undefined : readCaCertificates(input.ca);
   }
 
   /** Options for `tls.connect` (undici's `connect` / `requestTls`). */
@@ -176,7 +198,9 @@ export class TlsCredentials {
       ...(this.#cert !== undefined ? { cert: this.#cert } : {}),
       ...(this.#key !== undefined ? { key: this.#key } : {}),
       ...(this.#passphrase !== undefined ? { passphrase: this.#passphrase } : {}),
-      ...(this.#ca !== undefined ? { ca: (Array.isArray(this.#ca) ? [...this.#ca] : this.#ca) as string | Buffer | Array<string | Buffer> } : {}),
+      // Node's `ca` replaces its bundled roots; the private CA is meant in addition to them (as with
+      // NODE_EXTRA_CA_CERTS), or a tm.fetch to a public API would fail verification.
+      ...(this.#ca !== undefined ? { ca: [...rootCertificates, ...this.#ca] } : {}),
     };
   }
 

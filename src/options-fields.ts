@@ -16,7 +16,11 @@ import type { TokenStore } from './store.js';
 
 /** `scheme://user:pass@host` → `scheme://[user info]@host`, for echoing a string that is not a valid URL. */
 export function hideUserInfo(text: string): string {
-  return text.replace(/^([^/?#]*\/\/)?[^/?#@]*@/, '$1[user info]@');
+  // Up to the last `@` of the authority: a password may itself hold `/`, `?`, `#` or `@` (unencoded,
+  // so the URL does not even parse), and must not be echoed either way.
+  const start = /^[a-z][a-z\d+.-]*:\/\//i.exec(text)?.[0].length ?? 0;
+  const at = text.lastIndexOf('@');
+  return at < start ? text : `${text.slice(0, start)}[user info]${text.slice(at)}`;
 }
 
 /**
@@ -81,6 +85,8 @@ const proxyUrl = () =>
 const atMostInt32 = () => z.maximum(MAX_INT32, { message: `must be at most ${MAX_INT32} (2^31-1, about 24.8 days in milliseconds)` });
 const nonEmpty = once(() => z.string().check(z.minLength(1, { message: 'must not be empty' })));
 const pem = once(() => z.union([nonEmpty(), z.instanceof(Buffer)], { error: 'must be a PEM string or a Buffer' }));
+/** A CA certificate: PEM text holding a certificate block, or a Buffer (PEM or DER); parsed later (TlsCredentials). */
+const caCert = once(() => z.custom<string | Buffer>((v) => Buffer.isBuffer(v) || (typeof v === 'string' && v.includes('-----BEGIN CERTIFICATE-----'))));
 const positiveMs = once(() => z.number().check(z.int(), z.positive(), atMostInt32()));
 const msOrZero = once(() => z.number().check(z.int(), z.minimum(0), atMostInt32()));
 const fn = once(() => z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' }));
@@ -143,7 +149,11 @@ export const FIELDS = {
       cert: optional(pem()),
       key: optional(pem()),
       passphrase: optional(z.string()),
-      ca: optional(z.union([pem(), z.array(pem())], { error: 'must be a PEM string or a Buffer, or an array of them' })),
+      ca: optional(
+        z.union([caCert(), z.array(caCert()).check(z.minLength(1))], {
+          error: 'must be a PEM certificate (-----BEGIN CERTIFICATE-----) or a Buffer, or a non-empty array of them',
+        }),
+      ),
     }),
   proxy: proxyUrl,
   // The delegation grants' options (options-grants.ts).

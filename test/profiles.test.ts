@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as root from '../src/index.js';
 import { buildTokenRequest, ConfigError, ErrorCode, OAuthError, TokenManager, type TokenManagerOptions } from '../src/index.js';
 import { aspnetAuthToken, brightPattern, infolink, isInfoLinkAuthFailure, isJim2NoLicence, jim2, veeamRecoveryOrchestrator } from '../src/profiles/index.js';
+import { makePki } from './helpers/certs.js';
 
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -102,7 +103,7 @@ describe('veeamRecoveryOrchestrator()', () => {
   });
 
   it("a CA goes to tokenward's own transport as tls: { ca } (proxies keep applying); TLS checks are never turned off", () => {
-    const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const ca = makePki().ca.cert;
     const o = veeamRecoveryOrchestrator({ baseUrl: 'vro.example', username: 'u', password: 'p', ca });
     expect(o.tls).toEqual({ ca: [ca] });
     expect(o.dispatcher).toBeUndefined();

@@ -14,9 +14,11 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
+import { rootCertificates } from 'node:tls';
 import { inspect } from 'node:util';
 import { createProxy, type ProxyServer } from 'proxy';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TlsCredentials } from '../src/credentials.js';
 import { ConfigError, ErrorCode, TokenManager, type TokenManagerOptions, TokenwardError } from '../src/index.js';
 import { makePki } from './helpers/certs.js';
 import { startServer, type TestServer, tokenBody } from './helpers/http-server.js';
@@ -210,6 +212,9 @@ describe('the proxy from the environment (either case)', () => {
   });
 });
 
+/** A PEM certificate block around `body`, which is no certificate. */
+const pemOf = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
+
 describe("a private CA alone (tls: { ca }): trusted by tokenward's own transport, proxies still apply", () => {
   const caOnly = (extra: Partial<TokenManagerOptions> = {}): TokenManagerOptions => ({
     tokenUrl: `${secureUrl}/token`,
@@ -242,9 +247,12 @@ describe("a private CA alone (tls: { ca }): trusted by tokenward's own transport
 
   it.each([
     [{ cert: 'x' }, /option `tls.key` is missing: a client certificate needs both `tls.cert` and `tls.key`/],
-    [{ key: 'x', ca: 'y' }, /option `tls.cert` is missing/],
+    [{ key: 'x', ca: Buffer.from('y') }, /option `tls.cert` is missing/],
     [{}, /option `tls` must give a client certificate \(`cert` and `key`\), a `ca`, or both/],
-    [{ ca: 'y', passphrase: 'pass-s3cret' }, /option `tls.passphrase` is for `tls.key`, which is not set/],
+    [{ ca: pemOf('y'), passphrase: 'pass-s3cret' }, /option `tls.passphrase` is for `tls.key`, which is not set/],
+    [{ ca: [] }, /option `tls.ca` must not be empty/],
+    [{ ca: 'not a certificate' }, /option `tls.ca` must be a PEM certificate/],
+    [{ ca: pemOf('truncated') }, /option `tls.ca` could not be read as PEM \(or DER\) certificates/],
   ])('tls: %j is a ConfigError', (tls, message) => {
     let err: unknown;
     try {
@@ -257,9 +265,15 @@ describe("a private CA alone (tls: { ca }): trusted by tokenward's own transport
     expect((err as Error).message).not.toContain('pass-s3cret');
   });
 
+  it("the private CA is trusted in addition to Node's bundled roots (as NODE_EXTRA_CA_CERTS), not instead of them", () => {
+    const ca = new TlsCredentials({ ca: pki.ca.cert }, Date.now()).connectOptions().ca as string[];
+    expect(ca).toHaveLength(rootCertificates.length + 1);
+    expect(ca).toEqual(expect.arrayContaining([...rootCertificates]));
+  });
+
   it('a CA alone does not stand in for a client secret, nor make tls_client_auth possible', () => {
-    expect(() => new TokenManager({ tokenUrl: 'https://h/token', clientId: 'c', clientSecret: undefined, tls: { ca: 'y' } })).toThrow(/clientSecret/);
-    expect(() => new TokenManager({ tokenUrl: 'https://h/token', clientId: 'c', clientAuth: 'tls_client_auth', tls: { ca: 'y' } })).toThrow(
+    expect(() => new TokenManager({ tokenUrl: 'https://h/token', clientId: 'c', clientSecret: undefined, tls: { ca: pki.ca.cert } })).toThrow(/clientSecret/);
+    expect(() => new TokenManager({ tokenUrl: 'https://h/token', clientId: 'c', clientAuth: 'tls_client_auth', tls: { ca: pki.ca.cert } })).toThrow(
       /needs `tls.cert` and `tls.key`/,
     );
   });
@@ -270,6 +284,8 @@ describe('configuration', () => {
     [{ proxy: 'http://proxy:3128', fetch: globalThis.fetch }, /options `fetch` and `proxy` cannot be used together/],
     [{ proxy: 'http://proxy:3128', dispatcher: { dispatch: () => true } }, /options `dispatcher` and `proxy` cannot be used together/],
     [{ proxy: 'socks://u:secret-pw@proxy:1080' }, /option `proxy` must be an http\(s\) proxy URL or false, got "socks:\/\/\[user info\]@proxy:1080"/],
+    // A password holding '/' (unencoded): the URL does not parse, and the message still hides it.
+    [{ proxy: 'http://bob:secret-pw/x@proxy:3128' }, /option `proxy` must be an http\(s\) proxy URL or false, got "http:\/\/\[user info\]@proxy:3128"/],
   ])('%j', (options, message) => {
     let err: unknown;
     try {
