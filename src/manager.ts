@@ -163,8 +163,8 @@ export class TokenManager implements AsyncDisposable {
         ? () => this.#default
         : (() => {
             let slot = this.#slots.slotFor(resolved);
-            // The registry may drop the slot (least recently used); the view then looks it up again.
-            return () => (slot.evicted ? (slot = this.#slots.slotFor(resolved)) : slot);
+            // Each use counts as a use (least recently used goes first); a dropped slot is looked up again.
+            return () => (slot.evicted ? (slot = this.#slots.slotFor(resolved)) : this.#slots.touch(slot));
           })(),
       this.#fetchImpl,
       this.#o,

@@ -94,6 +94,12 @@ export class SlotRegistry {
     return this.#bySpelling;
   }
 
+  /** Marks `slot` as just used (a view's slot, reached without a lookup) and returns it. */
+  touch(slot: TokenSlot): TokenSlot {
+    if (slot.lastUsed !== this.#tick) slot.lastUsed = ++this.#tick;
+    return slot;
+  }
+
   /** The slot for already resolved parameters, created on first use. */
   slotFor(parameters: ResolvedParameters): TokenSlot {
     let slot = this.#slots.get(parameters.canonical);

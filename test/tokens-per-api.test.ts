@@ -144,6 +144,18 @@ describe('a bounded number of sets', () => {
     expect(released).toHaveLength(4);
   });
 
+  it('a view in use counts as used: the busiest view is not the one dropped', async () => {
+    const endpoint = issuingBySet();
+    const tm = new TokenManager(base({ fetch: endpoint.fetch, maxCachedTokens: 2 }));
+    const busy = tm.for({ audience: 'busy' });
+    const first = await busy.getToken();
+    await tm.getToken({ audience: 'quiet' });
+    await busy.getToken(); // used through the view, never looked up by the registry
+    await tm.getToken({ audience: 'new' }); // one over the bound: "quiet" is the least recently used
+    expect(await busy.getToken()).toBe(first);
+    expect(endpoint.count()).toBe(3);
+  });
+
   it('a caller passing ever-new values cannot grow the cache past the bound', async () => {
     const endpoint = issuingBySet({ refresh_token: undefined });
     const tm = new TokenManager(base({ fetch: endpoint.fetch, maxCachedTokens: 5 }));
