@@ -170,6 +170,16 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /**
+ * A file path as it may be shown in a message: quoted, unless it looks like the secret itself (a PEM
+ * block, a JWT, several lines, a very long value), which happens when a variable meant for a path
+ * (`TOKENWARD_PRIVATE_KEY_FILE`) is given the key or token instead, as Kubernetes manifests often do.
+ */
+export function showPath(path: string): string {
+  const secretLike = /-----BEGIN|\r|\n/.test(path) || /^eyJ[\w-]*\.[\w-]*\./.test(path) || path.length > 512;
+  return secretLike ? '(not shown: the value looks like a key or token itself, not a file path)' : JSON.stringify(path);
+}
+
+/**
  * Reads a secret file; a trailing newline is dropped.
  * @throws {UsageError} naming the file and why (never its contents) when it cannot be read or is empty.
  */
@@ -178,11 +188,9 @@ export function readSecretFile(path: string, from: string, spec: Pick<SecretSpec
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(
-      `${from}: cannot read the ${spec.label} file ${JSON.stringify(path)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
+    throw new UsageError(`${from}: cannot read the ${spec.label} file ${showPath(path)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const value = text.replace(/(\r?\n)+$/, '');
-  if (value === '') throw new UsageError(`${from}: the ${spec.label} file ${JSON.stringify(path)} is empty`);
+  if (value === '') throw new UsageError(`${from}: the ${spec.label} file ${showPath(path)} is empty`);
   return value;
 }

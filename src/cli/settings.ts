@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { UsageError } from './exit-codes.js';
+import { showPath } from './secrets.js';
 
 /** How a setting's text becomes a value. */
 export type SettingKind = 'string' | 'int' | 'list' | 'pairs' | 'file' | 'boolean';
@@ -329,7 +330,7 @@ function convert(setting: Setting, raw: string | string[], from: string, source:
       try {
         return readFileSync(path, 'utf8');
       } catch (err) {
-        throw new UsageError(`${from}: cannot read ${JSON.stringify(path)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw new UsageError(`${from}: cannot read ${showPath(path)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
     }
   }

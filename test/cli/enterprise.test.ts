@@ -162,6 +162,12 @@ describe.runIf(runCliTests)('tokenward with private_key_jwt and client_secret_jw
       /--private-key-file: cannot read the private key file ".*missing\.pem": ENOENT/,
     ],
     [
+      'the key itself where its file path belongs (TOKENWARD_PRIVATE_KEY_FILE set to the PEM): not echoed',
+      () => [],
+      { TOKENWARD_PRIVATE_KEY_FILE: '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMG-not-a-real-key\n-----END PRIVATE KEY-----\n' },
+      /TOKENWARD_PRIVATE_KEY_FILE: cannot read the private key file \(not shown: the value looks like a key or token itself, not a file path\): ENOENT/,
+    ],
+    [
       'an encrypted key without a passphrase',
       () => [
         '--private-key-file',
@@ -193,7 +199,7 @@ describe.runIf(runCliTests)('tokenward with private_key_jwt and client_secret_jw
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(message);
     expect(tokenRequests(s)).toHaveLength(0);
-    expectNoSecrets(result, [keyLine(ec.pem), 'not the passphrase']);
+    expectNoSecrets(result, [keyLine(ec.pem), 'not the passphrase', 'MIGHAgEAMBMG-not-a-real-key']);
   });
 });
 
