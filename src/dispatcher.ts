@@ -33,7 +33,7 @@ export function environmentHasProxy(env: NodeJS.ProcessEnv = process.env): boole
  *
  * - `proxy: 'http://proxy:3128'`: a `ProxyAgent` for every target.
  * - a proxy in the environment: an `EnvHttpProxyAgent`, which honours `NO_PROXY` (either case).
- * - `tls` only: an `Agent` presenting the client certificate.
+ * - `tls` only: an `Agent` presenting the client certificate and/or trusting the private CA.
  *
  * HTTPS targets go through a CONNECT tunnel, so the proxy sees only the host name, never the token;
  * with `tls`, the client certificate is presented to the target inside the tunnel (`requestTls`), not

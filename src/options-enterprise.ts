@@ -40,7 +40,7 @@ export interface TlsOptions {
   key?: string | Buffer;
   /** The key's passphrase, when it is encrypted. */
   passphrase?: string;
-  /** CA certificates to trust for the server (a private CA), PEM. @default Node's bundled roots */
+  /** CA certificates to trust for the servers (a private CA), PEM or DER, in addition to Node's bundled roots. @default Node's bundled roots only */
   ca?: string | Buffer | ReadonlyArray<string | Buffer>;
 }
 

@@ -43,7 +43,7 @@ export interface VeeamRecoveryOrchestratorInput {
   clientSecret?: string;
   /**
    * The CA certificate(s), PEM, that signed the server's certificate (VRO hosts often use a
-   * self-signed or internal-CA certificate). Builds an undici `Agent` with `connect.ca`; TLS checks stay on.
+   * self-signed or internal-CA certificate). Becomes `tls: { ca }` on tokenward's own transport (proxies from the environment still apply); TLS checks stay on.
    */
   ca?: string | Buffer | ReadonlyArray<string | Buffer>;
   /** Your own undici `Dispatcher` instead (proxies, client certificates). Not together with `ca`. */
