@@ -6,6 +6,7 @@
  * @module
  */
 import diagnostics from 'node:diagnostics_channel';
+import type { LogoffOutcome } from '../events.js';
 import type { TokenManager } from '../manager.js';
 import { excerpt, scrub } from '../redact.js';
 import { expiresPhrase, redactHeader } from './output.js';
@@ -182,5 +183,15 @@ export function logEvents(tm: TokenManager, secrets: Secrets, write: Write): voi
   );
   tm.on('refresh-fallback', (e) => write(`* the refresh token was refused (${secrets.scrub(e.error.message)}); using the grant instead`));
   tm.on('auth-replay', (e) => write(`* the API answered ${e.status} to the token: renewed it, replaying ${e.url}`));
-  tm.on('logoff', (e) => write(`* logoff: ${e.released ? 'session released at the server' : 'nothing released at the server'}`));
+  tm.on('logoff', (e) => write(`* logoff: ${LOGOFF_OUTCOMES[e.outcome]}`));
 }
+
+/** What each logoff outcome means, in `--verbose`'s words. */
+const LOGOFF_OUTCOMES: Record<LogoffOutcome, string> = {
+  released: 'session released at the server',
+  'already-ended': 'the server said the session had already ended',
+  'not-revocable': 'the server does not revoke this kind of token (unsupported_token_type): it stays valid until it expires',
+  'no-token': 'no token held: nothing to release',
+  'not-configured': 'no logoff configured: the token is only forgotten here',
+  failed: 'nothing released at the server (the logoff failed)',
+};

@@ -159,11 +159,12 @@ describe.runIf(runCliTests)('tokenward logoff', { timeout: CLI_TEST_TIMEOUT }, (
     const args = ['--token-url', `${server.url}/token`, '--client-id', 'c', '--logoff-style', 'revoke', '--logoff-url', `${server.url}/revoke`];
     const env = { TOKENWARD_CLIENT_SECRET: 'x-secret', TOKENWARD_CACHE_DIR: cache };
     expect((await runCli(['token', ...args], { env })).code).toBe(0);
-    const result = await runCli(['logoff', ...args], { env });
+    const result = await runCli(['logoff', ...args, '--verbose'], { env });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(
       /^the server does not revoke this kind of token \(unsupported_token_type\): the cache file is deleted, and the token stays valid at the server until .+\n$/,
     );
+    expect(result.stderr).toContain('* logoff: the server does not revoke this kind of token (unsupported_token_type)');
     expect(readdirSync(cache).filter((f) => f.endsWith('.json'))).toEqual([]);
   });
 
