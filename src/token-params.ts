@@ -33,6 +33,25 @@ export interface TokenParameters extends GrantInputParameters {
   params?: Readonly<Record<string, ParamValue>>;
 }
 
+/**
+ * Every token parameter, and whether the registry's lookup fast path (slot-registry.ts) may key a set
+ * by it alone. {@link hasParameters} and that fast path check the names one by one (the hot path); this
+ * table makes a parameter added to {@link TokenParameters} fail to compile until it is listed, and
+ * test/tokens-per-api.test.ts checks every "slow" one against the fast path.
+ * @internal
+ */
+export const PARAMETER_KINDS = {
+  scope: 'fast',
+  resource: 'fast',
+  audience: 'fast',
+  params: 'slow',
+  subjectToken: 'slow',
+  subjectTokenType: 'slow',
+  actorToken: 'slow',
+  actorTokenType: 'slow',
+  assertion: 'slow',
+} as const satisfies Record<keyof TokenParameters, 'fast' | 'slow'>;
+
 /** Parameters after validation: what the token request sends and the canonical key that names them. */
 export interface ResolvedParameters {
   /** The scope to send (space-separated, as given), or `undefined` for the manager's own. */

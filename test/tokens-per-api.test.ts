@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, TokenManager, type TokenManagerOptions, type TokenParameters } from '../src/index.js';
+import { PARAMETER_KINDS } from '../src/token-params.js';
 import { deferred, fakeEndpoint, json, type SeenRequest } from './helpers/fake-token-endpoint.js';
 
 /** The parameter set a request asked for, as the server reads it. */
@@ -142,6 +143,28 @@ describe('a bounded number of sets', () => {
     expect(endpoint.count()).toBe(4);
     await tm.logoff();
     expect(released).toHaveLength(4);
+  });
+
+  it('every parameter the lookup fast path cannot key by takes the full path: never the plain { audience } token', async () => {
+    const samples: Record<string, unknown> = {
+      params: { tenant: 'acme' },
+      subjectToken: 'user-token-0123456789',
+      subjectTokenType: 'urn:ietf:params:oauth:token-type:jwt',
+      actorToken: 'actor-token-0123456789',
+      actorTokenType: 'urn:ietf:params:oauth:token-type:jwt',
+      assertion: 'eyJ.assertion.sig',
+    };
+    const slow = Object.entries(PARAMETER_KINDS)
+      .filter(([, kind]) => kind === 'slow')
+      .map(([name]) => name);
+    expect(Object.keys(samples).sort()).toEqual(slow.sort());
+    const tm = new TokenManager(base({ fetch: issuingBySet().fetch }));
+    const plain = await tm.getToken({ audience: 'a' });
+    for (const name of slow) {
+      // Served another set's token, or refused for this grant (a subject token without token exchange): never the plain one.
+      const got = await tm.getToken({ audience: 'a', [name]: samples[name] } as TokenParameters).catch((err: unknown) => err);
+      expect(got, name).not.toBe(plain);
+    }
   });
 
   it('a view in use counts as used: the busiest view is not the one dropped', async () => {
