@@ -4,13 +4,14 @@
  * example type-checks as a reader would paste it, importing from `tokenward` (an example that does not
  * compile is a defect). typedoc runs once for the whole file (about 30 s on two cores).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Application, type Comment, type DeclarationReflection, Logger, LogLevel, ReferenceReflection, TSConfigReader, TypeDocReader } from 'typedoc';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { typeCheckSamples } from './helpers/type-check-samples.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -101,42 +102,9 @@ describe('the API reference', () => {
 
 describe('the API reference examples', () => {
   it('type-check under strict TypeScript with exactOptionalPropertyTypes, importing from tokenward', () => {
-    writeFileSync(join(dir, 'prelude.d.ts'), PRELUDE);
-    const names = new Map<string, string>();
-    for (const e of exported) {
-      examples(e.comment).forEach((code, i) => {
-        const name = join(dir, `${e.id}.${i}.ts`);
-        names.set(name, e.id);
-        writeFileSync(name, `/// <reference path="./prelude.d.ts" />\n${code}\nexport {};\n`);
-      });
-    }
-    expect(names.size).toBeGreaterThan(60);
-    const program = ts.createProgram([...names.keys()], {
-      strict: true,
-      exactOptionalPropertyTypes: true,
-      noEmit: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      lib: ['lib.es2023.d.ts', 'lib.esnext.disposable.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
-      skipLibCheck: true,
-      types: ['node'],
-      typeRoots: [join(root, 'node_modules/@types')],
-      paths: {
-        ...Object.fromEntries(entries.map((e) => [e.specifier, [join(root, e.file)]])),
-        '*': [join(root, 'node_modules/*'), join(root, 'node_modules/@types/*')],
-      },
-    });
-    // Only the examples' own diagnostics: the checker then looks at no more of src/ than they use.
-    const problems = program
-      .getSourceFiles()
-      .filter((file) => names.has(file.fileName))
-      .flatMap((file) => [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)])
-      .map((d) => {
-        const { line } = d.file!.getLineAndCharacterOfPosition(d.start ?? 0);
-        // Line 1 of the file is the reference comment.
-        return `${names.get(d.file!.fileName)} @example line ${line}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
-      });
+    const samples = exported.flatMap((e) => examples(e.comment).map((code) => ({ code, where: (line: number) => `${e.id} @example line ${line}` })));
+    expect(samples.length).toBeGreaterThan(60);
+    const problems = typeCheckSamples(dir, PRELUDE, samples, { entries: Object.fromEntries(entries.map((e) => [e.specifier, e.file])) });
     expect(problems).toEqual([]);
   }, 120_000);
 });

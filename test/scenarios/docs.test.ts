@@ -5,12 +5,12 @@
  * Blocks are fragments of a program: the names they take for granted (`tm`, `log`, `options`, ...) are
  * declared once in the prelude below, each typed as a reader would have it.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
+import { typeCheckSamples } from '../helpers/type-check-samples.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -59,46 +59,13 @@ describe('code samples in README.md and docs/', () => {
   });
 
   it('all type-check under strict TypeScript with exactOptionalPropertyTypes', () => {
-    writeFileSync(join(dir, 'prelude.d.ts'), PRELUDE);
-    const names = new Map<string, string>();
-    found.forEach((b, i) => {
-      const name = join(dir, `sample${i}.ts`);
-      names.set(name, `${b.file}:${b.line}`);
-      writeFileSync(name, `/// <reference path="./prelude.d.ts" />\n${b.code}\nexport {};\n`);
-    });
-    // The migration guides' "before" code imports simple-oauth2, which ships no types.
-    const program = ts.createProgram([...names.keys(), join(root, 'test/types/simple-oauth2.d.ts')], {
-      strict: true,
-      exactOptionalPropertyTypes: true,
-      noEmit: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      lib: ['lib.es2023.d.ts', 'lib.esnext.disposable.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
-      skipLibCheck: true,
-      types: ['node'],
-      typeRoots: [join(root, 'node_modules/@types')],
-      baseUrl: dir,
-      paths: {
-        tokenward: [join(root, 'src/index.ts')],
-        'tokenward/profiles': [join(root, 'src/profiles/index.ts')],
-        'tokenward/undici': [join(root, 'src/undici.ts')],
-        'tokenward/redis': [join(root, 'src/redis.ts')],
-        'tokenward/otel': [join(root, 'src/otel.ts')],
-        '*': [join(root, 'node_modules/*'), join(root, 'node_modules/@types/*')],
-      },
-    });
-    // Only the samples' own diagnostics: the checker then looks at no more of src/ than they use.
-    const problems = program
-      .getSourceFiles()
-      .filter((file) => names.has(file.fileName))
-      .flatMap((file) => [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)])
-      .map((d) => {
-        const { line } = d.file!.getLineAndCharacterOfPosition(d.start ?? 0);
-        const [file, start] = names.get(d.file!.fileName)!.split(':');
-        // Line 1 of the sample file is the reference comment; the block's first line is `start`.
-        return `${file}:${Number(start) + line - 1}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
-      });
+    // The block's first line is `b.line`; the migration guides' "before" code imports simple-oauth2, which ships no types.
+    const problems = typeCheckSamples(
+      dir,
+      PRELUDE,
+      found.map((b) => ({ code: b.code, where: (line: number) => `${b.file}:${b.line + line - 1}` })),
+      { extraFiles: [join(root, 'test/types/simple-oauth2.d.ts')] },
+    );
     expect(problems).toEqual([]);
     // Type-checking every sample with src/ behind it took 70 s on two busy cores: a hang guard, not a speed check.
   }, 300_000);
