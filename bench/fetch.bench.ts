@@ -159,164 +159,71 @@ const check = async (res: Response | { statusCode: number }) => {
   if (status !== 200) throw new Error(`bench request answered ${status}`);
 };
 
-const pairs: Pair[] = [
-  {
-    name: 'tm.fetch vs undici.fetch (fixed Authorization header)',
-    target: 0.97,
-    a: {
-      label: 'tm.fetch(url)',
-      run: async () => {
-        const res = await tm.fetch(url);
-        await check(res);
-        await res.arrayBuffer();
-      },
-    },
-    b: {
-      label: 'undici.fetch(url, { headers, dispatcher })',
-      run: async () => {
-        const res = await undiciFetch(url, { headers: fixedHeaders, dispatcher: agent });
-        await check(res as unknown as Response);
-        await res.arrayBuffer();
-      },
-    },
+/** A side that sends with a fetch-style call and reads the whole body. */
+const viaFetch = (label: string, send: () => Promise<unknown>): Pair['a'] => ({
+  label,
+  run: async () => {
+    const res = (await send()) as Response;
+    await check(res);
+    await res.arrayBuffer();
   },
+});
+/** A side that sends with `undici.request` and reads the whole body. */
+const viaRequest = (label: string, send: () => ReturnType<typeof request>): Pair['a'] => ({
+  label,
+  run: async () => {
+    const res = await send();
+    await check(res);
+    await res.body.arrayBuffer();
+  },
+});
+
+const rawFetch = viaFetch('undici.fetch(url, { headers, dispatcher })', () => undiciFetch(url, { headers: fixedHeaders, dispatcher: agent }));
+const pairs: Pair[] = [
+  { name: 'tm.fetch vs undici.fetch (fixed Authorization header)', target: 0.97, a: viaFetch('tm.fetch(url)', () => tm.fetch(url)), b: rawFetch },
   {
     name: 'tm.fetch on the default transport vs undici.fetch (fixed Authorization header)',
     target: 0.97,
-    a: {
-      label: 'tm.fetch(url), no dispatcher',
-      run: async () => {
-        const res = await tmDefault.fetch(url);
-        await check(res);
-        await res.arrayBuffer();
-      },
-    },
-    b: {
-      label: 'undici.fetch(url, { headers, dispatcher })',
-      run: async () => {
-        const res = await undiciFetch(url, { headers: fixedHeaders, dispatcher: agent });
-        await check(res as unknown as Response);
-        await res.arrayBuffer();
-      },
-    },
+    a: viaFetch('tm.fetch(url), no dispatcher', () => tmDefault.fetch(url)),
+    b: rawFetch,
   },
   {
     name: 'interceptor vs undici.request (fixed Authorization header)',
     target: 0.95,
-    a: {
-      label: 'request(url, { dispatcher: composed })',
-      run: async () => {
-        const res = await request(url, { dispatcher: authed });
-        await check(res);
-        await res.body.arrayBuffer();
-      },
-    },
-    b: {
-      label: 'request(url, { headers, dispatcher })',
-      run: async () => {
-        const res = await request(url, { headers: fixedHeaders, dispatcher: agent });
-        await check(res);
-        await res.body.arrayBuffer();
-      },
-    },
+    a: viaRequest('request(url, { dispatcher: composed })', () => request(url, { dispatcher: authed })),
+    b: viaRequest('request(url, { headers, dispatcher })', () => request(url, { headers: fixedHeaders, dispatcher: agent })),
   },
-];
-
-pairs.push(
   {
     name: 'DPoP: tm.fetch (a proof per call) vs undici.fetch (fixed DPoP headers)',
     target: 0,
-    a: {
-      label: 'tm.fetch(url), dpop: true',
-      run: async () => {
-        const res = await dpopTm.fetch(url);
-        await check(res);
-        await res.arrayBuffer();
-      },
-    },
-    b: {
-      label: 'undici.fetch(url, { headers: fixed DPoP })',
-      run: async () => {
-        const res = await undiciFetch(url, { headers: dpopHeaders, dispatcher: agent });
-        await check(res as unknown as Response);
-        await res.arrayBuffer();
-      },
-    },
+    a: viaFetch('tm.fetch(url), dpop: true', () => dpopTm.fetch(url)),
+    b: viaFetch('undici.fetch(url, { headers: fixed DPoP })', () => undiciFetch(url, { headers: dpopHeaders, dispatcher: agent })),
   },
   {
     name: 'DPoP: interceptor (a proof per call) vs undici.request (fixed DPoP headers)',
     target: 0,
-    a: {
-      label: 'request(url, { dispatcher: composed }), dpop',
-      run: async () => {
-        const res = await request(url, { dispatcher: dpopAuthed });
-        await check(res);
-        await res.body.arrayBuffer();
-      },
-    },
-    b: {
-      label: 'request(url, { headers: fixed DPoP })',
-      run: async () => {
-        const res = await request(url, { headers: dpopHeaders, dispatcher: agent });
-        await check(res);
-        await res.body.arrayBuffer();
-      },
-    },
+    a: viaRequest('request(url, { dispatcher: composed }), dpop', () => request(url, { dispatcher: dpopAuthed })),
+    b: viaRequest('request(url, { headers: fixed DPoP })', () => request(url, { headers: dpopHeaders, dispatcher: agent })),
   },
-);
+];
 
 // BENCH_DIAG=1: where the interceptor's cost goes. A do-nothing interceptor pays undici's own
 // compose() cost (each handler is wrapped, response headers parsed, re-encoded and parsed again).
 if (process.env.BENCH_DIAG) {
   const noop = agent.compose((dispatch) => (opts, handler) => dispatch(opts, handler));
-  const rawRequest = async () => {
-    const res = await request(url, { headers: fixedHeaders, dispatcher: agent });
-    await check(res);
-    await res.body.arrayBuffer();
-  };
+  const viaNoop = viaRequest('request(url, { headers, dispatcher: noop })', () => request(url, { headers: fixedHeaders, dispatcher: noop }));
   pairs.push(
     // The same code on both sides: how far from 1.000 the bench itself is.
-    { name: 'diag: A/A undici.fetch vs undici.fetch', target: 0, a: pairs[0]!.b, b: pairs[0]!.b },
+    { name: 'diag: A/A undici.fetch vs undici.fetch', target: 0, a: rawFetch, b: rawFetch },
     // Why the default transport hands over to undici after a process's first requests.
     {
       name: "diag: Node's built-in fetch vs undici.fetch",
       target: 0,
-      a: {
-        label: 'globalThis.fetch(url, { headers })',
-        run: async () => {
-          const res = await globalThis.fetch(url, { headers: fixedHeaders });
-          await check(res);
-          await res.arrayBuffer();
-        },
-      },
-      b: pairs[0]!.b,
+      a: viaFetch('globalThis.fetch(url, { headers })', () => globalThis.fetch(url, { headers: fixedHeaders })),
+      b: rawFetch,
     },
-    {
-      name: 'diag: do-nothing compose() vs undici.request',
-      target: 0,
-      a: {
-        label: 'request(url, { headers, dispatcher: noop })',
-        run: async () => {
-          const res = await request(url, { headers: fixedHeaders, dispatcher: noop });
-          await check(res);
-          await res.body.arrayBuffer();
-        },
-      },
-      b: { label: 'request(url, { headers, dispatcher })', run: rawRequest },
-    },
-    {
-      name: 'diag: interceptor vs do-nothing compose()',
-      target: 0,
-      a: pairs[2]!.a,
-      b: {
-        label: 'request(url, { headers, dispatcher: noop })',
-        run: async () => {
-          const res = await request(url, { headers: fixedHeaders, dispatcher: noop });
-          await check(res);
-          await res.body.arrayBuffer();
-        },
-      },
-    },
+    { name: 'diag: do-nothing compose() vs undici.request', target: 0, a: viaNoop, b: pairs[2]!.b },
+    { name: 'diag: interceptor vs do-nothing compose()', target: 0, a: pairs[2]!.a, b: viaNoop },
   );
 }
 
